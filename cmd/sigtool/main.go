@@ -1,0 +1,121 @@
+// Command sigtool imports ClamAV signature databases into a verifiable
+// store, scans files and mail with them, and manages the gateway quarantine.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+
+	"github.com/sigtool/sigtool/sigdb"
+)
+
+// version is set by the linker for releases.
+var version = "0.1.0-dev"
+
+// Exit statuses, decided here and only here.
+const (
+	exitOK       = 0
+	exitFound    = 1 // something found / some action taken
+	exitError    = 2
+	exitTempFail = 75 // EX_TEMPFAIL: the MTA keeps the message and retries
+)
+
+// errFound makes a command exit 1 without printing an error: scans that
+// found something, mailscan that took an action.
+var errFound = errors.New("found")
+
+// exitCodeError carries an explicit exit status (mailscan's 75).
+type exitCodeError struct {
+	code int
+	err  error
+}
+
+func (e *exitCodeError) Error() string { return e.err.Error() }
+func (e *exitCodeError) Unwrap() error { return e.err }
+
+type globalOptions struct {
+	db string
+}
+
+func (g *globalOptions) dbPath() (string, error) {
+	if g.db != "" {
+		return g.db, nil
+	}
+	return sigdb.DefaultPath()
+}
+
+// openDB opens the store read-only for commands that only read it.
+func (g *globalOptions) openDB(readOnly bool) (*sigdb.DB, error) {
+	p, err := g.dbPath()
+	if err != nil {
+		return nil, err
+	}
+	return sigdb.Open(p, &sigdb.Options{ReadOnly: readOnly})
+}
+
+func newRootCommand() *cobra.Command {
+	g := &globalOptions{}
+	root := &cobra.Command{
+		Use:   "sigtool",
+		Short: "ClamAV-compatible signature store, scanner and mail gateway policy",
+		Long: `sigtool keeps ClamAV signature databases in one verifiable store, scans files
+and mail with them, and applies a mail gateway's virus policy.
+
+The store is --db, else $SIGTOOL_DB, else $XDG_DATA_HOME/sigtool/sigtool.db
+(~/.local/share/sigtool/sigtool.db).
+
+EXIT STATUS
+  0  success; nothing found
+  1  something found (scan), some action taken (mailscan)
+  2  error: bad input, damaged store, I/O failure
+ 75  mailscan in stdin mode could not handle the message: the MTA keeps it`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.PersistentFlags().StringVar(&g.db, "db", "", "signature store `path`")
+	root.AddCommand(
+		newImportCommand(g),
+		newVerifyCommand(g),
+		newInfoCommand(g),
+		newExportCommand(g),
+		newHashCommand(),
+	)
+	for _, add := range extraCommands {
+		root.AddCommand(add(g))
+	}
+	return root
+}
+
+// extraCommands lets each feature file register its command.
+var extraCommands []func(*globalOptions) *cobra.Command
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := newRootCommand().ExecuteContext(ctx)
+	stop()
+	os.Exit(exitCode(err))
+}
+
+func exitCode(err error) int {
+	var ec *exitCodeError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.Is(err, errFound):
+		return exitFound
+	case errors.As(err, &ec):
+		if ec.err != nil {
+			fmt.Fprintln(os.Stderr, "sigtool:", ec.err)
+		}
+		return ec.code
+	}
+	fmt.Fprintln(os.Stderr, "sigtool:", err)
+	return exitError
+}

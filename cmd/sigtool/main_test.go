@@ -1,0 +1,96 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+const feedsDir = "../../../shared/corpus/feeds/clamav"
+
+// run executes sigtool in-process and returns its exit status and output.
+func run(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var stdout, stderr bytes.Buffer
+	cmd := newRootCommand()
+	cmd.SetArgs(args)
+	cmd.SetOut(&stdout)
+	cmd.SetErr(&stderr)
+	err := cmd.ExecuteContext(context.Background())
+	code := exitCode(err)
+	if err != nil && code == exitError {
+		stderr.WriteString(err.Error())
+	}
+	return code, stdout.String(), stderr.String()
+}
+
+func TestImportInfoVerifyExport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "s.db")
+	if code, _, errOut := run(t, "--db", db, "import", filepath.Join(feedsDir, "test-6.cvd")); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	code, out, _ := run(t, "--db", db, "info", "--json")
+	if code != 0 {
+		t.Fatalf("info exit %d", code)
+	}
+	var info struct {
+		Feeds []struct {
+			Name       string         `json:"name"`
+			Version    int            `json:"version"`
+			Signatures int            `json:"signatures"`
+			ByType     map[string]int `json:"by_type"`
+		} `json:"feeds"`
+		Signatures int `json:"signatures"`
+	}
+	if err := json.Unmarshal([]byte(out), &info); err != nil {
+		t.Fatalf("info --json is not JSON: %v\n%s", err, out)
+	}
+	if len(info.Feeds) != 1 || info.Feeds[0].Name != "test" || info.Feeds[0].Version != 6 {
+		t.Fatalf("info = %+v", info)
+	}
+	sum := 0
+	for _, n := range info.Feeds[0].ByType {
+		sum += n
+	}
+	if sum != info.Signatures || info.Signatures == 0 {
+		t.Errorf("by_type sums to %d, signatures %d", sum, info.Signatures)
+	}
+	if code, out, _ := run(t, "--db", db, "verify"); code != 0 || !strings.Contains(out, "intact") {
+		t.Fatalf("verify: exit %d: %s", code, out)
+	}
+	dir := t.TempDir()
+	if code, _, errOut := run(t, "--db", db, "export", dir); code != 0 {
+		t.Fatalf("export: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "test", "test.ndb")); err != nil {
+		t.Fatalf("export layout: %v", err)
+	}
+}
+
+func TestImportBadLineExit2(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	bad := filepath.Join(dir, "bad.ndb")
+	os.WriteFile(bad, []byte("Good.Sig-1:0:*:0102030405060708090a\nBad.Sig-2:0:*:zz11\n"), 0o644)
+	code, _, errOut := run(t, "--db", db, "import", bad)
+	if code != 2 || !strings.Contains(errOut, "bad.ndb:2") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestHashLine(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "f.bin")
+	os.WriteFile(p, []byte("abc"), 0o644)
+	code, out, _ := run(t, "hash", p)
+	want := "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad:3:f.bin\n"
+	if code != 0 || out != want {
+		t.Fatalf("exit %d, out %q, want %q", code, out, want)
+	}
+	if code, _, _ := run(t, "hash", p+".missing"); code != 2 {
+		t.Fatalf("missing file: exit %d", code)
+	}
+}
