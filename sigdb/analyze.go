@@ -2,12 +2,14 @@ package sigdb
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"hash/maphash"
 	"path"
 	"runtime"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -168,11 +170,11 @@ func entryName(e sigfile.Entry) string {
 // findDuplicates reports names that occur on more than one line, confirming
 // hash collisions against the real names.
 func findDuplicates(file string, data []byte, names []nameAt) []Duplicate {
-	sort.Slice(names, func(i, j int) bool {
-		if names[i].hash != names[j].hash {
-			return names[i].hash < names[j].hash
+	slices.SortFunc(names, func(a, b nameAt) int {
+		if c := cmp.Compare(a.hash, b.hash); c != 0 {
+			return c
 		}
-		return names[i].line < names[j].line
+		return cmp.Compare(a.line, b.line)
 	})
 	var candidates [][]int
 	for i := 0; i < len(names); {

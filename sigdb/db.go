@@ -119,10 +119,13 @@ func (db *DB) checkMeta(init bool) error {
 		}
 		return nil
 	}
-	if init {
+	// Check read-only first: an Update commits a new meta page even when it
+	// changes nothing, and opening a store must not change its file.
+	err := safeTx(func() error { return db.bolt.View(check) })
+	if init && errors.Is(err, ErrNotStore) && db.isEmpty() {
 		return safeTx(func() error { return db.bolt.Update(check) })
 	}
-	return safeTx(func() error { return db.bolt.View(check) })
+	return err
 }
 
 func initMeta(tx *bolt.Tx) error {
@@ -178,4 +181,15 @@ func DefaultPath() (string, error) {
 		return "", fmt.Errorf("sigdb: no default store location (set SIGTOOL_DB or --db): %w", err)
 	}
 	return filepath.Join(home, ".local", "share", "sigtool", "sigtool.db"), nil
+}
+
+// isEmpty reports whether the bbolt file has no buckets at all (a new file).
+func (db *DB) isEmpty() bool {
+	empty := true
+	_ = safeTx(func() error {
+		return db.bolt.View(func(tx *bolt.Tx) error {
+			return tx.ForEach(func([]byte, *bolt.Bucket) error { empty = false; return nil })
+		})
+	})
+	return empty
 }

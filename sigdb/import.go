@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"time"
@@ -88,6 +89,7 @@ func (db *DB) Import(ctx context.Context, feeds []FeedImport, opt ImportOptions)
 	}
 
 	report := &ImportReport{}
+	changed := false
 	err := db.update(func(tx *bolt.Tx) error {
 		feedsB := tx.Bucket(bucketFeeds)
 		for _, p := range prepared {
@@ -111,15 +113,22 @@ func (db *DB) Import(ctx context.Context, feeds []FeedImport, opt ImportOptions)
 			if err := writeFeed(feedsB, p); err != nil {
 				return fmt.Errorf("feed %q: %w", p.info.Name, err)
 			}
+			changed = true
 			report.Feeds = append(report.Feeds, r)
+		}
+		if !changed {
+			// Roll back: committing would rewrite a meta page for nothing.
+			return errNothingChanged
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && err != errNothingChanged {
 		return nil, err
 	}
 	return report, nil
 }
+
+var errNothingChanged = errors.New("sigdb: nothing changed")
 
 // ReplaceFeed is Import of a single feed.
 func (db *DB) ReplaceFeed(ctx context.Context, meta FeedMeta, files []File, opt ImportOptions) (*ImportReport, error) {

@@ -17,7 +17,7 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 		damage func(b []byte) []byte
 	}{
 		{"byte in a signature chunk", func(b []byte) []byte {
-			i := bytes.Index(b, []byte("ClamAV-Test-File"))
+			i := bytes.Index(b, []byte("Eicar-Test-Signature"))
 			if i < 0 {
 				t.Fatal("signature text not found in store file")
 			}
