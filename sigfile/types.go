@@ -204,6 +204,8 @@ type SubSig struct {
 	NoCase, Wide, FullWord, ASCII bool
 	// SubPCRE
 	Trigger, Regex, Flags string
+	// SubMacro: ${MacroMin-MacroMax}MacroGroup$
+	MacroMin, MacroMax, MacroGroup int
 }
 
 // LogicalSig is one line of .ldb.
@@ -230,4 +232,11 @@ type Entry struct {
 	Body    *BodySig    // ndb
 	Logical *LogicalSig // ldb
 	Ignore  *IgnoreEntry
+	// Skip is non-empty when ClamAV at FLevel would not load this
+	// signature (MINFL/MAXFL or Engine range, unknown target, unknown TDB
+	// attribute or file type), and says why. ClamAV skips such lines
+	// before reading their patterns, so for them a pattern, offset or
+	// subsignature that does not parse is left zero (Hex and Raw keep the
+	// text) instead of failing the line.
+	Skip string
 }
