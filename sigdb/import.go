@@ -100,7 +100,7 @@ func (db *DB) Import(ctx context.Context, feeds []FeedImport, opt ImportOptions)
 					return fmt.Errorf("feed %q: store holds version %d, input is %d: %w (use --force to downgrade)",
 						p.info.Name, old.Version, p.info.Version, ErrRollback)
 				}
-				if sameContent(old, &p.info) {
+				if sameContent(old, &p.info) && storedIntact(tx, old) {
 					r.Unchanged = true
 					report.Feeds = append(report.Feeds, r)
 					continue
@@ -208,6 +208,26 @@ func sameContent(old, new *FeedInfo) bool {
 	a, b := old.FeedMeta, new.FeedMeta
 	return old.Digest == new.Digest && a.Version == b.Version && a.Format == b.Format &&
 		a.BuildTime.Equal(b.BuildTime) && a.HeaderSigs == b.HeaderSigs && a.Builder == b.Builder && a.FLevel == b.FLevel
+}
+
+// storedIntact checks a feed's chunks against their checksums and each
+// file's SHA-256, so that re-importing over damaged data repairs it instead
+// of being skipped as unchanged.
+func storedIntact(tx *bolt.Tx, fi *FeedInfo) bool {
+	data := tx.Bucket(bucketFeeds).Bucket([]byte(fi.Name)).Bucket(bucketData)
+	if data == nil {
+		return false
+	}
+	for i, rec := range fi.Files {
+		h := sha256.New()
+		if readChunks(data, i, rec, func(c []byte) error { h.Write(c); return nil }) != nil {
+			return false
+		}
+		if hex.EncodeToString(h.Sum(nil)) != rec.SHA256 {
+			return false
+		}
+	}
+	return true
 }
 
 func writeFeed(feedsB *bolt.Bucket, p *preparedFeed) error {

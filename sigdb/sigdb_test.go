@@ -394,3 +394,36 @@ func TestDefaultPath(t *testing.T) {
 		t.Errorf("HOME: %s", p)
 	}
 }
+
+// TestReimportRepairsDamage: re-importing identical content over damaged
+// chunks must rewrite them, not skip the feed as unchanged.
+func TestReimportRepairsDamage(t *testing.T) {
+	db, path := openTemp(t)
+	mustImport(t, db, "", filepath.Join(feedsDir, "test-6.cvd"))
+	db.Close()
+	b, _ := os.ReadFile(path)
+	i := bytes.Index(b, []byte("Eicar-Test-Signature"))
+	if i < 0 {
+		t.Fatal("signature text not found")
+	}
+	b[i] ^= 0x20
+	os.WriteFile(path, b, 0o644)
+	db, err := Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.Verify(context.Background(), nil); err == nil {
+		t.Fatal("damage not detected")
+	}
+	r, err := importPaths(t, db, "", filepath.Join(feedsDir, "test-6.cvd"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Feeds[0].Unchanged {
+		t.Fatal("re-import over damaged data reported unchanged")
+	}
+	if _, err := db.Verify(context.Background(), nil); err != nil {
+		t.Fatalf("store not repaired: %v", err)
+	}
+}
