@@ -1,0 +1,42 @@
+package scan
+
+import (
+	"context"
+	"io"
+
+	"github.com/sigtool/sigtool/unpack"
+)
+
+// Options configure an [Engine].
+type Options struct {
+	// Limits bound one Scan: MaxFileSize per file or member, MaxScanSize
+	// and MaxFiles across the whole tree, MaxRecursion on nesting. A zero
+	// field means no limit; use [DefaultOptions] for ClamAV's defaults.
+	Limits unpack.Limits
+	// AlertExceedsMax adds a "Heuristics.Limits.Exceeded.<Limit>"
+	// signature wherever a limit was hit, so the file counts as infected
+	// (clamscan --alert-exceeds-max). Off, the limit is still recorded in
+	// Result.Limit and Result.Err.
+	AlertExceedsMax bool
+	// Expand, when set, is offered every file and member before archive
+	// formats are tried. If it returns true, the parts it returns are
+	// scanned as the file's members (a mail message's attachments, say).
+	Expand func(ctx context.Context, name string, r io.ReaderAt, size int64) ([]Part, bool)
+}
+
+// Part is one piece of a file that [Options.Expand] split up.
+type Part struct {
+	Name    string
+	Content io.ReaderAt
+	Size    int64
+}
+
+// DefaultOptions returns ClamAV's default limits (see unpack.DefaultLimits)
+// with limits recorded but not alerted, as clamscan does by default.
+func DefaultOptions() Options {
+	return Options{Limits: unpack.DefaultLimits()}
+}
+
+// LimitsExceeded prefixes the signature reported for a limit when
+// Options.AlertExceedsMax is set; ClamAV uses the same names.
+const LimitsExceeded = "Heuristics.Limits.Exceeded"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs every fuzz test of the module for FUZZTIME each (default 30s).
+# Fuzz tests also run on their seed corpus in `make test`; this explores.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+FUZZTIME=${FUZZTIME:-30s}
+fail=0
+for pkg in $(go list ./...); do
+  dir=$(go list -f '{{.Dir}}' "$pkg")
+  for fz in $(grep -ho '^func Fuzz[A-Za-z0-9_]*' "$dir"/*_test.go 2>/dev/null | sed 's/^func //' | sort -u); do
+    echo "== $pkg $fz ($FUZZTIME)"
+    if ! go test "$pkg" -run '^$' -fuzz "^${fz}\$" -fuzztime "$FUZZTIME"; then
+      fail=1
+    fi
+  done
+done
+exit $fail

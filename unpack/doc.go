@@ -1,0 +1,39 @@
+// Package unpack opens the archive and compression formats a virus scanner
+// meets in mail and on disk (zip, tar, gzip, bzip2, xz, 7z, rar) and yields
+// their members one at a time, under limits.
+//
+// A format is recognised by its magic bytes ([Identify]), never by a file
+// name. [Walk] calls a function for each member with its content as an
+// [io.ReaderAt]; small members stay in memory, large ones are spilled to a
+// temporary file that is removed when the function returns. Member names are
+// reported as stored in the archive and are never used as file-system paths.
+// Encrypted members are reported, not read. Walk does not descend into
+// nested archives: that is the caller's (package scan's) recursion, which
+// is why [Limits] carries MaxRecursion without Walk using it.
+//
+// Limits follow ClamAV's defaults (max-filesize, max-scansize, max-files,
+// max-recursion) plus a compression-ratio check. No declared size or count
+// from the input is trusted: content is read through bounded readers and the
+// ratio is measured against the compressed bytes actually consumed, so a
+// zip bomb is stopped after a few MiB of output with a [*LimitError] rather
+// than exhausting memory or disk.
+//
+// Where the package is lenient, and why:
+//   - A member whose data is corrupt (bad CRC, truncated stream) is still
+//     yielded, with the bytes that could be read and Member.Err set: a
+//     scanner should look at what it has rather than call it clean.
+//   - Names are not cleaned or validated; they are labels, not paths.
+//   - Tar and rar 4 have no central directory and their end markers are
+//     optional in practice, so an archive cut exactly between two entries
+//     reads as a shorter, valid one. A cut anywhere else is an error.
+//   - Only magic at offset 0 is recognised: self-extracting executables
+//     and archives behind other data are not opened.
+//   - The third-party 7z and rar decoders are guarded against panics, which
+//     are turned into [ErrCorrupt]; they may still size some buffers from
+//     header fields (dictionary sizes), which is bounded where the decoder
+//     allows it.
+//
+// [Rebuild] writes a copy of a zip or tar (optionally gzip-wrapped) archive
+// without the members a caller wants removed, so a mail gateway can clean
+// an attachment instead of dropping it.
+package unpack

@@ -1,0 +1,130 @@
+package unpack
+
+import (
+	"bytes"
+	"strconv"
+)
+
+// Format is an archive or compression format recognised by [Identify].
+type Format int
+
+const (
+	Unknown Format = iota
+	Zip
+	Tar
+	Gzip
+	Bzip2
+	Xz
+	SevenZip
+	Rar
+)
+
+var formatNames = [...]string{
+	Unknown:  "unknown",
+	Zip:      "zip",
+	Tar:      "tar",
+	Gzip:     "gzip",
+	Bzip2:    "bzip2",
+	Xz:       "xz",
+	SevenZip: "7z",
+	Rar:      "rar",
+}
+
+func (f Format) String() string {
+	if f >= 0 && int(f) < len(formatNames) {
+		return formatNames[f]
+	}
+	return "Format(" + strconv.Itoa(int(f)) + ")"
+}
+
+// HeadSize is how many leading bytes [Identify] needs to recognise every
+// format; tar is the one that needs a whole 512-byte header block.
+const HeadSize = 512
+
+var (
+	magicZip      = []byte("PK\x03\x04")
+	magicZipEmpty = []byte("PK\x05\x06")
+	magicZipSpan  = []byte("PK\x07\x08PK\x03\x04")
+	magicGzip     = []byte{0x1f, 0x8b, 0x08}
+	magicXz       = []byte{0xfd, '7', 'z', 'X', 'Z', 0x00}
+	magic7z       = []byte{'7', 'z', 0xbc, 0xaf, 0x27, 0x1c}
+	magicRar4     = []byte("Rar!\x1a\x07\x00")
+	magicRar5     = []byte("Rar!\x1a\x07\x01\x00")
+	bzBlockMagic  = []byte{0x31, 0x41, 0x59, 0x26, 0x53, 0x59}
+	bzEndMagic    = []byte{0x17, 0x72, 0x45, 0x38, 0x50, 0x90}
+)
+
+// Identify reports the format of data starting with head, or Unknown. It
+// looks only at magic bytes; give it at least [HeadSize] bytes (or the whole
+// input if shorter) so that tar, which has no magic in old v7 archives, can
+// be recognised by its header checksum.
+func Identify(head []byte) Format {
+	switch {
+	case bytes.HasPrefix(head, magicZip), bytes.HasPrefix(head, magicZipEmpty),
+		bytes.HasPrefix(head, magicZipSpan):
+		return Zip
+	case bytes.HasPrefix(head, magicGzip):
+		return Gzip
+	case isBzip2(head):
+		return Bzip2
+	case bytes.HasPrefix(head, magicXz):
+		return Xz
+	case bytes.HasPrefix(head, magic7z):
+		return SevenZip
+	case bytes.HasPrefix(head, magicRar4), bytes.HasPrefix(head, magicRar5):
+		return Rar
+	case isTarHeader(head):
+		return Tar
+	}
+	return Unknown
+}
+
+// isBzip2 wants the block (or end-of-stream) magic after "BZh1".."BZh9":
+// three letters alone match too much text.
+func isBzip2(b []byte) bool {
+	if len(b) < 10 || b[0] != 'B' || b[1] != 'Z' || b[2] != 'h' || b[3] < '1' || b[3] > '9' {
+		return false
+	}
+	return bytes.Equal(b[4:10], bzBlockMagic) || bytes.Equal(b[4:10], bzEndMagic)
+}
+
+// isTarHeader accepts a 512-byte block whose checksum field matches the sum
+// of its bytes (with the field itself counted as spaces). That covers
+// ustar, GNU and pre-POSIX v7 headers alike; the "ustar" magic alone would
+// miss v7, and the checksum makes accidental matches very unlikely.
+func isTarHeader(b []byte) bool {
+	if len(b) < 512 || b[0] == 0 {
+		return false
+	}
+	want, ok := parseOctal(b[148:156])
+	if !ok {
+		return false
+	}
+	var unsigned, signed int64
+	for i := 0; i < 512; i++ {
+		c := b[i]
+		if i >= 148 && i < 156 {
+			c = ' '
+		}
+		unsigned += int64(c)
+		signed += int64(int8(c))
+	}
+	return want == unsigned || want == signed
+}
+
+// parseOctal reads a NUL/space padded octal field; it needs at least one
+// digit so an all-zero block does not "match" with checksum 0.
+func parseOctal(b []byte) (int64, bool) {
+	b = bytes.Trim(b, " \x00")
+	if len(b) == 0 {
+		return 0, false
+	}
+	var n int64
+	for _, c := range b {
+		if c < '0' || c > '7' {
+			return 0, false
+		}
+		n = n<<3 | int64(c-'0')
+	}
+	return n, true
+}

@@ -1,0 +1,133 @@
+package unpack
+
+import (
+	"archive/tar"
+	"archive/zip"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"io"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/ulikunitz/xz"
+)
+
+type testFile struct {
+	name string
+	data string
+}
+
+func buildZip(t testing.TB, files []testFile) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range files {
+		w, err := zw.Create(f.name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, f.data)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func buildTar(t testing.TB, files []testFile) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	tw := tar.NewWriter(&buf)
+	for _, f := range files {
+		h := &tar.Header{Name: f.name, Mode: 0o644, Size: int64(len(f.data)), ModTime: time.Unix(1700000000, 0)}
+		if f.name[len(f.name)-1] == '/' {
+			h.Typeflag, h.Size = tar.TypeDir, 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(tw, f.data)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func gzipBytes(t testing.TB, name string, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	zw.Name = name
+	zw.Write(data)
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func xzBytes(t testing.TB, data []byte) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	xw, err := xz.NewWriter(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	xw.Write(data)
+	if err := xw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func readTestdata(t testing.TB, name string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// got is one member as a test records it.
+type got struct {
+	name      string
+	data      string
+	encrypted bool
+	err       error
+}
+
+// walkAll walks data and records every member's content.
+func walkAll(t testing.TB, f Format, data []byte, lim Limits) ([]got, Info, error) {
+	t.Helper()
+	var out []got
+	info, err := Walk(context.Background(), f, bytes.NewReader(data), int64(len(data)), lim,
+		func(m Member) error {
+			g := got{name: m.Name, encrypted: m.Encrypted, err: m.Err}
+			if m.Content != nil {
+				b, rerr := io.ReadAll(io.NewSectionReader(m.Content, 0, m.Size))
+				if rerr != nil {
+					t.Errorf("member %q: reading content: %v", m.Name, rerr)
+				}
+				if int64(len(b)) != m.Size {
+					t.Errorf("member %q: Size %d but %d bytes", m.Name, m.Size, len(b))
+				}
+				g.data = string(b)
+			}
+			out = append(out, g)
+			return nil
+		})
+	return out, info, err
+}
+
+func limitOf(err error) Limit {
+	var le *LimitError
+	if errors.As(err, &le) {
+		return le.Limit
+	}
+	return ""
+}
