@@ -1,0 +1,151 @@
+package mailscan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/sigtool/sigtool/mailmime"
+)
+
+const corpusDir = "../../shared/corpus/mail"
+
+// corpusMessage is one message of the shared corpus: a file, or one
+// message of an mbox file.
+type corpusMessage struct {
+	name string // file relative to corpusDir, with "#n" for mbox messages
+	data []byte
+}
+
+func corpusMessages(t testing.TB) []corpusMessage {
+	t.Helper()
+	if _, err := os.Stat(corpusDir); err != nil {
+		t.Skipf("corpus not available: %v", err)
+	}
+	var out []corpusMessage
+	err := filepath.WalkDir(corpusDir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(corpusDir, path)
+		if rel == "README.md" || rel == "INDEX.tsv" {
+			return nil
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		if !isMbox(data) {
+			out = append(out, corpusMessage{rel, data})
+			return nil
+		}
+		for i, m := range mailmime.SplitMbox(data) {
+			out = append(out, corpusMessage{fmt.Sprintf("%s#%d", rel, i+1), m.Message(data)})
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
+
+// corpusTagged returns the corpus files whose INDEX.tsv features include tag.
+func corpusTagged(t *testing.T, tag string) []string {
+	f, err := os.Open(filepath.Join(corpusDir, "INDEX.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	var files []string
+	sc := bufio.NewScanner(f)
+	sc.Buffer(nil, 1<<20)
+	for sc.Scan() {
+		cols := strings.Split(sc.Text(), "\t")
+		if len(cols) >= 10 && slices.Contains(strings.Split(cols[9], ","), tag) {
+			files = append(files, cols[0])
+		}
+	}
+	return files
+}
+
+// TestCorpusDeliveredUnchanged runs every message of the shared corpus
+// (391 files; every message of each mbox; the Maildir's files) through the
+// default policy with a detector that finds nothing. Everything must be
+// delivered byte for byte except what rules 5 and 7 catch: the
+// message/partial files (exactly those INDEX.tsv tags "partial") are
+// deleted, and encrypted parts are removed (listed below).
+func TestCorpusDeliveredUnchanged(t *testing.T) {
+	msgs := corpusMessages(t)
+	s, _ := newTestScanner(t, testPolicy())
+	var deleted, rewritten []string
+	files := map[string]bool{}
+	for _, m := range msgs {
+		files[strings.SplitN(m.name, "#", 2)[0]] = true
+		o, err := s.Process(context.Background(), m.data, Envelope{ID: m.name})
+		if err != nil {
+			t.Errorf("%s: %v", m.name, err)
+			continue
+		}
+		switch o.Action {
+		case Deliver:
+			if !bytes.Equal(o.Message, m.data) {
+				t.Errorf("%s: delivered bytes differ from the input", m.name)
+			}
+		case Delete:
+			deleted = append(deleted, m.name)
+			if o.Reasons[0] != reasonPartial {
+				t.Errorf("%s: deleted for %v", m.name, o.Reasons)
+			}
+		case Rewrite:
+			rewritten = append(rewritten, m.name)
+			for _, f := range o.Findings {
+				if f.Signature != s.policy.Names.Encrypted {
+					t.Errorf("%s: unexpected finding %+v", m.name, f)
+				}
+			}
+			if _, err := mailmime.Parse(o.Message); err != nil {
+				t.Errorf("%s: rewritten message does not parse: %v", m.name, err)
+			}
+		default:
+			t.Errorf("%s: action %s %v", m.name, o.Action, o.Reasons)
+		}
+	}
+	if len(files) != 391 {
+		t.Errorf("walked %d corpus files, want 391", len(files))
+	}
+	t.Logf("%d messages from %d files; deleted %v; rewritten %v", len(msgs), len(files), deleted, rewritten)
+	wantDeleted := corpusTagged(t, "partial")
+	slices.Sort(wantDeleted)
+	if !slices.Equal(deleted, wantDeleted) {
+		t.Errorf("deleted = %v\nwant the files tagged partial: %v", deleted, wantDeleted)
+	}
+	for _, enc := range corpusTagged(t, "encrypted") {
+		if !slices.ContainsFunc(rewritten, func(r string) bool { return strings.HasPrefix(r, enc+"#") || r == enc }) {
+			t.Errorf("%s is tagged encrypted but nothing was removed from it", enc)
+		}
+	}
+	if !slices.Equal(rewritten, corpusEncrypted) {
+		t.Errorf("rewritten for encryption = %v, want %v", rewritten, corpusEncrypted)
+	}
+}
+
+// corpusEncrypted are the corpus messages rule 7 catches: S/MIME
+// enveloped-data and PGP-encrypted parts.
+// They all come from the one file INDEX.tsv tags "encrypted".
+var corpusEncrypted = []string{
+	"mimekit/mbox/content-length.mbox.txt#12",
+	"mimekit/mbox/content-length.mbox.txt#15",
+	"mimekit/mbox/content-length.mbox.txt#16",
+	"mimekit/mbox/content-length.mbox.txt#17",
+	"mimekit/mbox/content-length.mbox.txt#19",
+	"mimekit/mbox/content-length.mbox.txt#21",
+	"mimekit/mbox/content-length.mbox.txt#22",
+}

@@ -1,0 +1,89 @@
+package mailscan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/sigtool/sigtool/quarantine"
+	"github.com/sigtool/sigtool/scan"
+	"github.com/sigtool/sigtool/unpack"
+)
+
+// NewScanner returns a Scanner applying p with engine e, keeping removed
+// originals in q. With a nil q, any message that would need something
+// removed or deleted is an Error instead (nothing may be dropped without
+// being kept). p should have passed Validate.
+func NewScanner(e *scan.Engine, p Policy, q *quarantine.Store) *Scanner {
+	return &Scanner{policy: p, store: q, scan: engineFunc(e)}
+}
+
+func engineFunc(e *scan.Engine) scanFunc {
+	return func(ctx context.Context, name string, data []byte) (fileVerdict, error) {
+		r, err := e.Scan(ctx, name, bytes.NewReader(data), int64(len(data)))
+		if err != nil {
+			return fileVerdict{}, err
+		}
+		return verdictOf(r), nil
+	}
+}
+
+// verdictOf reduces a scan.Result tree to what the policy asks about.
+func verdictOf(r *scan.Result) fileVerdict {
+	v := fileVerdict{
+		Self:        selfOnly(r),
+		Format:      r.Format,
+		Encrypted:   r.AnyEncrypted(),
+		MemberCount: r.MemberCount,
+	}
+	// One name per infected file or member, as clamd reports one: a file
+	// that three signatures match gets one banner, not three.
+	for n := range r.All() {
+		if len(n.Signatures) > 0 {
+			v.Signatures = appendNew(v.Signatures, n.Signatures[0])
+		}
+	}
+	for _, m := range r.Members {
+		v.Members = append(v.Members, memberVerdict{Name: m.Name, Infected: m.Infected()})
+	}
+	for n := range r.All() {
+		switch {
+		case n.Limit != "":
+			v.Problem = fmt.Errorf("%w: %s at %s", unpack.ErrLimit, n.Limit, n.Path)
+		case n.Err != nil && !damaged(n.Err):
+			v.Problem = n.Err
+		}
+		if v.Problem != nil {
+			break
+		}
+	}
+	return v
+}
+
+// selfOnly reports whether r's own bytes match a signature that no member
+// explains. An archive that stores a member uncompressed shows the
+// member's bytes in its own, so the archive matching too is expected and
+// does not make it uncleanable; the rebuilt archive is scanned again.
+func selfOnly(r *scan.Result) bool {
+	inMembers := map[string]bool{}
+	for _, m := range r.Members {
+		for _, f := range m.Findings() {
+			inMembers[f.Signature] = true
+		}
+	}
+	for _, s := range r.Signatures {
+		if !inMembers[s] {
+			return true
+		}
+	}
+	return false
+}
+
+// damaged reports whether err says the input archive is broken rather than
+// that our scan fell short. Like ClamAV (without --alert-broken) we accept
+// a damaged archive whose bytes were scanned: a mail client cannot open it
+// either, and real clean mail carries such files (the corpus does).
+func damaged(err error) bool {
+	return errors.Is(err, unpack.ErrCorrupt) || errors.Is(err, unpack.ErrUnsupported)
+}

@@ -1,0 +1,69 @@
+package mailscan
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"path/filepath"
+	"testing"
+
+	"github.com/sigtool/sigtool/quarantine"
+	"github.com/sigtool/sigtool/scan"
+)
+
+// fakeDetector stands in for the signature matcher: it reports
+// Test.Marker.A for bytes containing "MARKER-A", Test.Marker.B for
+// "MARKER-B", and fails on "DETECT-FAIL".
+type fakeDetector struct{}
+
+var errDetect = errors.New("fake detector failure")
+
+func (fakeDetector) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
+	data := make([]byte, size)
+	n, err := r.ReadAt(data, 0)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	data = data[:n]
+	var sigs []string
+	if bytes.Contains(data, []byte("MARKER-A")) {
+		sigs = append(sigs, "Test.Marker.A")
+	}
+	if bytes.Contains(data, []byte("MARKER-B")) {
+		sigs = append(sigs, "Test.Marker.B")
+	}
+	if bytes.Contains(data, []byte("DETECT-FAIL")) {
+		return sigs, errDetect
+	}
+	return sigs, nil
+}
+
+func testPolicy() Policy {
+	p := DefaultPolicy()
+	p.Gateway = "gw.test"
+	return p
+}
+
+func testEngine() *scan.Engine { return scan.New(fakeDetector{}, scan.DefaultOptions()) }
+
+func openStore(t testing.TB) *quarantine.Store {
+	t.Helper()
+	q, err := quarantine.Open(filepath.Join(t.TempDir(), "quarantine.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { q.Close() })
+	return q
+}
+
+// newTestScanner returns a scanner with the fake detector, policy p and a
+// fresh quarantine.
+func newTestScanner(t testing.TB, p Policy) (*Scanner, *quarantine.Store) {
+	t.Helper()
+	if err := p.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	q := openStore(t)
+	return NewScanner(testEngine(), p, q), q
+}

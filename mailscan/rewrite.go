@@ -1,0 +1,198 @@
+package mailscan
+
+import (
+	"bytes"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/sigtool/sigtool/mailmime"
+)
+
+// An edit replaces msg[start:end] with data (start == end inserts).
+type edit struct {
+	start, end int
+	data       []byte
+}
+
+// rewrite builds the new message: every target replaced, the banner
+// added, every other byte of msg kept.
+func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([]byte, error) {
+	eol := eolOf(msg)
+	skip := map[*mailmime.Part]bool{}
+	var rootTarget *target
+	var edits []edit
+	for _, t := range targets {
+		skip[t.part] = true
+		if t.part == root {
+			rootTarget = t
+			continue
+		}
+		data, err := s.replacement(msg, t, eol)
+		if err != nil {
+			return nil, err
+		}
+		edits = append(edits, edit{t.part.Start, t.part.End, data})
+	}
+	// An mbox-style Content-Length would be wrong after any change, and a
+	// reader trusting it would cut the message: drop it.
+	for _, f := range root.Header.Fields {
+		if strings.EqualFold(f.Name, "Content-Length") && rootTarget == nil {
+			edits = append(edits, edit{f.Start, f.End, nil})
+		}
+	}
+	banner := s.bannerText(targets)
+	placed := false
+	if body := firstTextBody(root, skip); body != nil && rootTarget == nil {
+		if ins, ok := bannerInsert(body, banner, eol); ok {
+			edits = append(edits, edit{body.BodyStart, body.BodyStart, ins})
+			placed = true
+		}
+	}
+	if !placed && rootTarget == nil && root.ContentType == "multipart/mixed" &&
+		root.IsMultipart() && len(root.Children) > 0 && len(root.Defects) == 0 {
+		// A new first part, right after the first delimiter line.
+		var b []byte
+		b = append(b, textPart(banner, eol)...)
+		b = append(b, eol...)
+		b = append(b, "--"+root.Boundary...)
+		b = append(b, eol...)
+		at := root.Children[0].Start
+		edits = append(edits, edit{at, at, b})
+		placed = true
+	}
+	// Inserts sort before replacements starting at the same byte.
+	sort.SliceStable(edits, func(i, j int) bool {
+		if edits[i].start != edits[j].start {
+			return edits[i].start < edits[j].start
+		}
+		return edits[i].end < edits[j].end
+	})
+	for i := 1; i < len(edits); i++ {
+		if edits[i].start < edits[i-1].end {
+			return nil, fmt.Errorf("%w: overlapping edits at bytes %d and %d", ErrInternal, edits[i-1].start, edits[i].start)
+		}
+	}
+	if placed {
+		return splice(msg, edits, 0, len(msg)), nil
+	}
+	// wrapRoot rebuilds the root header itself; keep only the body edits.
+	body := edits[:0]
+	for _, e := range edits {
+		if e.start >= root.BodyStart {
+			body = append(body, e)
+		}
+	}
+	return s.wrapRoot(msg, root, rootTarget, body, banner, eol)
+}
+
+// splice returns msg[lo:hi] with the edits (sorted, disjoint, inside the
+// range) applied.
+func splice(msg []byte, edits []edit, lo, hi int) []byte {
+	var out bytes.Buffer
+	pos := lo
+	for _, e := range edits {
+		out.Write(msg[pos:e.start])
+		out.Write(e.data)
+		pos = e.end
+	}
+	out.Write(msg[pos:hi])
+	return out.Bytes()
+}
+
+// replacement returns the new bytes for a target part that is not the
+// whole message.
+func (s *Scanner) replacement(msg []byte, t *target, eol []byte) ([]byte, error) {
+	p := t.part
+	fields, sep, err := headerParts(msg, p, eol)
+	if err != nil {
+		return nil, err
+	}
+	var out []byte
+	if t.cleaned != nil {
+		out = cleanedEntity(msg, p, fields, sep, t.cleaned, eol)
+	} else {
+		if isMessage(p) {
+			keep := func(n string) bool { return !isContentField(n) }
+			out = withLineEnd(fieldsWhere(msg, fields, keep), eol)
+		}
+		out = append(out, textPart(s.fill(s.policy.Text.Notice, "", t), eol)...)
+	}
+	if endsWithEOL(p.Body()) {
+		out = append(out, eol...)
+	}
+	return out, nil
+}
+
+// cleanedEntity is p with every header field kept (only the transfer
+// encoding changed to base64 when it was something else) and the rebuilt
+// archive as its body.
+func cleanedEntity(msg []byte, p *mailmime.Part, fields []mailmime.Field, sep, data, eol []byte) []byte {
+	var out []byte
+	if p.Encoding == "base64" {
+		out = append(out, msg[p.Start:p.BodyStart]...)
+	} else {
+		out = withLineEnd(fieldsWhere(msg, fields, func(n string) bool {
+			return !strings.EqualFold(n, "Content-Transfer-Encoding")
+		}), eol)
+		out = append(out, "Content-Transfer-Encoding: base64"...)
+		out = append(out, eol...)
+		out = append(out, sep...)
+	}
+	return append(out, base64Lines(data, eol)...)
+}
+
+// wrapRoot turns the message into a multipart/mixed holding the banner as
+// its first part and the original content (or what replaces it) as the
+// second. The message's own fields stay at the top; its Content-* fields
+// move down with the content they describe.
+func (s *Scanner) wrapRoot(msg []byte, root *mailmime.Part, rt *target, edits []edit, banner string, eol []byte) ([]byte, error) {
+	fields, sep, err := headerParts(msg, root, eol)
+	if err != nil {
+		return nil, err
+	}
+	bnd := boundaryFor(msg)
+	var b bytes.Buffer
+	b.Write(withLineEnd(fieldsWhere(msg, fields, func(n string) bool { return !isContentField(n) }), eol))
+	movable := func(n string) bool { return isContentField(n) && !strings.EqualFold(n, "Content-Length") }
+	if !root.Header.Has("MIME-Version") {
+		b.WriteString("MIME-Version: 1.0")
+		b.Write(eol)
+	}
+	fmt.Fprintf(&b, "Content-Type: multipart/mixed; boundary=\"%s\"", bnd)
+	b.Write(eol)
+	b.Write(eol)
+	delim := func(close bool) {
+		b.WriteString("--" + bnd)
+		if close {
+			b.WriteString("--")
+		}
+		b.Write(eol)
+	}
+	delim(false)
+	b.Write(textPart(banner, eol))
+	b.Write(eol)
+	delim(false)
+	switch {
+	case rt == nil:
+		b.Write(withLineEnd(fieldsWhere(msg, fields, movable), eol))
+		b.Write(sep)
+		b.Write(splice(msg, edits, root.BodyStart, root.End))
+	case rt.cleaned != nil:
+		// The root's non-content fields are already at the top; the inner
+		// entity gets only the content fields.
+		inner := withLineEnd(fieldsWhere(msg, fields, func(n string) bool {
+			return movable(n) && !strings.EqualFold(n, "Content-Transfer-Encoding")
+		}), eol)
+		b.Write(inner)
+		b.WriteString("Content-Transfer-Encoding: base64")
+		b.Write(eol)
+		b.Write(sep)
+		b.Write(base64Lines(rt.cleaned, eol))
+	default:
+		b.Write(textPart(s.fill(s.policy.Text.Notice, "", rt), eol))
+	}
+	b.Write(eol)
+	delim(true)
+	return b.Bytes(), nil
+}

@@ -1,0 +1,330 @@
+package mailscan
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+)
+
+// mkInputs lays out one of each input kind and returns the paths.
+func mkInputs(t *testing.T) (eml, mbox, maildir string) {
+	dir := t.TempDir()
+	eml = filepath.Join(dir, "single.eml")
+	os.WriteFile(eml, golden(t, "attachment-7bit-lf"), 0o644)
+	mbox = filepath.Join(dir, "box.mbox")
+	var b bytes.Buffer
+	for _, n := range []string{"text-body-not-scanned", "cleanable-zip", "partial"} {
+		b.WriteString("From alice@example.org Fri Mar  1 10:00:00 2024\n")
+		b.Write(golden(t, n))
+		b.WriteString("\n")
+	}
+	os.WriteFile(mbox, b.Bytes(), 0o644)
+	maildir = filepath.Join(dir, "Maildir")
+	for _, sub := range []string{"cur", "new", "tmp"} {
+		os.MkdirAll(filepath.Join(maildir, sub), 0o755)
+	}
+	os.WriteFile(filepath.Join(maildir, "cur", "1.host:2,S"), golden(t, "text-body-not-scanned"), 0o644)
+	os.WriteFile(filepath.Join(maildir, "new", "2.host"), golden(t, "no-text-body"), 0o644)
+	os.WriteFile(filepath.Join(maildir, "tmp", "3.host"), []byte("in delivery"), 0o644)
+	return
+}
+
+func TestRunFiles(t *testing.T) {
+	eml, mbox, maildir := mkInputs(t)
+	out := t.TempDir()
+	s, _ := newTestScanner(t, testPolicy())
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), s, RunOptions{Out: out, JSON: true}, []string{eml, mbox, maildir}, nil, &stdout, &stderr)
+	if code != ExitAction {
+		t.Fatalf("exit %d, stderr %s", code, &stderr)
+	}
+	got := map[string]Action{}
+	sc := bufio.NewScanner(&stdout)
+	for sc.Scan() {
+		var v jsonVerdict
+		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
+			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
+		}
+		if v.Findings == nil || v.Reasons == nil {
+			t.Errorf("%s: findings and reasons must be arrays", sc.Text())
+		}
+		got[filepath.Base(v.Path)] = v.Action
+	}
+	want := map[string]Action{
+		"single.eml": Rewrite, "box.mbox#1": Deliver, "box.mbox#2": Rewrite, "box.mbox#3": Delete,
+		"1.host:2,S": Deliver, "2.host": Rewrite,
+	}
+	if len(got) != len(want) {
+		t.Fatalf("verdicts %v, want %v", got, want)
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s: %s, want %s", k, got[k], v)
+		}
+	}
+	entries, _ := os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	// The deleted mbox message writes nothing; tmp/ of the Maildir is skipped.
+	if strings.Join(names, " ") != "1.host:2,S 2.host box.mbox.1 box.mbox.2 single.eml" {
+		t.Fatalf("out dir holds %v", names)
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "box.mbox.1")); !bytes.Equal(b, golden(t, "text-body-not-scanned")) {
+		t.Error("clean mbox message not written byte for byte")
+	}
+	if b, _ := os.ReadFile(filepath.Join(out, "single.eml")); !bytes.Equal(b, mustRead(t, "testdata/golden/attachment-7bit-lf.out")) {
+		t.Error("rewritten message differs from its golden output")
+	}
+}
+
+func mustRead(t testing.TB, p string) []byte {
+	b, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func TestRunVerdictLinesAndCodes(t *testing.T) {
+	dir := t.TempDir()
+	clean := filepath.Join(dir, "clean.eml")
+	os.WriteFile(clean, golden(t, "text-body-not-scanned"), 0o644)
+	infected := filepath.Join(dir, "bad.eml")
+	os.WriteFile(infected, golden(t, "attachment-7bit-lf"), 0o644)
+	s, _ := newTestScanner(t, testPolicy())
+	run := func(opts RunOptions, in ...string) (int, string, string) {
+		var o, e bytes.Buffer
+		code := Run(context.Background(), s, opts, in, nil, &o, &e)
+		return code, o.String(), e.String()
+	}
+	if code, out, _ := run(RunOptions{}, clean); code != ExitClean || out != clean+": deliver\n" {
+		t.Errorf("clean: %d %q", code, out)
+	}
+	code, out, _ := run(RunOptions{}, clean, infected)
+	if code != ExitAction || !strings.Contains(out, infected+": rewrite: Test.Marker.A in invoice.exe removed (quarantine ") {
+		t.Errorf("infected: %d %q", code, out)
+	}
+	if code, _, errs := run(RunOptions{}, filepath.Join(dir, "missing.eml"), clean); code != ExitError || !strings.Contains(errs, "missing.eml") {
+		t.Errorf("missing input: %d %q", code, errs)
+	}
+	if code, _, _ := run(RunOptions{}); code != ExitError {
+		t.Errorf("no input: %d", code)
+	}
+	// Two inputs with one output name: the second must not overwrite.
+	other := filepath.Join(t.TempDir(), "clean.eml")
+	os.WriteFile(other, []byte("To: x@example.edu\n\nsecond\n"), 0o644)
+	outDir := t.TempDir()
+	if code, _, errs := run(RunOptions{Out: outDir}, clean, other); code != ExitError || !strings.Contains(errs, "output name") {
+		t.Errorf("name clash: %d %q", code, errs)
+	}
+	if b, _ := os.ReadFile(filepath.Join(outDir, "clean.eml")); !bytes.Equal(b, golden(t, "text-body-not-scanned")) {
+		t.Error("first message overwritten")
+	}
+	if code, _, _ := run(RunOptions{Out: filepath.Join(dir, "no-such-dir")}, clean); code != ExitError {
+		t.Errorf("missing out dir: %d", code)
+	}
+}
+
+func TestRunStdin(t *testing.T) {
+	store := openStore(t)
+	good := NewScanner(testEngine(), testPolicy(), store)
+	broken := &Scanner{policy: testPolicy(), scan: failingScan(errDetect), store: store}
+	rewritten := mustRead(t, "testdata/golden/attachment-7bit-lf.out")
+	tests := []struct {
+		name     string
+		s        *Scanner
+		in       io.Reader
+		stdout   io.Writer
+		code     int
+		wantOut  []byte
+		stderrRe string
+	}{
+		{"deliver", good, bytes.NewReader(golden(t, "text-body-not-scanned")), nil, ExitClean, golden(t, "text-body-not-scanned"), "-: deliver"},
+		{"rewrite", good, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, ExitAction, rewritten, "-: rewrite"},
+		{"delete writes nothing", good, bytes.NewReader(golden(t, "partial")), nil, ExitAction, nil, "-: delete"},
+		{"internal error", broken, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, ExitTempFail, nil, "-: error"},
+		{"read error", good, io.MultiReader(strings.NewReader("To: x\n"), errReader{}), nil, ExitTempFail, nil, "reading stdin"},
+		{"write error", good, bytes.NewReader(golden(t, "text-body-not-scanned")), &failWriter{n: 10}, ExitTempFail, nil, "writing stdout"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var stdout, stderr bytes.Buffer
+			w := tt.stdout
+			if w == nil {
+				w = &stdout
+			}
+			code := Run(context.Background(), tt.s, RunOptions{}, []string{"-"}, tt.in, w, &stderr)
+			if code != tt.code {
+				t.Fatalf("exit %d, want %d; stderr %s", code, tt.code, &stderr)
+			}
+			if !bytes.Equal(stdout.Bytes(), tt.wantOut) {
+				t.Fatalf("stdout:\n%s\nwant:\n%s", stdout.Bytes(), tt.wantOut)
+			}
+			if !strings.Contains(stderr.String(), tt.stderrRe) {
+				t.Fatalf("stderr %q lacks %q", &stderr, tt.stderrRe)
+			}
+		})
+	}
+	var e bytes.Buffer
+	if code := Run(context.Background(), good, RunOptions{Out: t.TempDir()}, []string{"-"}, nil, io.Discard, &e); code != ExitError {
+		t.Errorf("- with --out: exit %d", code)
+	}
+}
+
+type errReader struct{}
+
+func (errReader) Read([]byte) (int, error) { return 0, errors.New("pipe broke") }
+
+// failWriter accepts n bytes, then fails like a full disk.
+type failWriter struct {
+	w io.Writer
+	n int
+}
+
+func (f *failWriter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		if f.w != nil {
+			f.w.Write(p[:f.n])
+		}
+		k := f.n
+		f.n = 0
+		return k, syscall.ENOSPC
+	}
+	f.n -= len(p)
+	if f.w != nil {
+		return f.w.Write(p)
+	}
+	return len(p), nil
+}
+
+// TestRunDiskFull: a write that fails midway leaves no file under the
+// message's name (nor a temporary), reports the message as not handled,
+// and leaves the input alone.
+func TestRunDiskFull(t *testing.T) {
+	eml, _, _ := mkInputs(t)
+	orig := mustRead(t, eml)
+	out := t.TempDir()
+	outputHook = func(w io.Writer) io.Writer { return &failWriter{w: w, n: 100} }
+	defer func() { outputHook = nil }()
+	s, _ := newTestScanner(t, testPolicy())
+	var stdout, stderr bytes.Buffer
+	code := Run(context.Background(), s, RunOptions{Out: out, JSON: true}, []string{eml}, nil, &stdout, &stderr)
+	if code != ExitError || !strings.Contains(stderr.String(), "no space left") {
+		t.Fatalf("exit %d, stderr %q", code, &stderr)
+	}
+	var v jsonVerdict
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Action != Error {
+		t.Fatalf("verdict %q (%v), want action error", &stdout, err)
+	}
+	if entries, _ := os.ReadDir(out); len(entries) != 0 {
+		t.Fatalf("out dir not empty after failed write: %v", entries)
+	}
+	if !bytes.Equal(mustRead(t, eml), orig) {
+		t.Fatal("input changed")
+	}
+}
+
+// blockWriter writes the first half of a message, tells the parent, and
+// hangs so the parent can kill the process mid-write.
+type blockWriter struct {
+	w     io.Writer
+	ready string
+}
+
+func (b *blockWriter) Write(p []byte) (int, error) {
+	n, err := b.w.Write(p[:len(p)/2])
+	if f, ok := b.w.(interface{ Sync() error }); ok {
+		f.Sync()
+	}
+	if err == nil {
+		os.WriteFile(b.ready, nil, 0o644)
+		time.Sleep(time.Minute)
+	}
+	return n, err
+}
+
+// TestHelperKilledWriter is not a test: TestRunKilledMidWrite runs the
+// test binary again with this as the only test, to be SIGKILLed.
+func TestHelperKilledWriter(t *testing.T) {
+	if os.Getenv("MAILSCAN_HELPER") != "kill" {
+		t.Skip("helper process only")
+	}
+	outputHook = func(w io.Writer) io.Writer { return &blockWriter{w: w, ready: os.Getenv("MAILSCAN_READY")} }
+	s := NewScanner(testEngine(), testPolicy(), nil)
+	Run(context.Background(), s, RunOptions{Out: os.Getenv("MAILSCAN_OUT")}, []string{os.Getenv("MAILSCAN_IN")}, nil, io.Discard, io.Discard)
+	t.Fatal("helper was not killed")
+}
+
+// TestRunKilledMidWrite kills a process while it writes a message into the
+// out dir: no file may appear under the message's name, the input must be
+// intact, and the next run must clean up and deliver the whole message.
+func TestRunKilledMidWrite(t *testing.T) {
+	if testing.Short() {
+		t.Skip("runs a subprocess")
+	}
+	dir := t.TempDir()
+	in := filepath.Join(dir, "msg.eml")
+	msg := golden(t, "text-body-not-scanned")
+	os.WriteFile(in, msg, 0o644)
+	out := filepath.Join(dir, "out")
+	os.Mkdir(out, 0o755)
+	ready := filepath.Join(dir, "ready")
+	cmd := exec.Command(os.Args[0], "-test.run=^TestHelperKilledWriter$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "MAILSCAN_HELPER=kill", "MAILSCAN_OUT="+out, "MAILSCAN_IN="+in, "MAILSCAN_READY="+ready)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		if _, err := os.Stat(ready); err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatal("helper never started writing")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	cmd.Process.Signal(syscall.SIGKILL)
+	cmd.Wait()
+	entries, _ := os.ReadDir(out)
+	var temps int
+	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), ".") {
+			t.Fatalf("killed write left %q in the out dir", e.Name())
+		}
+		temps++
+	}
+	if temps != 1 {
+		t.Fatalf("expected the killed run's one temporary file, found %d", temps)
+	}
+	if !bytes.Equal(mustRead(t, in), msg) {
+		t.Fatal("input changed")
+	}
+	s, _ := newTestScanner(t, testPolicy())
+	if code := Run(context.Background(), s, RunOptions{Out: out}, []string{in}, nil, io.Discard, io.Discard); code != ExitClean {
+		t.Fatalf("rerun exit %d", code)
+	}
+	entries, _ = os.ReadDir(out)
+	var names []string
+	for _, e := range entries {
+		names = append(names, e.Name())
+	}
+	if !slices.Equal(names, []string{"msg.eml"}) || !bytes.Equal(mustRead(t, filepath.Join(out, "msg.eml")), msg) {
+		t.Fatalf("after rerun the out dir holds %v", names)
+	}
+}

@@ -1,0 +1,75 @@
+package quarantine
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// IDOf returns the ID content gets in a store.
+func IDOf(content []byte) string {
+	sum := sha256.Sum256(content)
+	return hex.EncodeToString(sum[:])
+}
+
+// Put stores content with the record r and returns its ID. Storing bytes
+// that are already there adds r to the existing item. A zero r.Time means
+// now. When Put returns nil the item is on disk (bbolt syncs each commit),
+// so a caller may then drop its own copy.
+func (s *Store) Put(content []byte, r Record) (string, error) {
+	id := IDOf(content)
+	if r.Time.IsZero() {
+		r.Time = time.Now()
+	}
+	r.Time = r.Time.UTC()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cb, rb := tx.Bucket(bucketContent), tx.Bucket(bucketRecords)
+		key := []byte(id)
+		var st stored
+		if old := cb.Get(key); old != nil {
+			// Same ID means same bytes unless the store is damaged;
+			// check rather than trust, and never overwrite.
+			if !bytes.Equal(old, content) {
+				return fmt.Errorf("%w: %s", ErrCorrupt, id)
+			}
+			if raw := rb.Get(key); raw != nil {
+				if err := json.Unmarshal(raw, &st); err != nil {
+					return fmt.Errorf("%w: records of %s: %v", ErrCorrupt, id, err)
+				}
+			}
+		} else if err := cb.Put(key, content); err != nil {
+			return err
+		}
+		st.Size = int64(len(content))
+		st.Records = append(st.Records, r)
+		raw, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return rb.Put(key, raw)
+	})
+	if err != nil {
+		return "", fmt.Errorf("quarantine: put %s: %w", id, err)
+	}
+	return id, nil
+}
+
+// Delete removes an item and its records. Releasing does not delete; an
+// administrator deletes explicitly once sure.
+func (s *Store) Delete(id string) error {
+	return s.db.Update(func(tx *bolt.Tx) error {
+		full, err := resolve(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := tx.Bucket(bucketContent).Delete([]byte(full)); err != nil {
+			return err
+		}
+		return tx.Bucket(bucketRecords).Delete([]byte(full))
+	})
+}
