@@ -1,0 +1,154 @@
+package matcher
+
+import (
+	"bytes"
+	"context"
+
+	"math/rand/v2"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
+
+// Benchmarks at the sizes the design targets. Run one at a time:
+//
+//	go test -run XXX -bench 'Build/body=300k' -benchtime 1x ./matcher/
+//
+// They report build seconds (signature generation excluded), peak RSS of
+// the process (VmHWM, reset before each run where the kernel allows) and the
+// heap the finished matcher retains.
+
+var benchSizes = []struct {
+	name         string
+	body, hashes int
+}{
+	{"body=10k", 10_000, 0},
+	{"body=100k", 100_000, 0},
+	{"body=300k", 300_000, 0},
+	{"body=300k,hash=4M", 300_000, 4_000_000},
+}
+
+// resetPeakRSS asks Linux to restart VmHWM accounting (best effort).
+func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+
+// peakRSS returns VmHWM in MB, or -1 when unavailable.
+func peakRSS() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return -1
+	}
+	for _, l := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
+			kb, _ := strconv.ParseFloat(f[1], 64)
+			return kb / 1024
+		}
+	}
+	return -1
+}
+
+func heapMB() float64 {
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	return float64(ms.HeapAlloc) / (1 << 20)
+}
+
+// benchBuild adds generated signatures and builds; it returns the matcher
+// and the seconds spent in Add and Build (generation subtracted).
+func benchBuild(b *testing.B, body, hashes int) (*Matcher, float64) {
+	b.Helper()
+	start := time.Now()
+	genBodySigs(body, 1, func(string, sigfile.Entry) {})
+	genHashSigs(hashes, 2, func(string, sigfile.Entry) {})
+	genCost := time.Since(start)
+
+	start = time.Now()
+	bl := NewBuilder()
+	add := func(_ string, e sigfile.Entry) {
+		if err := bl.Add(e); err != nil {
+			b.Fatal(err)
+		}
+	}
+	genBodySigs(body, 1, add)
+	genHashSigs(hashes, 2, add)
+	m, err := bl.Build(context.Background())
+	if err != nil {
+		b.Fatal(err)
+	}
+	return m, (time.Since(start) - genCost).Seconds()
+}
+
+func BenchmarkBuild(b *testing.B) {
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			runtime.GC()
+			resetPeakRSS()
+			base := heapMB()
+			var secs float64
+			var m *Matcher
+			for range b.N {
+				m, secs = benchBuild(b, sz.body, sz.hashes)
+			}
+			b.ReportMetric(secs, "build-s")
+			b.ReportMetric(peakRSS(), "peakRSS-MB")
+			b.ReportMetric(heapMB()-base, "retained-MB")
+			st := m.Stats()
+			b.ReportMetric(float64(st.Anchored), "anchored")
+			b.ReportMetric(float64(st.ShortAnchored+st.Slow), "slowpath")
+			runtime.KeepAlive(m)
+		})
+	}
+}
+
+// benchData is random data: the clean-file case, where nothing matches and
+// the filter decides the speed.
+func benchData(n int) []byte {
+	r := rand.New(rand.NewPCG(77, 78))
+	d := make([]byte, n)
+	for i := 0; i+8 <= n; i += 8 {
+		v := r.Uint64()
+		for j := range 8 {
+			d[i+j] = byte(v >> (8 * j))
+		}
+	}
+	return d
+}
+
+func BenchmarkScan(b *testing.B) {
+	data := benchData(64 << 20)
+	for _, sz := range benchSizes {
+		b.Run(sz.name, func(b *testing.B) {
+			m, _ := benchBuild(b, sz.body, sz.hashes)
+			runtime.GC() // do not time the collection of build garbage
+			b.SetBytes(int64(len(data)))
+			b.ReportAllocs()
+			b.ResetTimer()
+			for range b.N {
+				got, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data)))
+				if err != nil || len(got) != 0 {
+					b.Fatalf("clean data: %v %v", got, err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkScanSmall is the mail-gateway case: many small attachments.
+func BenchmarkScanSmall(b *testing.B) {
+	m, _ := benchBuild(b, 100_000, 0)
+	data := benchData(16 << 10)
+	runtime.GC()
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	b.ResetTimer()
+	for range b.N {
+		if _, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data))); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -1,0 +1,445 @@
+package matcher
+
+import (
+	"context"
+	"crypto/md5"
+	"fmt"
+	"math"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
+
+// Builder collects signatures and compiles them into a Matcher. It is not
+// safe for concurrent use. Each entry is compiled when added, so the
+// caller's parsed form can be dropped right away.
+type Builder struct {
+	c     code
+	pats  []pattern
+	sigs  []uint32 // ndb signature -> name
+	lsigs []lsigInfo
+	names names
+	hash  [3]hashAcc // whole-file hashes, by hashIndex
+	sect  [3]hashAcc // PE section hashes
+	allow [3]hashAcc // allow list
+	// ignore holds ignore entries by name; md5s qualify an entry to the
+	// database line with that MD5.
+	ignore map[string]*ignoreRule
+	stats  Stats
+	used   bool
+	// chunk is the read size of the Matcher (tests set it small).
+	chunk int
+}
+
+type ignoreRule struct {
+	all  bool
+	md5s [][16]byte
+}
+
+// NewBuilder returns an empty Builder.
+func NewBuilder() *Builder {
+	return &Builder{ignore: map[string]*ignoreRule{}, chunk: defaultChunk}
+}
+
+// Add adds one parsed entry of any kind. Entries that this engine does not
+// evaluate (unsupported targets or subsignature kinds, FLevel out of range)
+// are not errors: they are counted in Stats.NotEvaluated. An ignore entry
+// that carries an MD5 cannot apply to entries added with Add, which does not
+// know their line; see AddLine.
+func (b *Builder) Add(e sigfile.Entry) error { return b.AddLine(e, "") }
+
+// AddLine is Add for an entry whose database line (without line ending) is
+// known, so that ignore entries qualified by the line's MD5 (.ign2
+// "NAME:MD5") apply to it. Such ignore entries must be added before the
+// lines they name, as ClamAV loads ignore lists first.
+func (b *Builder) AddLine(e sigfile.Entry, line string) error {
+	if b.used {
+		return ErrBuilt
+	}
+	switch {
+	case e.Ignore != nil:
+		return b.addIgnore(e.Ignore)
+	case e.Hash != nil:
+		if b.ignoredLine(e.Hash.Name, line) {
+			b.stats.Ignored++
+			return nil
+		}
+		return b.addHash(e.Hash, e.Allow)
+	case e.Body != nil:
+		if b.ignoredLine(e.Body.Name, line) {
+			b.stats.Ignored++
+			return nil
+		}
+		return b.addBody(e.Body)
+	case e.Logical != nil:
+		if b.ignoredLine(e.Logical.Name, line) {
+			b.stats.Ignored++
+			return nil
+		}
+		return b.addLogical(e.Logical)
+	}
+	return fmt.Errorf("%w: entry of kind %q holds nothing", ErrBadSignature, e.Kind)
+}
+
+func (b *Builder) addIgnore(ig *sigfile.IgnoreEntry) error {
+	if ig.Name == "" {
+		return fmt.Errorf("%w: ignore entry without a name", ErrBadSignature)
+	}
+	r := b.ignore[ig.Name]
+	if r == nil {
+		r = &ignoreRule{}
+		b.ignore[ig.Name] = r
+	}
+	switch len(ig.MD5) {
+	case 0:
+		r.all = true
+	case 16:
+		r.md5s = append(r.md5s, [16]byte(ig.MD5))
+	default:
+		return fmt.Errorf("%w: ignore entry %q: MD5 of %d bytes", ErrBadSignature, ig.Name, len(ig.MD5))
+	}
+	b.stats.IgnoreEntries++
+	return nil
+}
+
+// ignoredLine applies MD5-qualified ignore entries (name-only ones are
+// applied at Build, whatever the order of adding).
+func (b *Builder) ignoredLine(name, line string) bool {
+	r := b.ignore[name]
+	if r == nil || len(r.md5s) == 0 || line == "" {
+		return false
+	}
+	sum := md5.Sum([]byte(line))
+	for _, m := range r.md5s {
+		if m == sum {
+			return true
+		}
+	}
+	return false
+}
+
+func flevelOK(minFL, maxFL int) bool {
+	return minFL <= sigfile.FLevel && (maxFL == 0 || maxFL >= sigfile.FLevel)
+}
+
+func (b *Builder) addHash(h *sigfile.HashSig, allow bool) error {
+	t := hashIndex(h.Type)
+	if t < 0 || len(h.Digest) != hashWidth[t] {
+		return fmt.Errorf("%w: %s: %s digest of %d bytes", ErrBadSignature, h.Name, h.Type, len(h.Digest))
+	}
+	var size uint32
+	switch {
+	case h.Size == sigfile.AnySize:
+		size = anySize
+	case h.Size < 0 || h.Size >= int64(anySize):
+		return fmt.Errorf("%w: %s: size %d out of range", ErrBadSignature, h.Name, h.Size)
+	default:
+		size = uint32(h.Size)
+	}
+	if !flevelOK(h.MinFL, h.MaxFL) {
+		b.stats.notEvaluated(ReasonFLevel)
+		return nil
+	}
+	if allow && h.Section {
+		return fmt.Errorf("%w: %s: a section hash cannot be an allow entry", ErrBadSignature, h.Name)
+	}
+	name := b.names.add(h.Name)
+	switch {
+	case allow:
+		b.allow[t].add(h.Digest, size, name)
+	case h.Section:
+		b.sect[t].add(h.Digest, size, name)
+	default:
+		b.hash[t].add(h.Digest, size, name)
+	}
+	return nil
+}
+
+func (b *Builder) addBody(s *sigfile.BodySig) error {
+	switch {
+	case !flevelOK(s.MinFL, s.MaxFL):
+		b.stats.notEvaluated(ReasonFLevel)
+		return nil
+	case !nativeTarget(s.Target):
+		b.stats.notEvaluated(ReasonTarget)
+		return nil
+	case s.Offset.Kind == sigfile.OffVersionInfo || s.Offset.Kind == sigfile.OffMacro:
+		b.stats.notEvaluated(ReasonOffset)
+		return nil
+	}
+	mark := b.mark()
+	owner := uint32(len(b.sigs))
+	if err := b.addPattern(s.Pattern, mods{}, s.Offset, uint8(s.Target), owner, 0, false); err != nil {
+		b.rollback(mark)
+		return fmt.Errorf("%s: %w", s.Name, err)
+	}
+	b.sigs = append(b.sigs, b.names.add(s.Name))
+	return nil
+}
+
+func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
+	if r := lsigReason(l); r != "" {
+		b.stats.notEvaluated(r)
+		return nil
+	}
+	if len(l.Subs) == 0 || len(l.Subs) > maxSubs {
+		return fmt.Errorf("%w: %s: %d subsignatures", ErrBadSignature, l.Name, len(l.Subs))
+	}
+	expr, hi, err := compileExpr(l.Expr, len(l.Subs), 0)
+	if err != nil {
+		return fmt.Errorf("%s: %w", l.Name, err)
+	}
+	t := &l.TDB
+	info := lsigInfo{
+		expr: expr, nsubs: len(l.Subs), target: uint8(t.Target),
+		fileSize: toRange(t.FileSize), ep: toRange(t.EntryPoint), nsect: toRange(t.NumberOfSections),
+		cap: uint32(min(hi+1, math.MaxUint32)),
+	}
+	mark := b.mark()
+	owner := uint32(len(b.lsigs))
+	for i := range l.Subs {
+		s := &l.Subs[i]
+		m := mods{nocase: s.NoCase, fullword: s.FullWord}
+		forms := []bool{false}
+		if s.Wide {
+			forms = []bool{true}
+			if s.ASCII {
+				forms = []bool{false, true}
+			}
+		}
+		for _, wide := range forms {
+			m.wide = wide
+			if err := b.addPattern(s.Pattern, m, s.Offset, info.target, owner, uint8(i), true); err != nil {
+				b.rollback(mark)
+				return fmt.Errorf("%s: subsignature %d: %w", l.Name, i, err)
+			}
+		}
+	}
+	info.name = b.names.add(l.Name)
+	b.lsigs = append(b.lsigs, info)
+	return nil
+}
+
+func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, target uint8, owner uint32, sub uint8, lsig bool) error {
+	if off.Kind != sigfile.OffAny && off.Kind != sigfile.OffEP && off.N < 0 {
+		return fmt.Errorf("%w: negative offset %d", ErrBadSignature, off.N)
+	}
+	part0, nparts, err := b.c.compile(pat, m)
+	if err != nil {
+		return err
+	}
+	p := pattern{part0: part0, nparts: nparts, owner: owner, sub: sub, lsig: lsig, target: target, off: off}
+	a := b.c.chooseAnchor(part0, nparts)
+	if a.ok {
+		p.anchorPart, p.anchorOff, p.anchorLen, p.anchorLit, p.stride = a.part, a.off, a.length, a.lit, a.stride
+	}
+	switch {
+	case needsExe(off) && off.Kind != sigfile.OffSectionWhole && off.MaxShift <= directShift,
+		off.Kind != sigfile.OffAny && !a.ok:
+		// Executable offsets are checked directly (only executables pay);
+		// absolute and EOF offsets go through the filter like the rest, so
+		// that every file does not pay for every such signature.
+		p.mode = modeDirect
+	case a.ok && a.length >= gramLen:
+		p.mode = modeAnchored
+	case a.ok:
+		p.mode = modeShort
+	default:
+		p.mode = modeSlow
+	}
+	b.pats = append(b.pats, p)
+	return nil
+}
+
+// arena lengths, to undo a half-compiled logical signature.
+type mark [8]int
+
+func (b *Builder) mark() mark {
+	c := &b.c
+	return mark{len(c.ops), len(c.lit), len(c.sets), len(c.alts), len(c.items), len(c.bms), len(c.parts), len(b.pats)}
+}
+
+func (b *Builder) rollback(m mark) {
+	c := &b.c
+	c.ops, c.lit, c.sets, c.alts = c.ops[:m[0]], c.lit[:m[1]], c.sets[:m[2]], c.alts[:m[3]]
+	c.items, c.bms, c.parts, b.pats = c.items[:m[4]], c.bms[:m[5]], c.parts[:m[6]], b.pats[:m[7]]
+}
+
+// maxPatterns keeps a pattern index in the 27 bits a filter reference has.
+const maxPatterns = 1 << 27
+
+// Build compiles everything added into an immutable Matcher. The Builder
+// cannot be used afterwards.
+func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
+	if b.used {
+		return nil, ErrBuilt
+	}
+	b.used = true
+	if len(b.pats) >= maxPatterns {
+		return nil, fmt.Errorf("%w: %d patterns, limit %d", ErrBadSignature, len(b.pats), maxPatterns)
+	}
+	m := &Matcher{c: b.c, pats: b.pats, sigs: b.sigs, lsigs: b.lsigs, names: b.names, chunk: b.chunk}
+	st := b.stats
+
+	// Name-only ignore entries.
+	dropName := func(n uint32) bool {
+		r := b.ignore[string(m.names.bytes(n))]
+		return r != nil && r.all
+	}
+	deadSig := make([]bool, len(m.sigs))
+	for i, n := range m.sigs {
+		if dropName(n) {
+			deadSig[i] = true
+			st.Ignored++
+		} else {
+			st.BodySigs++
+		}
+	}
+	deadLsig := make([]bool, len(m.lsigs))
+	for i := range m.lsigs {
+		if dropName(m.lsigs[i].name) {
+			deadLsig[i] = true
+			st.Ignored++
+		} else {
+			st.LogicalSigs++
+		}
+	}
+
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	pairs := map[uint32][]uint64{}
+	var short []uint64
+	for pi := range m.pats {
+		p := &m.pats[pi]
+		if (p.lsig && deadLsig[p.owner]) || (!p.lsig && deadSig[p.owner]) {
+			continue
+		}
+		st.Patterns++
+		if p.target != 0 || needsExe(p.off) {
+			m.needExe = true
+		}
+		switch p.mode {
+		case modeDirect:
+			st.Direct++
+			m.direct = append(m.direct, uint32(pi))
+		case modeSlow:
+			st.Slow++
+			m.slow = append(m.slow, uint32(pi))
+		case modeShort:
+			st.ShortAnchored++
+			g := m.c.lit[p.anchorLit : p.anchorLit+p.anchorLen]
+			for _, v := range caseVariants(g, m.patNocase(p)) {
+				ref := uint64(uint16(v))<<48 | uint64(pi)
+				if p.anchorLen == 3 {
+					ref |= uint64(byte(v>>16))<<32 | 1<<40
+				}
+				short = append(short, ref)
+			}
+		case modeAnchored:
+			st.Anchored++
+			nocase := m.patNocase(p)
+			if p.stride <= denseStride {
+				// Probed at every position anyway: one gram is enough.
+				p.stride = 1
+			}
+			for j := uint32(0); j < p.stride; j++ {
+				g := m.c.lit[p.anchorLit+j : p.anchorLit+j+gramLen]
+				for _, v := range caseVariants(g, nocase) {
+					pairs[p.stride] = append(pairs[p.stride], uint64(v*gramMul)<<32|uint64(pi)<<5|uint64(j))
+				}
+			}
+		}
+		if pi%65536 == 0 {
+			if err := ctx.Err(); err != nil {
+				return nil, err
+			}
+		}
+	}
+	for k := maxStride; k > denseStride; k >>= 1 {
+		if len(pairs[uint32(k)]) > 0 {
+			m.groups = append(m.groups, newGramGroup(k, pairs[uint32(k)]))
+			pairs[uint32(k)] = nil
+		}
+	}
+	if len(short) > 0 || len(pairs[1]) > 0 {
+		m.dense = newDenseGroup(short, pairs[1])
+	}
+
+	for i := range m.lsigs {
+		l := &m.lsigs[i]
+		if deadLsig[i] {
+			continue
+		}
+		if l.target != 0 || l.ep.set || l.nsect.set {
+			m.needExe = true
+		}
+		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok {
+			m.always = append(m.always, uint32(i))
+		}
+	}
+	m.deadLsig = deadLsig
+
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	keep := func(n uint32) bool { return !dropName(n) }
+	if len(b.ignore) == 0 {
+		keep = nil
+	}
+	for t := range 3 {
+		m.hash[t] = b.hash[t].build(hashWidth[t], keep)
+		m.sect[t] = b.sect[t].build(hashWidth[t], keep)
+		m.allow[t] = b.allow[t].build(hashWidth[t], nil)
+		st.Ignored += b.hash[t].len() - m.hash[t].len() + b.sect[t].len() - m.sect[t].len()
+		st.HashSigs += m.hash[t].len()
+		st.SectionHashSigs += m.sect[t].len()
+		st.AllowHashes += m.allow[t].len()
+		m.needDigest[t] = m.hash[t].len() > 0 || m.allow[t].len() > 0
+		if m.sect[t].len() > 0 {
+			m.needExe = true
+		}
+		b.hash[t], b.sect[t], b.allow[t] = hashAcc{}, hashAcc{}, hashAcc{}
+	}
+	m.stats = st
+	*b = Builder{used: true}
+	return m, nil
+}
+
+// patNocase reports whether a pattern was compiled case-insensitively.
+func (m *Matcher) patNocase(p *pattern) bool {
+	pd := m.c.parts[p.part0+p.anchorPart]
+	for _, o := range m.c.ops[pd.op0:pd.op1] {
+		if o.kind == opLit {
+			return o.nocase
+		}
+	}
+	return false
+}
+
+// caseVariants returns the gram (little-endian, as probed) and, when nocase,
+// every upper/lower-case spelling of it.
+func caseVariants(g []byte, nocase bool) []uint32 {
+	le := func(b []byte) uint32 {
+		var v uint32
+		for i := len(b) - 1; i >= 0; i-- {
+			v = v<<8 | uint32(b[i])
+		}
+		return v
+	}
+	if !nocase {
+		return []uint32{le(g)}
+	}
+	out := []uint32{0}
+	for i := len(g) - 1; i >= 0; i-- {
+		var next []uint32
+		for _, v := range out {
+			l, u := lower(g[i]), upper(g[i])
+			next = append(next, v<<8|uint32(l))
+			if u != l {
+				next = append(next, v<<8|uint32(u))
+			}
+		}
+		out = next
+	}
+	return out
+}

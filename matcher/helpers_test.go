@@ -1,0 +1,71 @@
+package matcher
+
+import (
+	"bytes"
+	"context"
+	"slices"
+	"testing"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
+
+// entry parses one database line with the real parser.
+func entry(t testing.TB, kind sigfile.Kind, line string) sigfile.Entry {
+	t.Helper()
+	e, err := sigfile.ParseLine(kind, line)
+	if err != nil {
+		t.Fatalf("parse %s line %q: %v", kind, line, err)
+	}
+	return e
+}
+
+// buildWith builds a matcher with the given read size from entries.
+func buildWith(t testing.TB, chunk int, es ...sigfile.Entry) *Matcher {
+	t.Helper()
+	b := NewBuilder()
+	b.chunk = chunk
+	for _, e := range es {
+		if err := b.Add(e); err != nil {
+			t.Fatalf("Add: %v", err)
+		}
+	}
+	m, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatalf("Build: %v", err)
+	}
+	return m
+}
+
+// ndb builds a matcher from .ndb lines.
+func ndb(t testing.TB, chunk int, lines ...string) *Matcher {
+	t.Helper()
+	var es []sigfile.Entry
+	for _, l := range lines {
+		es = append(es, entry(t, sigfile.KindNDB, l))
+	}
+	return buildWith(t, chunk, es...)
+}
+
+func detect(t testing.TB, m *Matcher, data []byte) []string {
+	t.Helper()
+	got, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("Detect: %v", err)
+	}
+	return got
+}
+
+// chunkSizes are the read sizes every construct is tested with: tiny ones
+// put chunk borders inside every pattern.
+var chunkSizes = []int{1, 2, 3, 5, 7, 16, defaultChunk}
+
+func sameNames(got, want []string) bool {
+	if len(got) == 0 && len(want) == 0 {
+		return true
+	}
+	w := slices.Clone(want)
+	slices.Sort(w)
+	return slices.Equal(got, w)
+}
+
+func bytesReaderAt(b []byte) *bytes.Reader { return bytes.NewReader(b) }

@@ -1,0 +1,61 @@
+package matcher
+
+// Reason says why a loaded signature is never evaluated. Such signatures are
+// counted, never silently dropped.
+type Reason string
+
+// Reasons for Stats.NotEvaluated.
+const (
+	ReasonTarget  Reason = "target type not supported"
+	ReasonFLevel  Reason = "functionality level out of range"
+	ReasonOffset  Reason = "offset type not supported (VI, macro)"
+	ReasonPCRE    Reason = "PCRE subsignature"
+	ReasonByteCmp Reason = "byte-compare subsignature"
+	ReasonMacro   Reason = "macro subsignature"
+	ReasonFuzzy   Reason = "fuzzy image-hash subsignature"
+	ReasonTDB     Reason = "target-description condition not supported"
+	ReasonHandler Reason = "HandlerType (rescan, no alert)"
+)
+
+// Stats describes what a Matcher holds and how it evaluates it.
+type Stats struct {
+	// Loaded entries by kind (after FLevel and ignore filtering).
+	HashSigs        int // whole-file MD5/SHA-1/SHA-256
+	SectionHashSigs int // PE section hashes (.mdb/.msb)
+	AllowHashes     int // .fp/.sfp
+	BodySigs        int // .ndb
+	LogicalSigs     int // .ldb
+	IgnoreEntries   int
+	// Ignored counts signatures dropped because an ignore entry names them.
+	Ignored int
+
+	// How compiled body patterns (ndb signatures and ldb body
+	// subsignatures, one per ascii/wide form) are found.
+	Patterns      int
+	Anchored      int // 4..35 fixed bytes probed through the sampled q-gram filter
+	ShortAnchored int // only 2-3 fixed bytes: probed at every position
+	Direct        int // a fixed offset: checked only at the positions it allows
+	Slow          int // no anchor at all: tried at every allowed position
+
+	// NotEvaluated counts loaded signatures that are never evaluated, by
+	// reason (a logical signature counts once, by its first problem).
+	NotEvaluated map[Reason]int
+}
+
+func (s *Stats) notEvaluated(r Reason) {
+	if s.NotEvaluated == nil {
+		s.NotEvaluated = make(map[Reason]int)
+	}
+	s.NotEvaluated[r]++
+}
+
+func (s Stats) clone() Stats {
+	c := s
+	if s.NotEvaluated != nil {
+		c.NotEvaluated = make(map[Reason]int, len(s.NotEvaluated))
+		for k, v := range s.NotEvaluated {
+			c.NotEvaluated[k] = v
+		}
+	}
+	return c
+}

@@ -1,0 +1,442 @@
+package matcher
+
+import "bytes"
+
+// Verification: given that a pattern's part j may start at s, decide whether
+// the whole pattern matches there. Parts to the right are searched forward
+// from the end of part j, parts to the left backward from its start; the
+// first part must start where the pattern's offset allows.
+//
+// Only generic alternatives (different lengths) make a part's end
+// ambiguous; they are handled by backtracking over every alternative. Gaps
+// {n-m} are tried exhaustively with a per-verification memo, so nested ranges
+// cost (parts x positions), never a product of ranges. Unbounded gaps use
+// a per-scan cache of monotone facts ("a chain of the remaining parts starts
+// at or after x": true for every smaller x) so that many candidates of one
+// pattern in one file cost one pass over the file, not one each.
+
+// step matches one deterministic op at p and returns the position after it,
+// or -1.
+func (sc *scan) step(o op, p int64) int64 {
+	c := &sc.m.c
+	v := &sc.v
+	switch o.kind {
+	case opLit:
+		b := v.slice(p, int(o.n))
+		if b == nil {
+			return -1
+		}
+		lit := c.lit[o.a : o.a+o.n]
+		if o.nocase {
+			for i, x := range b {
+				if lower(x) != lit[i] {
+					return -1
+				}
+			}
+		} else if !bytes.Equal(b, lit) {
+			return -1
+		}
+		return p + int64(o.n)
+	case opSkip:
+		if p+int64(o.n) > v.size {
+			return -1
+		}
+		return p + int64(o.n)
+	case opMask:
+		if b, ok := v.at(p); ok && b&o.mask == o.val {
+			return p + 1
+		}
+	case opSet:
+		s := &c.sets[o.a]
+		if b, ok := v.at(p); ok && s[b>>6]&(1<<(b&63)) != 0 {
+			return p + 1
+		}
+	case opBound:
+		if b, ok := v.at(p); ok && boundary[b] != 0 {
+			return p + 1
+		}
+	case opNonAlnum:
+		if b, ok := v.at(p); ok && !isAlnum(b) {
+			return p + 1
+		}
+	case opLine:
+		b, ok := v.at(p)
+		if ok && b == '\n' {
+			return p + 1
+		}
+		if n, ok2 := v.at(p + 1); ok && ok2 && b == '\r' && n == '\n' {
+			return p + 2
+		}
+	case opBoundBefore:
+		if p == 0 {
+			return p
+		}
+		if b, ok := v.at(p - 1); ok && boundary[b]&1 != 0 {
+			return p
+		}
+	case opBoundAfter:
+		if p == v.size {
+			return p
+		}
+		if b, ok := v.at(p); ok && boundary[b]&2 != 0 {
+			return p
+		}
+	case opLineBefore:
+		if p == 0 {
+			return p
+		}
+		if b, ok := v.at(p - 1); ok && b == '\n' {
+			return p
+		}
+	case opLineAfter:
+		if p == v.size {
+			return p
+		}
+		b, _ := v.at(p)
+		n, ok := v.at(p + 1)
+		if b == '\n' || (b == '\r' && ok && n == '\n') {
+			return p
+		}
+	case opWordBefore:
+		if p == 0 {
+			return p
+		}
+		if b, ok := v.at(p - 1); ok && !isAlnum(b) {
+			return p
+		}
+	case opWordAfter:
+		if p == v.size {
+			return p
+		}
+		if b, ok := v.at(p); ok && !isAlnum(b) {
+			return p
+		}
+	case opWideWordBefore:
+		if p < 2 {
+			return p
+		}
+		if b := v.slice(p-2, 2); b != nil && !(isAlnum(b[0]) && b[1] == 0) {
+			return p
+		}
+	case opWideWordAfter:
+		if p+2 > v.size {
+			return p
+		}
+		if b := v.slice(p, 2); b != nil && !(isAlnum(b[0]) && b[1] == 0) {
+			return p
+		}
+	case opAlt:
+		// Fixed-length alternatives only (run handles the others): every
+		// alternative ends at the same place, so the first hit decides.
+		a := &c.alts[o.a]
+		n := int(a.minW)
+		b := v.slice(p, n)
+		if b == nil {
+			return -1
+		}
+		hit := false
+		for _, it := range c.items[a.i0:a.i1] {
+			if c.itemMatches(it, b, o.nocase) {
+				hit = true
+				break
+			}
+		}
+		if hit != a.negate {
+			return p + int64(n)
+		}
+	}
+	return -1
+}
+
+func (c *code) itemMatches(it altItem, b []byte, nocase bool) bool {
+	for i, bm := range c.bms[it.b0 : it.b0+it.n] {
+		x := b[i]
+		if nocase && bm.Mask == 0xff {
+			if lower(x) != lower(bm.Value) {
+				return false
+			}
+		} else if x&bm.Mask != bm.Value&bm.Mask {
+			return false
+		}
+	}
+	return true
+}
+
+// run matches ops from p and calls yield with every position where they
+// can end, stopping (and returning true) when yield returns true.
+func (sc *scan) run(ops []op, p int64, yield func(int64) bool) bool {
+	c := &sc.m.c
+	for i, o := range ops {
+		if o.kind == opAlt {
+			if a := &c.alts[o.a]; a.minW != a.maxW {
+				var tried [4]uint64 // lengths already followed: same length, same continuation
+				for _, it := range c.items[a.i0:a.i1] {
+					n := int(it.n)
+					if n < 256 && tried[n>>6]&(1<<(n&63)) != 0 {
+						continue
+					}
+					b := sc.v.slice(p, n)
+					if b == nil || !c.itemMatches(it, b, o.nocase) {
+						continue
+					}
+					if n < 256 {
+						tried[n>>6] |= 1 << (n & 63)
+					}
+					if sc.run(ops[i+1:], p+int64(n), yield) {
+						return true
+					}
+				}
+				return false
+			}
+		}
+		if p = sc.step(o, p); p < 0 {
+			return false
+		}
+	}
+	return yield(p)
+}
+
+// runFixed is run for parts without generic alternatives: one end or -1.
+func (sc *scan) runFixed(ops []op, p int64) int64 {
+	for _, o := range ops {
+		if p = sc.step(o, p); p < 0 {
+			return -1
+		}
+	}
+	return p
+}
+
+// partEnds calls yield with each end of part pd matched from s.
+func (sc *scan) partEnds(pd *partDesc, s int64, yield func(int64) bool) bool {
+	ops := sc.m.c.ops[pd.op0:pd.op1]
+	if pd.det {
+		e := sc.runFixed(ops, s)
+		return e >= 0 && yield(e)
+	}
+	return sc.run(ops, s, yield)
+}
+
+// partMatches reports whether part pd matches from s and ends at e.
+func (sc *scan) partMatches(pd *partDesc, s, e int64) bool {
+	return sc.partEnds(pd, s, func(x int64) bool { return x == e })
+}
+
+// firstByteOK is a cheap pre-check used when walking positions one by one.
+func (sc *scan) firstByteOK(pd *partDesc, s int64) bool {
+	if pd.op0 == pd.op1 {
+		return true
+	}
+	o := sc.m.c.ops[pd.op0]
+	switch o.kind {
+	case opLit:
+		b, ok := sc.v.at(s)
+		if !ok {
+			return false
+		}
+		if o.nocase {
+			b = lower(b)
+		}
+		return b == sc.m.c.lit[o.a]
+	case opMask, opSet:
+		return sc.step(o, s) >= 0
+	}
+	return true
+}
+
+// matchAt reports whether pattern p matches with part j starting at s.
+func (sc *scan) matchAt(pi uint32, j uint32, s int64) bool {
+	if s < 0 || s > sc.v.size {
+		return false
+	}
+	p := &sc.m.pats[pi]
+	sc.cur = pi
+	sc.gen++
+	pd := &sc.m.c.parts[p.part0+j]
+	leftDone, leftOK := false, false
+	return sc.partEnds(pd, s, func(e int64) bool {
+		if !leftDone {
+			leftOK, leftDone = sc.leftTo(p, j, s), true
+		}
+		return leftOK && sc.rightFrom(p, j, e)
+	})
+}
+
+// memo keys: direction bit, part index, position.
+func memoKey(right bool, j uint32, pos int64) uint64 {
+	k := uint64(j)<<48 | uint64(pos)&(1<<48-1)
+	if right {
+		k |= 1 << 63
+	}
+	return k
+}
+
+func (sc *scan) memoGet(k uint64) (bool, bool) {
+	v, ok := sc.memo[k]
+	if !ok || uint32(v>>1) != sc.gen {
+		return false, false
+	}
+	return v&1 != 0, true
+}
+
+func (sc *scan) memoPut(k uint64, r bool) {
+	if sc.memo == nil {
+		sc.memo = make(map[uint64]uint64)
+	}
+	v := uint64(sc.gen) << 1
+	if r {
+		v |= 1
+	}
+	sc.memo[k] = v
+}
+
+// rightFrom: given part j ended at e, can parts j+1.. follow?
+func (sc *scan) rightFrom(p *pattern, j uint32, e int64) bool {
+	if j+1 >= p.nparts {
+		return true
+	}
+	pd := &sc.m.c.parts[p.part0+j]
+	x := e + int64(pd.gapMin)
+	if pd.gapMax < 0 {
+		return sc.existsFrom(p, j+1, x)
+	}
+	hi := min(e+int64(pd.gapMax), sc.v.size)
+	next := &sc.m.c.parts[p.part0+j+1]
+	for s := x; s <= hi; s++ {
+		if sc.firstByteOK(next, s) && sc.partThenRight(p, j+1, s) {
+			return true
+		}
+	}
+	return false
+}
+
+// partThenRight: part j matches at s and the parts after it follow.
+func (sc *scan) partThenRight(p *pattern, j uint32, s int64) bool {
+	pd := &sc.m.c.parts[p.part0+j]
+	if j+1 >= p.nparts {
+		return sc.partEnds(pd, s, func(int64) bool { return true })
+	}
+	k := memoKey(true, j, s)
+	if r, ok := sc.memoGet(k); ok {
+		return r
+	}
+	r := sc.partEnds(pd, s, func(e int64) bool { return sc.rightFrom(p, j, e) })
+	sc.memoPut(k, r)
+	return r
+}
+
+// monoState caches what a scan learnt about one unbounded gap of one
+// pattern. For the right side "a chain of parts j.. starts at or after x" is
+// true below trueAt and false from falseFrom on; for the left side "a chain
+// of parts ..j-1 ends at or before y" is true from trueFrom on and false up
+// to falseUpTo.
+type monoState struct {
+	lo, hi int64 // right: trueAt, falseFrom; left: falseUpTo, trueFrom
+}
+
+func (sc *scan) monoGet(pi uint32, j uint32, right bool) *monoState {
+	k := uint64(pi)<<17 | uint64(j)<<1
+	if right {
+		k |= 1
+	}
+	if sc.mono == nil {
+		sc.mono = make(map[uint64]*monoState)
+	}
+	st := sc.mono[k]
+	if st == nil {
+		st = &monoState{lo: -1, hi: 1 << 62}
+		sc.mono[k] = st
+	}
+	return st
+}
+
+// existsFrom: does a chain of parts j.. start at some s >= x?
+func (sc *scan) existsFrom(p *pattern, j uint32, x int64) bool {
+	st := sc.monoGet(sc.cur, j, true)
+	if x <= st.lo {
+		return true
+	}
+	if x >= st.hi {
+		return false
+	}
+	pd := &sc.m.c.parts[p.part0+j]
+	end := min(st.hi, sc.v.size+1)
+	for s := x; s < end; s++ {
+		if sc.firstByteOK(pd, s) && sc.partThenRight(p, j, s) {
+			st.lo = max(st.lo, s)
+			return true
+		}
+		if sc.v.err != nil {
+			return false
+		}
+	}
+	st.hi = x
+	return false
+}
+
+// leftTo: can parts 0..j-1 be placed so that part j starts at s?
+func (sc *scan) leftTo(p *pattern, j uint32, s int64) bool {
+	if j == 0 {
+		return sc.startOK(p, s)
+	}
+	prev := &sc.m.c.parts[p.part0+j-1]
+	y := s - int64(prev.gapMin)
+	if prev.gapMax < 0 {
+		return sc.existsBefore(p, j-1, y)
+	}
+	lo := max(s-int64(prev.gapMax), 0)
+	for e := y; e >= lo; e-- {
+		if sc.endsAt(p, j-1, e) {
+			return true
+		}
+	}
+	return false
+}
+
+// endsAt: can part i end exactly at e with parts 0..i-1 before it?
+func (sc *scan) endsAt(p *pattern, i uint32, e int64) bool {
+	k := memoKey(false, i, e)
+	if r, ok := sc.memoGet(k); ok {
+		return r
+	}
+	pd := &sc.m.c.parts[p.part0+i]
+	r := false
+	for s := max(e-int64(pd.maxW), 0); s <= e-int64(pd.minW); s++ {
+		if i == 0 && !sc.startOK(p, s) {
+			continue
+		}
+		if sc.partMatches(pd, s, e) && sc.leftTo(p, i, s) {
+			r = true
+			break
+		}
+	}
+	sc.memoPut(k, r)
+	return r
+}
+
+// existsBefore: can part i end at some e <= y with parts 0..i-1 before it?
+func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
+	st := sc.monoGet(sc.cur, i, false)
+	if y >= st.hi {
+		return true
+	}
+	if y <= st.lo {
+		return false
+	}
+	for e := y; e > st.lo && e >= 0; e-- {
+		if sc.endsAt(p, i, e) {
+			st.hi = min(st.hi, e)
+			return true
+		}
+		if sc.v.err != nil {
+			return false
+		}
+	}
+	st.lo = y
+	return false
+}
+
+// startOK: may the pattern's first part start at s?
+func (sc *scan) startOK(p *pattern, s int64) bool {
+	lo, hi, ok := sc.startRange(p.off)
+	return ok && s >= lo && s <= hi
+}
