@@ -36,8 +36,12 @@ run: build
 	./$(BIN)/sigtool import --feed sample testdata/run/signatures/*
 	./$(BIN)/sigtool info
 	./$(BIN)/sigtool verify
-	-./$(BIN)/sigtool scan --summary testdata/run/files
-	-./$(BIN)/sigtool mailscan testdata/run/mail
+	@echo "== sigtool scan (exit 1 = something found, as expected here)"
+	./$(BIN)/sigtool scan --summary testdata/run/files testdata/run/mail || [ $$? -eq 1 ]
+	@echo "== sigtool mailscan: delivered messages go to .run/mail"
+	mkdir -p .run/mail
+	./$(BIN)/sigtool mailscan --out .run/mail testdata/run/mail || [ $$? -eq 1 ]
+	./$(BIN)/sigtool quarantine list
 
 test: deps
 	$(GO) vet $(PKGS)

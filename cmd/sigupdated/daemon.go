@@ -1,0 +1,221 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"os"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/sigtool/sigtool/engine"
+	"github.com/sigtool/sigtool/feeds"
+	"github.com/sigtool/sigtool/sigdb"
+)
+
+// daemon is sigupdated's long-running state. The fields marked "loop" are
+// touched only by the goroutine running serve; the HTTP handlers read the
+// rest, which are safe for concurrent use.
+type daemon struct {
+	flags *flags
+	log   *slog.Logger
+	db    *sigdb.DB
+	live  *engine.Live
+
+	cfg     *feeds.Config  // loop
+	updater *feeds.Updater // loop
+	fm      *feeds.Metrics
+
+	mirror    atomic.Pointer[feeds.Mirror]
+	lastCycle atomic.Pointer[cycleReport]
+
+	reg        *prometheus.Registry
+	configOK   prometheus.Gauge
+	cycleFails prometheus.Counter
+
+	random func() float64
+}
+
+// cycleReport is what /healthz says about the last update cycle.
+type cycleReport struct {
+	Finished time.Time `json:"finished"`
+	Updated  int       `json:"updated"`
+	Failed   int       `json:"failed"`
+}
+
+// shutdownGrace bounds how long stopping waits for HTTP requests in flight.
+const shutdownGrace = 5 * time.Second
+
+func newDaemon(f *flags, cfg *feeds.Config, db *sigdb.DB, log *slog.Logger) (*daemon, error) {
+	d := &daemon{flags: f, log: log, db: db, cfg: cfg, reg: prometheus.NewRegistry(), random: rand.Float64}
+	var err error
+	if d.fm, err = feeds.NewMetrics(d.reg); err != nil {
+		return nil, err
+	}
+	em, err := engine.NewMetrics(d.reg)
+	if err != nil {
+		return nil, err
+	}
+	d.configOK = prometheus.NewGauge(prometheus.GaugeOpts{
+		Name: "sigupdated_config_last_reload_successful", Help: "0 if the last SIGHUP found an invalid configuration (the previous one stays in use)."})
+	d.cycleFails = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "sigupdated_cycles_with_failures_total", Help: "Update cycles in which at least one feed failed."})
+	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "sigupdated_build_info", Help: "Always 1; the version label says which sigupdated runs."}, []string{"version"})
+	for _, c := range []prometheus.Collector{d.configOK, d.cycleFails, build,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
+		if err := d.reg.Register(c); err != nil {
+			return nil, err
+		}
+	}
+	build.WithLabelValues(programVersion()).Set(1)
+	d.configOK.Set(1)
+	if d.updater, err = d.newUpdater(cfg); err != nil {
+		return nil, err
+	}
+	d.mirror.Store(feeds.NewMirror(cfg, db, log))
+	d.live = engine.NewLive(engine.Options{Metrics: em, Logger: log})
+	return d, nil
+}
+
+func (d *daemon) newUpdater(cfg *feeds.Config) (*feeds.Updater, error) {
+	return feeds.New(cfg, d.db, feeds.Options{Logger: d.log, Metrics: d.fm, Version: programVersion()})
+}
+
+// serve runs until ctx ends: it opens the listeners, loads the matcher
+// from the store, checks the feeds at once and then on schedule, and
+// handles SIGHUP and SIGUSR1 arriving on sigs.
+func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
+	var servers []*http.Server
+	defer func() {
+		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		for _, s := range servers {
+			_ = s.Shutdown(sctx)
+		}
+	}()
+	start := func(what, addr string, h http.Handler) error {
+		ln, err := net.Listen("tcp", addr)
+		if err != nil {
+			return err
+		}
+		s := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second}
+		servers = append(servers, s)
+		d.log.Info("listening", "serves", what, "addr", ln.Addr().String())
+		go func() {
+			if err := s.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				d.log.Error("listener failed", "serves", what, "err", err)
+			}
+		}()
+		return nil
+	}
+	if d.flags.listen != "" {
+		if err := start("metrics", d.flags.listen, d.observability()); err != nil {
+			return err
+		}
+	}
+	if d.cfg.ServeMirror != "" {
+		h := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { d.mirror.Load().ServeHTTP(w, r) })
+		if err := start("mirror", d.cfg.ServeMirror, h); err != nil {
+			return err
+		}
+	}
+
+	// Serve what the store holds before asking the network for more.
+	_ = d.live.Reload(ctx, d.db) // a failure is logged and counted; the next update retries
+	d.log.Info("sigupdated started", "version", programVersion(), "db", d.cfg.DB, "feeds", len(d.cfg.Feeds), "checks_per_day", d.cfg.ChecksPerDay)
+
+	d.cycle(ctx)
+	timer := time.NewTimer(d.nextCheck())
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			d.log.Info("stopping")
+			return nil
+		case <-timer.C:
+			d.cycle(ctx)
+		case s := <-sigs:
+			switch s {
+			case syscall.SIGHUP:
+				d.reloadConfig()
+			case syscall.SIGUSR1:
+				d.log.Info("update check requested (SIGUSR1)")
+				d.cycle(ctx)
+			}
+		}
+		timer.Reset(d.nextCheck())
+	}
+}
+
+func (d *daemon) nextCheck() time.Duration {
+	delay := checkDelay(d.cfg.ChecksPerDay, d.random())
+	d.log.Debug("next check scheduled", "in", delay.Round(time.Second))
+	return delay
+}
+
+// cycle runs one update cycle and, when a feed changed, swaps in a matcher
+// compiled from the new store content. Failures are logged by the updater
+// and the engine and counted in their metrics.
+func (d *daemon) cycle(ctx context.Context) {
+	if ctx.Err() != nil {
+		return
+	}
+	sum, err := d.updater.RunOnce(ctx)
+	rep := &cycleReport{Finished: time.Now(), Failed: len(sum.Failed())}
+	for _, r := range sum.Results {
+		if r.Status == feeds.StatusUpdated {
+			rep.Updated++
+		}
+	}
+	if err != nil {
+		d.cycleFails.Inc()
+		if rep.Failed == 0 && ctx.Err() == nil {
+			d.log.Error("update cycle failed", "err", err)
+		}
+	}
+	if ctx.Err() != nil {
+		return // stopping; the next start compiles from the store anyway
+	}
+	if rep.Updated > 0 || d.live.Current() == nil {
+		_ = d.live.Reload(ctx, d.db)
+	}
+	d.lastCycle.Store(rep)
+	d.log.Info("update cycle done", "updated", rep.Updated, "failed", rep.Failed, "took", time.Since(sum.Started).Round(time.Millisecond))
+}
+
+// reloadConfig is SIGHUP: a new configuration replaces the running one
+// only when it is valid as a whole.
+func (d *daemon) reloadConfig() {
+	cfg, err := loadConfig(d.flags)
+	if err == nil {
+		if cfg.DB != d.cfg.DB {
+			d.log.Warn("a new db takes effect at restart; still using the old one", "db", d.cfg.DB, "configured", cfg.DB)
+			cfg.DB = d.cfg.DB
+		}
+		if cfg.ServeMirror != d.cfg.ServeMirror {
+			d.log.Warn("a new serve_mirror address takes effect at restart", "serving", d.cfg.ServeMirror, "configured", cfg.ServeMirror)
+			cfg.ServeMirror = d.cfg.ServeMirror
+		}
+	}
+	var u *feeds.Updater
+	if err == nil {
+		u, err = d.newUpdater(cfg)
+	}
+	if err != nil {
+		d.configOK.Set(0)
+		d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", err)
+		return
+	}
+	d.cfg, d.updater = cfg, u
+	d.mirror.Store(feeds.NewMirror(cfg, d.db, d.log))
+	d.configOK.Set(1)
+	d.log.Info("configuration reloaded", "config", d.flags.config, "feeds", len(cfg.Feeds), "checks_per_day", cfg.ChecksPerDay)
+}

@@ -1,0 +1,39 @@
+package engine
+
+import (
+	"log/slog"
+
+	"github.com/sigtool/sigtool/mailscan"
+	"github.com/sigtool/sigtool/scan"
+)
+
+// Options configure Compile and Live. The zero value compiles with ClamAV's
+// default scan limits and no PUA signatures, as clamd does by default.
+type Options struct {
+	// Scan configures the snapshot's scan engine; nil means
+	// scan.DefaultOptions().
+	Scan *scan.Options
+	// Mail, when set, builds the snapshot's mail scanner on its scan
+	// engine (mailscan.NewScanner with the daemon's policy and quarantine).
+	Mail func(*scan.Engine) *mailscan.Scanner
+	// PUA loads the PUA signature files (.hdu, .ndu, ...), like ClamAV's
+	// DetectPUA.
+	PUA bool
+	// GCPercent is the garbage collector target while compiling: lower
+	// keeps the peak of a reload closer to one extra matcher, at some CPU
+	// cost. 0 means 25; negative leaves the process's setting alone.
+	GCPercent int
+
+	// Metrics and Logger are used by Live; both may be nil.
+	Metrics *Metrics
+	Logger  *slog.Logger
+}
+
+const defaultGCPercent = 25
+
+func (o *Options) scanOptions() scan.Options {
+	if o.Scan != nil {
+		return *o.Scan
+	}
+	return scan.DefaultOptions()
+}
