@@ -148,23 +148,19 @@ func parseSegment(file string, kind sigfile.Kind, s *segment) {
 			continue
 		}
 		s.sigs++
-		if n := entryName(e); n != "" {
+		if n := duplicateKey(e); n != "" {
 			s.names = append(s.names, nameAt{maphash.String(nameSeed, n), idx})
 		}
 	}
 }
 
-// entryName is the signature name a line defines.
-func entryName(e sigfile.Entry) string {
-	switch {
-	case e.Hash != nil:
-		return e.Hash.Name
-	case e.Body != nil:
-		return e.Body.Name
-	case e.Logical != nil:
-		return e.Logical.Name
+// duplicateKey is the name whose repetition is reported: the signature a
+// line defines. Ignore entries name other signatures; repeats are harmless.
+func duplicateKey(e sigfile.Entry) string {
+	if e.Ignore != nil {
+		return ""
 	}
-	return "" // ignore entries name other signatures; repeats are harmless
+	return e.Name()
 }
 
 // findDuplicates reports names that occur on more than one line, confirming
@@ -204,7 +200,7 @@ func findDuplicates(file string, data []byte, names []nameAt) []Duplicate {
 			if err != nil {
 				continue
 			}
-			n := entryName(e)
+			n := duplicateKey(e)
 			if _, seen := byName[n]; !seen {
 				order = append(order, n)
 			}
