@@ -1,0 +1,144 @@
+package difftest
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"testing"
+
+	"github.com/sigtool/sigtool/scan"
+)
+
+// testFilesDir is where Debian's clamav-testfiles puts ClamAV's harmless
+// test samples: clam.exe, and clam.exe packed, archived, encoded and
+// embedded in many formats.
+const testFilesDir = "/usr/share/clamav-testfiles"
+
+// notUnpacked lists the samples in which ClamAV finds clam.exe and we do
+// not, with the reason: formats our scan engine does not open. The test
+// asserts that exactly these differ, so a new unpacker shows up here.
+var notUnpacked = map[string]string{
+	"clam-aspack.exe":      "PE packed with ASPack: ClamAV emulates/unpacks packers, we scan the file as is",
+	"clam-fsg.exe":         "PE packed with FSG",
+	"clam-mew.exe":         "PE packed with MEW",
+	"clam-nsis.exe":        "NSIS installer: ClamAV extracts its script and files",
+	"clam-pespin.exe":      "PE packed with PESpin",
+	"clam-petite.exe":      "PE packed with Petite",
+	"clam-upack.exe":       "PE packed with Upack",
+	"clam-upx.exe":         "PE packed with UPX",
+	"clam-wwpack.exe":      "PE packed with WWPack",
+	"clam-yc.exe":          "PE packed with yoda's crypter",
+	"clam.arj":             "ARJ archive",
+	"clam.bin-be.cpio":     "cpio (old binary, big-endian)",
+	"clam.bin-le.cpio":     "cpio (old binary, little-endian)",
+	"clam.newc.cpio":       "cpio (newc)",
+	"clam.odc.cpio":        "cpio (odc)",
+	"clam.cab":             "Microsoft Cabinet",
+	"clam.chm":             "Compiled HTML Help",
+	"clam.d64.zip":         "zip member compressed with Deflate64 (method 9)",
+	"clam.impl.zip":        "zip member compressed with Implode (method 6)",
+	"clam.ea05.exe":        "AutoIt v3.0.5 script embedded in a PE",
+	"clam.ea06.exe":        "AutoIt v3.26+ script embedded in a PE",
+	"clam.exe.binhex":      "BinHex 4.0 encoding",
+	"clam.exe.html":        "clam.exe embedded in HTML (data/script decoding)",
+	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",
+	"clam.exe.mbox.uu":     "mailbox with a uuencoded attachment",
+	"clam.mail":            "mail message with an attachment",
+	"clam.exe.rtf":         "object embedded in RTF",
+	"clam.exe.szdd":        "SZDD (MS compress.exe) file",
+	"clam.ole.doc":         "OLE2 compound document (VBA/embedded objects)",
+	"clam.ppt":             "PowerPoint (OLE2) with embedded object",
+	"clam.pdf":             "PDF object streams",
+	"clam.sis":             "Symbian SIS installer",
+	"clam.tnef":            "MS-TNEF (winmail.dat) attachment",
+	"clam_IScab_ext.exe":   "InstallShield installer with an external cabinet",
+	"clam_IScab_int.exe":   "InstallShield installer with an embedded cabinet",
+	"clam_ISmsi_ext.exe":   "InstallShield MSI installer (external)",
+	"clam_ISmsi_int.exe":   "InstallShield MSI installer (embedded)",
+}
+
+// TestClamAVTestFiles scans every sample with clamscan and with our scan
+// engine (archives descended), loaded with clam.exe's MD5 in an .hdb and
+// its SHA-256 in an .hsb, and compares file by file.
+func TestClamAVTestFiles(t *testing.T) {
+	clamscanPath(t)
+	ents, err := os.ReadDir(testFilesDir)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s: %v (install the Debian package clamav-testfiles)", testFilesDir, err)
+		}
+		t.Skipf("%s: %v", testFilesDir, err)
+	}
+	exe, err := os.ReadFile(filepath.Join(testFilesDir, "clam.exe"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := strconv.Itoa(len(exe))
+	const md5Name, shaName = "Dt.ClamExe.MD5", "Dt.ClamExe.SHA256"
+	db := database{
+		"clamexe.hdb": {md5hex(exe) + ":" + size + ":" + md5Name},
+		"clamexe.hsb": {sha256hex(exe) + ":" + size + ":" + shaName},
+	}
+	dbDir := db.write(t, t.TempDir())
+
+	var files []string
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			files = append(files, filepath.Join(testFilesDir, e.Name()))
+		}
+	}
+	m, err := loadDir(context.Background(), dbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := scan.New(m, scan.DefaultOptions())
+	clam := runClamscan(t, dbDir, files)
+	both := []string{md5Name, shaName}
+
+	var differ []string
+	for _, f := range files {
+		base := filepath.Base(f)
+		res, err := eng.ScanFile(context.Background(), f)
+		if err != nil {
+			t.Errorf("%s: %v", base, err)
+			continue
+		}
+		ours := treeNames(res)
+		// Every sample holds clam.exe; a sample where ClamAV does not find
+		// it would make the comparison below meaningless for it.
+		if !slices.Equal(clam[f], both) {
+			t.Errorf("%s: clamscan found %v, want %v", base, clam[f], both)
+		}
+		if slices.Equal(ours, clam[f]) {
+			if why, listed := notUnpacked[base]; listed {
+				t.Errorf("%s: listed as not unpacked (%s) but we find %v: remove it from the list", base, why, ours)
+			}
+			continue
+		}
+		differ = append(differ, base)
+		if _, listed := notUnpacked[base]; !listed {
+			t.Errorf("%s: ours %v, clamscan %v (problem: %v)", base, ours, clam[f], res.Problem())
+		} else if len(ours) != 0 {
+			t.Errorf("%s: listed as not unpacked, but we find %v", base, ours)
+		}
+	}
+	for name := range notUnpacked {
+		if !slices.Contains(differ, name) && !slices.ContainsFunc(files, func(f string) bool { return filepath.Base(f) == name }) {
+			t.Errorf("%s is listed as not unpacked but is not in %s", name, testFilesDir)
+		}
+	}
+	t.Logf("%d samples: %d equal, %d differ as listed", len(files), len(files)-len(differ), len(differ))
+}
+
+// treeNames is the set of signatures found anywhere in a scan result tree,
+// what clamscan reports for a file with --allmatch.
+func treeNames(r *scan.Result) []string {
+	var out []string
+	for _, f := range r.Findings() {
+		out = append(out, f.Signature)
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
