@@ -42,7 +42,11 @@ func verdictLine(path string, o *Outcome) string {
 	fmt.Fprintf(&b, "%s: %s", path, o.Action)
 	var what []string
 	for _, f := range o.Findings {
-		s := fmt.Sprintf("%s in %s %s", f.Signature, quoteName(f.Filename), f.Action)
+		s := f.Signature
+		if f.Filename != "" {
+			s += " in " + quoteName(f.Filename)
+		}
+		s += " " + f.Action
 		if f.Quarantine != "" {
 			s += " (quarantine " + f.Quarantine + ")"
 		}

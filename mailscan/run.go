@@ -185,19 +185,16 @@ func (r *runner) message(ctx context.Context, path, name string, msg []byte) {
 	}
 	if err != nil {
 		r.code = ExitError
-		if r.opts.JSON || r.opts.Out == "" {
-			report(r.stdout, r.opts.JSON, path, o)
-		}
+		report(r.stdout, r.opts.JSON, path, o)
 		fmt.Fprintf(r.stderr, "mailscan: %s: kept unchanged: %v\n", path, err)
 		return
 	}
 	if o.Action != Deliver && r.code == ExitClean {
 		r.code = ExitAction
 	}
-	if r.opts.JSON || r.opts.Out == "" {
-		if err := report(r.stdout, r.opts.JSON, path, o); err != nil {
-			r.fail(path, fmt.Errorf("%w: %w", ErrOutput, err))
-		}
+	// With --out too: the messages go to files, the verdicts to stdout.
+	if err := report(r.stdout, r.opts.JSON, path, o); err != nil {
+		r.fail(path, fmt.Errorf("%w: %w", ErrOutput, err))
 	}
 }
 
