@@ -94,3 +94,29 @@ func TestHashLine(t *testing.T) {
 		t.Fatalf("missing file: exit %d", code)
 	}
 }
+
+func TestFeedKeygenBuild(t *testing.T) {
+	dir := t.TempDir()
+	key := filepath.Join(dir, "k")
+	code, out, errOut := run(t, "feed", "keygen", "--out", key)
+	if code != 0 || !strings.HasPrefix(out, "public_key = ") {
+		t.Fatalf("keygen: exit %d %q %q", code, out, errOut)
+	}
+	if st, err := os.Stat(key + ".key"); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("private key file: %v %v", st, err)
+	}
+	if code, _, _ := run(t, "feed", "keygen", "--out", key); code != 2 {
+		t.Fatal("keygen overwrote an existing key")
+	}
+	sig := filepath.Join(dir, "local.ndb")
+	os.WriteFile(sig, []byte("Local.Sig-1:0:*:0102030405060708090a\n"), 0o644)
+	pub := filepath.Join(dir, "feed")
+	if code, _, errOut := run(t, "feed", "build", "--key", key+".key", "--version", "3", "--out", pub, sig); code != 0 {
+		t.Fatalf("build: exit %d %s", code, errOut)
+	}
+	for _, f := range []string{"manifest.json", "manifest.json.sig", "local.ndb"} {
+		if _, err := os.Stat(filepath.Join(pub, f)); err != nil {
+			t.Errorf("published feed lacks %s: %v", f, err)
+		}
+	}
+}
