@@ -205,4 +205,3 @@ func newQuarantineCommand(g *globalOptions) *cobra.Command {
 	cmd.AddCommand(list, show, release)
 	return cmd
 }
-
