@@ -20,6 +20,7 @@ func TestCdiffChain1To6(t *testing.T) {
 		t.Fatalf("%v\n%s", err, e.log)
 	}
 	e.assertAt(6)
+	e.assertVerified()
 	if r.Cdiffs != 5 || r.Method != "cdiff" || r.Verified != "sign" {
 		t.Errorf("result %+v", r)
 	}
@@ -168,6 +169,7 @@ func TestCdiffTwoRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.assertAt(3)
+	e.assertVerified()
 
 	serveChain(t, m, 4, 6, true)
 	advertise(t, m, 6)
@@ -176,6 +178,7 @@ func TestCdiffTwoRounds(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.assertAt(6)
+	e.assertVerified()
 	for _, n := range []string{"test-2.cdiff", "test-3.cdiff"} {
 		if m.count(n) != 0 {
 			t.Errorf("%s fetched again", n)

@@ -213,6 +213,18 @@ func TestOlderCVDThanAdvertisedAccepted(t *testing.T) {
 		t.Errorf("warnings %q", r.Warnings)
 	}
 	e.assertLog("mirror offered 5, header said 6")
+
+	// The next cycle continues from 5: one cdiff, no CVD.
+	serveChain(t, m, 6, 6, true)
+	m.resetLog()
+	r, err = e.run()
+	if err != nil || r.From != 5 || r.Cdiffs != 1 || r.Method != "cdiff" {
+		t.Fatalf("next cycle: %v %+v", err, r)
+	}
+	e.assertAt(6)
+	if m.count("test.cvd") != 1 {
+		t.Errorf("next cycle requests %v: want no CVD download", m.paths())
+	}
 }
 
 // X9: a mirror that ignores Range and answers 200 with the whole file.

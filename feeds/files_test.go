@@ -55,6 +55,7 @@ func TestFilesFeed(t *testing.T) {
 	if fi, _ := e.store.Feed("custom"); fi.Version != 1 || fi.Digest != digest {
 		t.Errorf("store changed: %+v", fi)
 	}
+	e.assertLog("custom: up to date at version 1")
 
 	changed := append(append([]byte(nil), hdb...), []byte("44d88612fea8a8f36de82e1278abb02f:68:Eicar-Test-Signature\n")...)
 	m.put("clamav.hdb", changed)

@@ -236,6 +236,20 @@ func (e *env) assertAt(n int) {
 	}
 }
 
+// assertVerified runs the store's own consistency check (what `sigtool
+// verify` runs) when the store is the real sigdb.
+func (e *env) assertVerified() {
+	e.t.Helper()
+	db, ok := e.store.(*sigdb.DB)
+	if !ok {
+		return
+	}
+	var problems []string
+	if _, err := db.Verify(context.Background(), func(p sigdb.Problem) { problems = append(problems, p.String()) }); err != nil || len(problems) > 0 {
+		e.t.Fatalf("store fails Verify: %v %q", err, problems)
+	}
+}
+
 // assertLog checks the log contains every fragment.
 func (e *env) assertLog(frags ...string) {
 	e.t.Helper()

@@ -100,8 +100,11 @@ func (u *Updater) request(ctx context.Context, mirror, rawURL string, hdr http.H
 	resp, err := u.client.Do(req)
 	if err != nil {
 		timer.Stop()
+		// Classify before cancelling rctx: afterwards rctx.Err() is always
+		// set and every transport error would read as "canceled".
+		err = classifyNetErr(rctx, rawURL, err)
 		cancel(nil)
-		return nil, classifyNetErr(rctx, rawURL, err)
+		return nil, err
 	}
 	resp.Body = &idleBody{rc: resp.Body, timer: timer, idle: idle, ctx: rctx, cancel: cancel, url: rawURL}
 	switch {

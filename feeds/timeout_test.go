@@ -47,32 +47,91 @@ func TestStalledTransfer(t *testing.T) {
 	e.assertLog("transfer stalled")
 }
 
-// X6: a slow but steady transfer that takes several idle timeouts in total
-// completes: there is no total cap.
-func TestSlowSteadyTransferCompletes(t *testing.T) {
+// X6: a server trickling 1 byte every 2 s through the body of the whole
+// CVD (the header request is answered at once) fails the same way: the
+// idle timer covers downloads, not only the header read.
+func TestStalledDownloadBody(t *testing.T) {
 	m := newMock(t)
-	advertise(t, m, 6)
 	six := corpus(t, "test-6.cvd")
-	const chunk = 1024 // 10 KiB/s
 	m.handle("test.cvd", func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Range") != "" {
+			w.WriteHeader(http.StatusPartialContent)
+			w.Write(six[:512])
+			return
+		}
 		w.Header().Set("Content-Length", strconv.Itoa(len(six)))
 		w.WriteHeader(http.StatusOK)
-		for i := 0; i < len(six); i += chunk {
-			w.Write(six[i:min(i+chunk, len(six))])
+		w.Write(six[:2048]) // a good start, then a trickle
+		w.(http.Flusher).Flush()
+		for i := 2048; i < len(six); i++ {
+			select {
+			case <-time.After(2 * time.Second):
+			case <-r.Context().Done():
+				return
+			}
+			if _, err := w.Write(six[i : i+1]); err != nil {
+				return
+			}
 			w.(http.Flusher).Flush()
-			time.Sleep(100 * time.Millisecond)
 		}
 	})
 	e := newEnv(t, false, m.URL())
-	e.cfg.ReadIdleTimeout.Duration = 400 * time.Millisecond
+	e.cfg.ReadIdleTimeout.Duration = 500 * time.Millisecond
+	e.seed(3)
 	start := time.Now()
-	if _, err := e.run(); err != nil {
-		t.Fatal(err)
+	r, err := e.run() // also asserts no temp file is left
+	took := time.Since(start)
+	if !errors.Is(err, ErrStalled) || r.Reason != "timeout" {
+		t.Fatalf("err %v reason %q", err, r.Reason)
 	}
-	if took := time.Since(start); took < 2*e.cfg.ReadIdleTimeout.Duration {
-		t.Fatalf("took only %v: not a test of a long transfer", took)
+	if took > e.cfg.ReadIdleTimeout.Duration+time.Second {
+		t.Errorf("took %v, want under idle timeout + 1 s", took)
 	}
-	e.assertAt(6)
+	if m.count("test.cvd") != 2 {
+		t.Errorf("requests %v: want the header and one download", m.paths())
+	}
+	e.assertAt(3)
+	e.assertLog("transfer stalled", "reason=timeout")
+}
+
+// X6: a slow but steady transfer that takes several idle timeouts in total
+// completes: there is no total cap. SCENARIOS.md names 20 KiB/s.
+func TestSlowSteadyTransferCompletes(t *testing.T) {
+	cases := []struct {
+		name     string
+		chunk    int
+		interval time.Duration
+		idle     time.Duration
+	}{
+		{"10 KiB/s", 1024, 100 * time.Millisecond, 400 * time.Millisecond},
+		{"20 KiB/s", 512, 25 * time.Millisecond, 200 * time.Millisecond},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			m := newMock(t)
+			advertise(t, m, 6)
+			six := corpus(t, "test-6.cvd")
+			m.handle("test.cvd", func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set("Content-Length", strconv.Itoa(len(six)))
+				w.WriteHeader(http.StatusOK)
+				for i := 0; i < len(six); i += c.chunk {
+					w.Write(six[i:min(i+c.chunk, len(six))])
+					w.(http.Flusher).Flush()
+					time.Sleep(c.interval)
+				}
+			})
+			e := newEnv(t, false, m.URL())
+			e.cfg.ReadIdleTimeout.Duration = c.idle
+			start := time.Now()
+			if _, err := e.run(); err != nil {
+				t.Fatal(err)
+			}
+			if took := time.Since(start); took < 2*e.cfg.ReadIdleTimeout.Duration {
+				t.Fatalf("took only %v: not a test of a long transfer", took)
+			}
+			e.assertAt(6)
+		})
+	}
 }
 
 // X6: the connect timeout, against a listening socket whose accept queue

@@ -45,9 +45,21 @@ type daemon struct {
 
 // cycleReport is what /healthz says about the last update cycle.
 type cycleReport struct {
-	Finished time.Time `json:"finished"`
-	Updated  int       `json:"updated"`
-	Failed   int       `json:"failed"`
+	Finished time.Time     `json:"finished"`
+	Updated  int           `json:"updated"`
+	Failed   int           `json:"failed"`
+	Failures []feedFailure `json:"failures,omitempty"`
+}
+
+// feedFailure is one failed store feed of a cycle, so an operator (or a
+// probe) sees why without reading the log: a 403 keeps the daemon running
+// and the mirror cooled down, and this is where it shows.
+type feedFailure struct {
+	Feed   string `json:"feed"`             // the [[feed]] name
+	DB     string `json:"db"`               // the store feed
+	Reason string `json:"reason"`           // feeds.Reason: http-403, cooldown, md5, ...
+	Mirror string `json:"mirror,omitempty"` // when one mirror gave the final answer
+	Error  string `json:"error"`
 }
 
 // shutdownGrace bounds how long stopping waits for HTTP requests in flight.
@@ -171,8 +183,15 @@ func (d *daemon) cycle(ctx context.Context) {
 	sum, err := d.updater.RunOnce(ctx)
 	rep := &cycleReport{Finished: time.Now(), Failed: len(sum.Failed())}
 	for _, r := range sum.Results {
-		if r.Status == feeds.StatusUpdated {
+		switch r.Status {
+		case feeds.StatusUpdated:
 			rep.Updated++
+		case feeds.StatusFailed:
+			f := feedFailure{Feed: r.Feed, DB: r.Store, Reason: r.Reason, Mirror: r.Mirror}
+			if r.Err != nil {
+				f.Error = r.Err.Error()
+			}
+			rep.Failures = append(rep.Failures, f)
 		}
 	}
 	if err != nil {
