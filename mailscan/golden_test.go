@@ -71,8 +71,26 @@ func TestGolden(t *testing.T) {
 // checkRewrite asserts the properties every rewritten message must have.
 func checkRewrite(t *testing.T, s *Scanner, msg []byte, o *Outcome) {
 	t.Helper()
-	if _, err := mailmime.Parse(o.Message); err != nil {
+	out, err := mailmime.Parse(o.Message)
+	if err != nil {
 		t.Fatalf("output does not parse: %v", err)
+	}
+	// The output's leaves as parsed, so that an untouched part must still
+	// be a part of its own (not merely bytes swallowed by a neighbour).
+	var outLeaves []*mailmime.Part
+	mailmime.Walk(out, func(p *mailmime.Part) error {
+		if p.IsLeaf() && !p.InAlternate() {
+			outLeaves = append(outLeaves, p)
+		}
+		return nil
+	})
+	isOutLeaf := func(p *mailmime.Part) bool {
+		for _, q := range outLeaves {
+			if bytes.Equal(q.HeaderBytes(), p.HeaderBytes()) && bytes.HasSuffix(q.Body(), p.Body()) {
+				return true
+			}
+		}
+		return false
 	}
 	// Every leaf outside the parts acted on survives byte for byte.
 	root, _ := mailmime.Parse(msg)
@@ -93,6 +111,8 @@ func checkRewrite(t *testing.T, s *Scanner, msg []byte, o *Outcome) {
 		// its own bytes must still be there.
 		if p.IsLeaf() && (!bytes.Contains(o.Message, p.HeaderBytes()) || !bytes.Contains(o.Message, p.Body())) {
 			t.Errorf("untouched part at byte %d (%s) lost or changed", p.Start, p.ContentType)
+		} else if p.IsLeaf() && !isOutLeaf(p) {
+			t.Errorf("untouched part at byte %d (%s) is no longer a part of its own in the output", p.Start, p.ContentType)
 		}
 		for _, c := range p.Children {
 			check(c)

@@ -158,6 +158,11 @@ func (s *Scanner) examineAlternates(ctx context.Context, p *mailmime.Part, t *ta
 			for _, h := range sub.hits {
 				t.add(h.name, h.reason, true)
 			}
+			// As for embedded files: an unnamed part is named after the
+			// infected file found in it, not "(unnamed text/plain)".
+			if len(sub.hits) > 0 && p.Filename == "" && q.Filename != "" && t.file == newTarget(p).file {
+				t.file = sub.file
+			}
 			return nil
 		})
 		if err != nil {

@@ -51,13 +51,16 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 	}
 	if !placed && rootTarget == nil && root.ContentType == "multipart/mixed" &&
 		root.IsMultipart() && len(root.Children) > 0 && len(root.Defects) == 0 {
-		// A new first part, right after the first delimiter line.
+		// A new first part, right after the first delimiter line, and a
+		// copy of that line after it. A copy, not "--"+Boundary: when the
+		// delimiters were only found loosely (indented, trailing junk), a
+		// strict one added here would make the reparse match it alone.
+		at := root.Children[0].Start
+		delim := bytes.TrimLeft(msg[root.Preamble.End:at], "\r\n")
 		var b []byte
 		b = append(b, textPart(banner, eol)...)
 		b = append(b, eol...)
-		b = append(b, "--"+root.Boundary...)
-		b = append(b, eol...)
-		at := root.Children[0].Start
+		b = withLineEnd(append(b, delim...), eol)
 		edits = append(edits, edit{at, at, b})
 		placed = true
 	}
