@@ -1,18 +1,47 @@
 package matcher
 
-// Anchor choice. A candidate is a run of fixed bytes (an opLit) at a fixed
-// distance from the start of its part. With the 4-gram filter sampled every
-// k positions a run of k+3 bytes is always probed once, so longer runs allow
-// sparser probing; common bytes (00, FF, spaces, NOPs, line ends) make grams
-// that hit constantly on real files, so windows made of them score low.
+import "math/bits"
+
+// Anchor choice. The filter probes a 4-gram every S positions (S is the
+// stride of the pattern's tier, see filter.go). A pattern can be found at
+// stride S when one of its parts has, for every residue r mod S, a 4-gram
+// at a fixed distance j ≡ r from the part start whose bytes are known up to
+// a few values: whatever the alignment of the match, one probe then lands on
+// one of those grams. Grams may span nibble masks, small sets, case-folded
+// letters and even "??" (the gram is entered with each of its variants, at
+// most maxExpand), so a part like "4142?3444546??4748494a" still gets a
+// sparse anchor instead of falling to a pass over every byte.
+//
+// Common bytes (00, FF, spaces, NOPs, line ends) make grams that hit
+// constantly on real files, so grams made of them weigh as if they had many
+// variants.
 
 const (
-	gramLen   = 4
-	maxStride = 32
-	// denseStride: anchors allowing only this stride or less are probed at
-	// every position, behind a 2-byte prefilter (denseGroup).
-	denseStride = 2
+	gramLen = 4
+	// maxExpand bounds the variants one gram may be entered with: a gram
+	// with one nibble wildcard has 16, a case-insensitive 4-letter gram 16.
+	maxExpand = 16
+	// maxSpan bounds how far into a part anchor grams are looked for; the
+	// gram offset is stored in 16 bits and parts are searched once per add.
+	maxSpan = 1024
+	// badWeight is what a gram of common bytes costs, in variants.
+	badWeight = 64
 )
+
+// tierSpec is one pass of the filter: a gram length, a stride, and how many
+// variants one gram may be entered with.
+type tierSpec struct {
+	stride, q, maxExpand int
+}
+
+// tiers are the passes, largest stride first: a pattern goes to the first
+// it can be found at. See filter.go for why these.
+var tiers = [...]tierSpec{
+	{sparseStride, gramLen, maxExpand},
+	// Every position, by 3-grams: one "??" (256 variants) is allowed, so
+	// any two adjacent fixed bytes with a third byte beside them qualify.
+	{1, 3, 256},
+}
 
 // commonByte marks bytes that fill real files (padding, NOPs, text).
 var commonByte = func() (t [256]bool) {
@@ -22,25 +51,249 @@ var commonByte = func() (t [256]bool) {
 	return
 }()
 
-// badGram says a 4-byte window would hit too often to be an anchor.
-func badGram(g []byte) bool {
-	n := 0
-	for _, b := range g {
-		if commonByte[b] {
-			n++
+// byteClass is the set of values one byte of a part may take.
+type byteClass struct {
+	set [4]uint64
+	n   int // popcount of set
+}
+
+func (b *byteClass) add(v byte) {
+	if b.set[v>>6]&(1<<(v&63)) == 0 {
+		b.set[v>>6] |= 1 << (v & 63)
+		b.n++
+	}
+}
+
+func (b *byteClass) all() {
+	b.set = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	b.n = 256
+}
+
+func (b *byteClass) count() {
+	b.n = 0
+	for _, w := range b.set {
+		b.n += bits.OnesCount64(w)
+	}
+}
+
+// single returns the only value of a one-value class.
+func (b *byteClass) single() (byte, bool) {
+	if b.n != 1 {
+		return 0, false
+	}
+	for i, w := range b.set {
+		if w != 0 {
+			return byte(i*64 + bits.TrailingZeros64(w)), true
 		}
 	}
-	return n >= 3 || (g[0] == g[1] && g[1] == g[2] && g[2] == g[3])
+	return 0, false
+}
+
+// partClasses returns the byte classes of the part's leading region whose
+// bytes are at a fixed distance from its start (up to maxSpan+gramLen).
+func (c *code) partClasses(pd partDesc, out []byteClass) []byteClass {
+	out = out[:0]
+	const limit = maxSpan + gramLen
+	for _, o := range c.ops[pd.op0:pd.op1] {
+		if len(out) >= limit {
+			break
+		}
+		lo, hi := c.width(o)
+		if lo != hi {
+			break // later bytes have no fixed distance from the part start
+		}
+		if lo == 0 {
+			continue // zero-width conditions
+		}
+		switch o.kind {
+		case opLit:
+			for _, v := range c.lit[o.a : o.a+o.n] {
+				var b byteClass
+				b.add(v)
+				if o.nocase {
+					b.add(upper(v))
+				}
+				out = append(out, b)
+				if len(out) >= limit {
+					break
+				}
+			}
+		case opMask:
+			var b byteClass
+			for v := range 256 {
+				if byte(v)&o.mask == o.val {
+					b.add(byte(v))
+				}
+			}
+			out = append(out, b)
+		case opSet:
+			b := byteClass{set: c.sets[o.a]}
+			b.count()
+			out = append(out, b)
+		case opBound, opNonAlnum:
+			var b byteClass
+			for v := range 256 {
+				if (o.kind == opBound && boundary[v] != 0) || (o.kind == opNonAlnum && !isAlnum(byte(v))) {
+					b.add(byte(v))
+				}
+			}
+			out = append(out, b)
+		case opAlt:
+			// Fixed-width alternative: byte i is one of the items' byte i.
+			a := c.alts[o.a]
+			start := len(out)
+			for range lo {
+				var b byteClass
+				if a.negate {
+					b.all()
+				}
+				out = append(out, b)
+			}
+			if !a.negate {
+				for _, it := range c.items[a.i0:a.i1] {
+					for i, bm := range c.bms[it.b0 : it.b0+it.n] {
+						b := &out[start+i]
+						for v := range 256 {
+							if byte(v)&bm.Mask == bm.Value&bm.Mask {
+								b.add(byte(v))
+								if o.nocase && bm.Mask == 0xff {
+									b.add(lower(byte(v)))
+									b.add(upper(byte(v)))
+								}
+							}
+						}
+					}
+				}
+			}
+		default: // opSkip and anything else of fixed width: any byte
+			for range lo {
+				var b byteClass
+				b.all()
+				out = append(out, b)
+				if len(out) >= limit {
+					break
+				}
+			}
+		}
+	}
+	return out
+}
+
+// gramWeight is the number of filter entries the q-gram at cl costs (0:
+// unusable), times badWeight when its bytes are common ones.
+func gramWeight(cl []byteClass, q, maxExp int) int {
+	n := 1
+	common := 0
+	same := true
+	var first byteClass
+	for i := range q {
+		n *= cl[i].n
+		if n > maxExp {
+			return 0
+		}
+		if v, ok := cl[i].single(); ok && commonByte[v] {
+			common++
+		}
+		if i == 0 {
+			first = cl[0]
+		} else if cl[i].n != 1 || cl[i].set != first.set {
+			same = false
+		}
+	}
+	if common >= q-1 || (same && first.n == 1) {
+		n *= badWeight
+	}
+	return n
+}
+
+// gramAnchor is the chosen anchor of one pattern in a gram tier.
+type gramAnchor struct {
+	part   uint32
+	stride int
+	weight int
+	offs   []uint16 // gram offset in the part, one per residue
+}
+
+// chooseGrams finds the largest tier stride at which some part of the
+// pattern is covered, and the cheapest grams for it. buf and w are
+// scratch space kept by the Builder (no allocation per pattern).
+func (c *code) chooseGrams(part0, nparts uint32, buf *[]byteClass, w *[]int) (gramAnchor, bool) {
+	var best gramAnchor
+	found := false
+	var offs [16]uint16 // room for any tier's stride
+	for pi := uint32(0); pi < nparts; pi++ {
+		cl := c.partClasses(c.parts[part0+pi], *buf)
+		*buf = cl
+		for _, ts := range tiers {
+			s := ts.stride
+			if found && s < best.stride {
+				break
+			}
+			ws := (*w)[:0]
+			for j := 0; j+ts.q <= len(cl) && j < maxSpan; j++ {
+				ws = append(ws, gramWeight(cl[j:], ts.q, ts.maxExpand))
+			}
+			*w = ws
+			total, ok := 0, true
+			for r := 0; r < s && ok; r++ {
+				bw := 0
+				for j := r; j < len(ws); j += s {
+					if ws[j] > 0 && (bw == 0 || ws[j] < bw) {
+						bw, offs[r] = ws[j], uint16(j)
+					}
+				}
+				ok = bw > 0
+				total += bw
+			}
+			if !ok {
+				continue
+			}
+			if pi == 0 {
+				total-- // the left side is then trivial to verify
+			}
+			if !found || s > best.stride || total < best.weight {
+				best = gramAnchor{part: pi, stride: s, weight: total, offs: append(best.offs[:0], offs[:s]...)}
+				found = true
+			}
+			break
+		}
+	}
+	return best, found
+}
+
+// gramVariants calls fn with every little-endian value of the q-gram.
+func gramVariants(cl []byteClass, q int, fn func(v uint32)) {
+	var vals [gramLen][256]byte
+	cnt := [gramLen]int{1, 1, 1, 1} // a missing fourth byte: one value, 0
+	for i := range q {
+		cnt[i] = 0
+		for wi, word := range cl[i].set {
+			for ; word != 0; word &= word - 1 {
+				vals[i][cnt[i]] = byte(wi*64 + bits.TrailingZeros64(word))
+				cnt[i]++
+			}
+		}
+	}
+	for _, b0 := range vals[0][:cnt[0]] {
+		for _, b1 := range vals[1][:cnt[1]] {
+			for _, b2 := range vals[2][:cnt[2]] {
+				for _, b3 := range vals[3][:cnt[3]] {
+					fn(uint32(b0) | uint32(b1)<<8 | uint32(b2)<<16 | uint32(b3)<<24)
+				}
+			}
+		}
+	}
 }
 
 type anchorChoice struct {
-	part, off, length, lit, stride uint32
-	score                          int
-	ok                             bool
+	part, off, length, lit uint32
+	score                  int
+	ok                     bool
 }
 
-// chooseAnchor picks the best anchor of the pattern's parts.
-func (c *code) chooseAnchor(part0, nparts uint32) anchorChoice {
+// chooseShort picks a 2- or 3-byte literal anchor for a pattern that has no
+// usable 4-gram: the dense pass checks them by their first two bytes.
+func (c *code) chooseShort(part0, nparts uint32) anchorChoice {
 	var best anchorChoice
 	for pi := uint32(0); pi < nparts; pi++ {
 		pd := c.parts[part0+pi]
@@ -48,14 +301,9 @@ func (c *code) chooseAnchor(part0, nparts uint32) anchorChoice {
 		for _, o := range c.ops[pd.op0:pd.op1] {
 			lo, hi := c.width(o)
 			if o.kind == opLit && o.n >= 2 {
-				if a := c.scoreRun(o, prefix); a.ok {
+				if a := c.scoreShort(o, prefix); !best.ok || a.score > best.score {
 					a.part = pi
-					if pi == 0 {
-						a.score++ // the left side is then trivial to verify
-					}
-					if !best.ok || a.score > best.score {
-						best = a
-					}
+					best = a
 				}
 			}
 			if lo != hi {
@@ -67,63 +315,29 @@ func (c *code) chooseAnchor(part0, nparts uint32) anchorChoice {
 	return best
 }
 
-func log2(k int) int {
-	n := 0
-	for k > 1 {
-		k >>= 1
-		n++
-	}
-	return n
-}
-
-// scoreRun finds the best window of one literal run.
-func (c *code) scoreRun(o op, prefix int) anchorChoice {
+// scoreShort finds the best window of one literal run: a pair of rare
+// bytes, with a third when the run has one.
+func (c *code) scoreShort(o op, prefix int) anchorChoice {
 	run := c.lit[o.a : o.a+o.n]
-	L := len(run)
-	if L < gramLen {
-		// A short anchor: the 2-gram table. Prefer a pair of rare bytes.
-		bestW, bestBad := 0, 3
-		for w := 0; w+2 <= L; w++ {
-			bad := 0
-			if commonByte[run[w]] {
-				bad++
-			}
-			if commonByte[run[w+1]] {
-				bad++
-			}
-			if bad < bestBad {
-				bestW, bestBad = w, bad
-			}
+	L := min(len(run), 3)
+	bestW, bestBad := 0, 3
+	for w := 0; w+2 <= L; w++ {
+		bad := 0
+		if commonByte[run[w]] {
+			bad++
 		}
-		// A 3-byte run keeps its third byte: the dense pass checks it.
-		length := uint32(2)
-		if L == 3 && bestW == 0 {
-			length = 3
+		if commonByte[run[w+1]] {
+			bad++
 		}
-		return anchorChoice{off: uint32(prefix + bestW), length: length, lit: o.a + uint32(bestW),
-			stride: 1, score: -20 - bestBad + L, ok: true}
-	}
-	var best anchorChoice
-	for k := min(maxStride, L-gramLen+1); k >= 1; k-- {
-		if k&(k-1) != 0 {
-			continue // powers of two only: fewer filter groups
-		}
-		wl := k + gramLen - 1
-		for w := 0; w+wl <= L; w++ {
-			bad := 0
-			for j := 0; j < k; j++ {
-				if badGram(run[w+j : w+j+gramLen]) {
-					bad++
-				}
-			}
-			// Each bad gram is probed on every k-th position of typical
-			// padding: weigh it like a halving of the stride.
-			s := 4*log2(k) - 4*bad
-			if !best.ok || s > best.score {
-				best = anchorChoice{off: uint32(prefix + w), length: uint32(wl), lit: o.a + uint32(w),
-					stride: uint32(k), score: s, ok: true}
-			}
+		if bad < bestBad {
+			bestW, bestBad = w, bad
 		}
 	}
-	return best
+	// A 3-byte run keeps its third byte: the dense pass checks it.
+	length := uint32(2)
+	if L == 3 && bestW == 0 {
+		length = 3
+	}
+	return anchorChoice{off: uint32(prefix + bestW), length: length, lit: o.a + uint32(bestW),
+		score: -bestBad + int(length), ok: true}
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/md5"
 	"fmt"
 	"math"
+	"sync"
 
 	"github.com/sigtool/sigtool/sigfile"
 )
@@ -28,6 +29,11 @@ type Builder struct {
 	used   bool
 	// chunk is the read size of the Matcher (tests set it small).
 	chunk int
+	// offs holds the anchor gram offsets of anchored patterns (pattern
+	// anchorLit/anchorLen index it); it is dropped at Build.
+	offs  []uint16
+	clBuf []byteClass
+	wBuf  []int
 }
 
 type ignoreRule struct {
@@ -228,21 +234,26 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 		return err
 	}
 	p := pattern{part0: part0, nparts: nparts, owner: owner, sub: sub, lsig: lsig, target: target, off: off}
-	a := b.c.chooseAnchor(part0, nparts)
-	if a.ok {
-		p.anchorPart, p.anchorOff, p.anchorLen, p.anchorLit, p.stride = a.part, a.off, a.length, a.lit, a.stride
+	ga, gok := b.c.chooseGrams(part0, nparts, &b.clBuf, &b.wBuf)
+	var sa anchorChoice
+	if !gok {
+		sa = b.c.chooseShort(part0, nparts)
 	}
 	switch {
 	case needsExe(off) && off.Kind != sigfile.OffSectionWhole && off.MaxShift <= directShift,
-		off.Kind != sigfile.OffAny && !a.ok:
+		off.Kind != sigfile.OffAny && !gok && !sa.ok:
 		// Executable offsets are checked directly (only executables pay);
 		// absolute and EOF offsets go through the filter like the rest, so
 		// that every file does not pay for every such signature.
 		p.mode = modeDirect
-	case a.ok && a.length >= gramLen:
+	case gok:
 		p.mode = modeAnchored
-	case a.ok:
+		p.anchorPart, p.stride = ga.part, uint32(ga.stride)
+		p.anchorLit, p.anchorLen = uint32(len(b.offs)), uint32(len(ga.offs))
+		b.offs = append(b.offs, ga.offs...)
+	case sa.ok:
 		p.mode = modeShort
+		p.anchorPart, p.anchorOff, p.anchorLen, p.anchorLit = sa.part, sa.off, sa.length, sa.lit
 	default:
 		p.mode = modeSlow
 	}
@@ -251,17 +262,18 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 }
 
 // arena lengths, to undo a half-compiled logical signature.
-type mark [8]int
+type mark [9]int
 
 func (b *Builder) mark() mark {
 	c := &b.c
-	return mark{len(c.ops), len(c.lit), len(c.sets), len(c.alts), len(c.items), len(c.bms), len(c.parts), len(b.pats)}
+	return mark{len(c.ops), len(c.lit), len(c.sets), len(c.alts), len(c.items), len(c.bms), len(c.parts), len(b.pats), len(b.offs)}
 }
 
 func (b *Builder) rollback(m mark) {
 	c := &b.c
 	c.ops, c.lit, c.sets, c.alts = c.ops[:m[0]], c.lit[:m[1]], c.sets[:m[2]], c.alts[:m[3]]
 	c.items, c.bms, c.parts, b.pats = c.items[:m[4]], c.bms[:m[5]], c.parts[:m[6]], b.pats[:m[7]]
+	b.offs = b.offs[:m[8]]
 }
 
 // maxPatterns keeps a pattern index in the 27 bits a filter reference has.
@@ -282,9 +294,13 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 
 	// Name-only ignore entries.
 	dropName := func(n uint32) bool {
+		if len(b.ignore) == 0 {
+			return false // names are front-coded: do not decode for nothing
+		}
 		r := b.ignore[string(m.names.bytes(n))]
 		return r != nil && r.all
 	}
+	m.names.done()
 	deadSig := make([]bool, len(m.sigs))
 	for i, n := range m.sigs {
 		if dropName(n) {
@@ -307,7 +323,7 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	pairs := map[uint32][]uint64{}
+	live := make([]bool, len(m.pats))
 	var short []uint64
 	for pi := range m.pats {
 		p := &m.pats[pi]
@@ -337,32 +353,20 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 			}
 		case modeAnchored:
 			st.Anchored++
-			nocase := m.patNocase(p)
-			if p.stride <= denseStride {
-				// Probed at every position anyway: one gram is enough.
-				p.stride = 1
-			}
-			for j := uint32(0); j < p.stride; j++ {
-				g := m.c.lit[p.anchorLit+j : p.anchorLit+j+gramLen]
-				for _, v := range caseVariants(g, nocase) {
-					pairs[p.stride] = append(pairs[p.stride], uint64(v*gramMul)<<32|uint64(pi)<<5|uint64(j))
-				}
-			}
-		}
-		if pi%65536 == 0 {
-			if err := ctx.Err(); err != nil {
-				return nil, err
-			}
+			live[pi] = true
 		}
 	}
-	for k := maxStride; k > denseStride; k >>= 1 {
-		if len(pairs[uint32(k)]) > 0 {
-			m.groups = append(m.groups, newGramGroup(k, pairs[uint32(k)]))
-			pairs[uint32(k)] = nil
-		}
+	if err := ctx.Err(); err != nil {
+		return nil, err
 	}
-	if len(short) > 0 || len(pairs[1]) > 0 {
-		m.dense = newDenseGroup(short, pairs[1])
+	// The filter and the hash sets are independent: build them in
+	// parallel (the pattern arenas and names are only read from here on).
+	var wg sync.WaitGroup
+	offs := b.offs
+	b.offs = nil
+	wg.Go(func() { m.tiers = buildTiers(&m.c, m.pats, live, offs) })
+	if len(short) > 0 {
+		m.short = newShortGroup(short)
 	}
 
 	for i := range m.lsigs {
@@ -386,11 +390,18 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	if len(b.ignore) == 0 {
 		keep = nil
 	}
+	var loaded [3]int
 	for t := range 3 {
-		m.hash[t] = b.hash[t].build(hashWidth[t], keep)
-		m.sect[t] = b.sect[t].build(hashWidth[t], keep)
-		m.allow[t] = b.allow[t].build(hashWidth[t], nil)
-		st.Ignored += b.hash[t].len() - m.hash[t].len() + b.sect[t].len() - m.sect[t].len()
+		loaded[t] = b.hash[t].len() + b.sect[t].len()
+		wg.Go(func() { m.hash[t] = b.hash[t].build(hashWidth[t], keep, false) })
+		wg.Go(func() {
+			m.sect[t] = b.sect[t].build(hashWidth[t], keep, true)
+			m.allow[t] = b.allow[t].build(hashWidth[t], nil, false)
+		})
+	}
+	wg.Wait()
+	for t := range 3 {
+		st.Ignored += loaded[t] - m.hash[t].len() - m.sect[t].len()
 		st.HashSigs += m.hash[t].len()
 		st.SectionHashSigs += m.sect[t].len()
 		st.AllowHashes += m.allow[t].len()

@@ -211,9 +211,9 @@ func TestHashSetOrder(t *testing.T) {
 		ds = append(ds, d)
 		acc.add(d, uint32(i+1), uint32(i))
 	}
-	hs := acc.build(16, nil)
+	hs := acc.build(16, nil, true)
 	for i := 1; i < hs.len(); i++ {
-		if bytes.Compare(hs.digests[(i-1)*16:i*16], hs.digests[i*16:(i+1)*16]) > 0 {
+		if bytes.Compare(hs.digest(i-1), hs.digest(i)) > 0 {
 			t.Fatalf("digests out of order at %d", i)
 		}
 	}

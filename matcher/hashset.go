@@ -11,79 +11,99 @@ const anySize = ^uint32(0)
 
 // hashSet is a compact set of digests of one width: millions of entries
 // cost width+8 bytes each (digest, size, name index) plus a fixed 256 KiB
-// directory by the first two digest bytes, in three pointer-free arrays.
+// directory by the first two digest bytes, in pointer-free blocks of
+// accBlock entries. The blocks are the ones the Builder filled, sorted in
+// place: building a set of millions copies nothing and allocates nothing
+// but a permutation (measured in doc.go).
 type hashSet struct {
 	width   int
+	n       int
 	dir     []uint32 // 65537 entries: start of each first-two-bytes bucket
-	digests []byte   // n*width, sorted
-	sizes   []uint32
-	names   []uint32
-	sizeSet []uint32 // sorted distinct sizes (section hashes: which sections to hash)
+	dblk    [][]byte // digests, accBlock*width bytes per block, sorted
+	sblk    [][]uint32
+	nblk    [][]uint32
+	sizeSet []uint32 // section hashes: sorted distinct sizes (which sections to hash)
 	hasAny  bool
 }
 
-// accBlock is how many digests one block of a hashAcc holds: blocks are
-// never reallocated, so adding millions copies nothing already stored.
+// accBlock is how many digests one block holds: blocks are never
+// reallocated, so adding millions copies nothing already stored.
 const accBlock = 1 << 16
 
 // hashAcc collects entries before they are sorted into a hashSet.
 type hashAcc struct {
-	width  int
-	blocks [][]byte
-	sizes  []uint32
-	names  []uint32
+	width int
+	n     int
+	dblk  [][]byte
+	sblk  [][]uint32
+	nblk  [][]uint32
 }
 
 func (a *hashAcc) add(d []byte, size uint32, name uint32) {
 	a.width = len(d)
-	if len(a.sizes)%accBlock == 0 {
-		a.blocks = append(a.blocks, make([]byte, 0, accBlock*len(d)))
+	if a.n%accBlock == 0 {
+		a.dblk = append(a.dblk, make([]byte, 0, accBlock*len(d)))
+		a.sblk = append(a.sblk, make([]uint32, 0, accBlock))
+		a.nblk = append(a.nblk, make([]uint32, 0, accBlock))
 	}
-	b := &a.blocks[len(a.blocks)-1]
-	*b = append(*b, d...)
-	a.sizes = append(a.sizes, size)
-	a.names = append(a.names, name)
+	bi := len(a.dblk) - 1
+	a.dblk[bi] = append(a.dblk[bi], d...)
+	a.sblk[bi] = append(a.sblk[bi], size)
+	a.nblk[bi] = append(a.nblk[bi], name)
+	a.n++
 }
 
 func (a *hashAcc) digest(i int) []byte {
-	b := a.blocks[i/accBlock]
+	b := a.dblk[i/accBlock]
 	j := i % accBlock * a.width
 	return b[j : j+a.width]
 }
 
-func (a *hashAcc) len() int { return len(a.sizes) }
+func (a *hashAcc) size(i int) *uint32 { return &a.sblk[i/accBlock][i%accBlock] }
+func (a *hashAcc) name(i int) *uint32 { return &a.nblk[i/accBlock][i%accBlock] }
+
+func (a *hashAcc) len() int { return a.n }
 
 // build sorts the entries by digest: a counting sort on the first two bytes
-// (digests are uniformly distributed) and a small sort inside each bucket.
-// keep filters entries (ignore lists); it may be nil.
-func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
-	n := a.len()
+// (digests are uniformly distributed) and a small sort inside each bucket,
+// giving a permutation that is then applied in place. keep filters entries
+// (ignore lists); it may be nil. sizeSet is needed only by section hashes
+// (hasSize). The accumulator is consumed.
+func (a *hashAcc) build(width int, keep func(name uint32) bool, sizeSet bool) hashSet {
 	hs := hashSet{width: width}
-	if n == 0 {
+	if a.n == 0 {
 		return hs
 	}
+	if keep != nil {
+		// Drop ignored entries first, in place.
+		w := 0
+		for i := 0; i < a.n; i++ {
+			if !keep(*a.name(i)) {
+				continue
+			}
+			if w != i {
+				copy(a.digest(w), a.digest(i))
+				*a.size(w), *a.name(w) = *a.size(i), *a.name(i)
+			}
+			w++
+		}
+		a.n = w
+	}
+	n := a.n
 	bucket := func(i int) int {
 		d := a.digest(i)
 		return int(d[0])<<8 | int(d[1])
 	}
 	hs.dir = make([]uint32, 65537)
-	kept := 0
 	for i := 0; i < n; i++ {
-		if keep != nil && !keep(a.names[i]) {
-			continue
-		}
 		hs.dir[bucket(i)+1]++
-		kept++
 	}
 	for i := 1; i < len(hs.dir); i++ {
 		hs.dir[i] += hs.dir[i-1]
 	}
-	perm := make([]uint32, kept)
+	perm := make([]uint32, n)
 	next := slices.Clone(hs.dir[:65536])
 	for i := 0; i < n; i++ {
-		if keep != nil && !keep(a.names[i]) {
-			continue
-		}
 		b := bucket(i)
 		perm[next[b]] = uint32(i)
 		next[b]++
@@ -124,23 +144,56 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 			j = e
 		}
 	}
-	// Sizes are known now (counted above), not declared by input.
-	hs.digests = make([]byte, 0, kept*width)
-	hs.sizes = make([]uint32, 0, kept)
-	hs.names = make([]uint32, 0, kept)
-	for _, i := range perm {
-		hs.digests = append(hs.digests, dig(i)...)
-		hs.sizes = append(hs.sizes, a.sizes[i])
-		hs.names = append(hs.names, a.names[i])
-		if a.sizes[i] == anySize {
-			hs.hasAny = true
+	// Apply the permutation in place, cycle by cycle: entry k of the
+	// result is entry perm[k] of the input. A visited slot is marked by
+	// perm[k] = k.
+	tmpD := make([]byte, width)
+	for start := range n {
+		if perm[start] == uint32(start) {
+			continue
+		}
+		copy(tmpD, a.digest(start))
+		tmpS, tmpN := *a.size(start), *a.name(start)
+		j := start
+		for {
+			src := int(perm[j])
+			perm[j] = uint32(j)
+			if src == start {
+				copy(a.digest(j), tmpD)
+				*a.size(j), *a.name(j) = tmpS, tmpN
+				break
+			}
+			copy(a.digest(j), a.digest(src))
+			*a.size(j), *a.name(j) = *a.size(src), *a.name(src)
+			j = src
 		}
 	}
-	hs.sizeSet = slices.Compact(slices.Sorted(slices.Values(hs.sizes)))
+	hs.n = n
+	hs.dblk, hs.sblk, hs.nblk = a.dblk, a.sblk, a.nblk
+	var sizes []uint32
+	for i := range n {
+		s := *a.size(i)
+		if s == anySize {
+			hs.hasAny = true
+		}
+		if sizeSet {
+			sizes = append(sizes, s)
+		}
+	}
+	slices.Sort(sizes)
+	hs.sizeSet = slices.Clip(slices.Compact(sizes))
+	*a = hashAcc{}
 	return hs
 }
 
-func (h *hashSet) len() int { return len(h.sizes) }
+// digest returns entry i's digest.
+func (h *hashSet) digest(i int) []byte {
+	b := h.dblk[i/accBlock]
+	j := i % accBlock * h.width
+	return b[j : j+h.width]
+}
+
+func (h *hashSet) len() int { return h.n }
 
 // lookup calls fn with the name index of every entry whose digest is d and
 // whose size is size or any.
@@ -152,15 +205,15 @@ func (h *hashSet) lookup(d []byte, size int64, fn func(name uint32)) {
 	lo, hi := int(h.dir[b]), int(h.dir[b+1])
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)
-		if bytes.Compare(h.digests[mid*h.width:(mid+1)*h.width], d) < 0 {
+		if bytes.Compare(h.digest(mid), d) < 0 {
 			lo = mid + 1
 		} else {
 			hi = mid
 		}
 	}
-	for ; lo < h.len() && bytes.Equal(h.digests[lo*h.width:(lo+1)*h.width], d); lo++ {
-		if s := h.sizes[lo]; s == anySize || int64(s) == size {
-			fn(h.names[lo])
+	for ; lo < h.len() && bytes.Equal(h.digest(lo), d); lo++ {
+		if s := h.sblk[lo/accBlock][lo%accBlock]; s == anySize || int64(s) == size {
+			fn(h.nblk[lo/accBlock][lo%accBlock])
 		}
 	}
 }

@@ -25,8 +25,8 @@ type Matcher struct {
 	lsigs      []lsigInfo
 	deadLsig   []bool
 	names      names
-	groups     []*gramGroup // by decreasing stride
-	dense      *denseGroup
+	tiers      []*gramTier // by decreasing stride
+	short      *shortGroup
 	direct     []uint32
 	slow       []uint32
 	always     []uint32 // logical signatures true with no subsignature match
@@ -56,7 +56,7 @@ type scan struct {
 	counts map[uint32][]uint32 // logical signature -> subsignature match counts
 	buf    []byte
 	next   []int64
-	hitFn  func(ref uint32, pos int64)
+	hitFn  func(ref uint64, pos int64)
 	hitSh  func(ref uint32, pos int64)
 }
 
@@ -64,9 +64,9 @@ func (m *Matcher) getScan(r io.ReaderAt, size int64) *scan {
 	sc, _ := m.pool.Get().(*scan)
 	if sc == nil {
 		sc = &scan{m: m, counts: map[uint32][]uint32{}}
-		sc.hitFn = func(ref uint32, pos int64) { sc.candidate(ref>>5, pos-int64(ref&31)) }
-		sc.hitSh = func(ref uint32, pos int64) { sc.candidate(ref, pos) }
-		sc.next = make([]int64, len(m.groups)+1)
+		sc.hitFn = func(ref uint64, pos int64) { sc.candidate(uint32(ref>>16), pos-int64(ref&0xffff)) }
+		sc.hitSh = func(ref uint32, pos int64) { sc.candidate(ref, pos-int64(m.pats[ref].anchorOff)) }
+		sc.next = make([]int64, len(m.tiers)+1)
 	}
 	sc.v = view{r: r, size: size, win: sc.v.win[:0]}
 	sc.exe = nil
@@ -206,11 +206,11 @@ func (sc *scan) stream(ctx context.Context, dig *digester) error {
 		n += got
 		read += int64(got)
 		sc.v.buf, sc.v.off = buf[:n], base
-		for gi, g := range m.groups {
-			sc.next[gi] = g.probe(buf[:n], base, sc.next[gi], sc.hitFn)
+		for ti, t := range m.tiers {
+			sc.next[ti] = t.probe(buf[:n], base, sc.next[ti], read == size, sc.hitFn)
 		}
-		if m.dense != nil {
-			sc.next[len(m.groups)] = m.dense.probe(buf[:n], base, sc.next[len(m.groups)], read == size, sc.hitFn, sc.hitSh)
+		if m.short != nil {
+			sc.next[len(m.tiers)] = m.short.probe(buf[:n], base, sc.next[len(m.tiers)], read == size, sc.hitSh)
 		}
 		if len(m.slow) > 0 {
 			for _, pi := range m.slow {
@@ -230,13 +230,14 @@ func (sc *scan) stream(ctx context.Context, dig *digester) error {
 	return sc.v.err
 }
 
-// candidate verifies pattern pi with its anchor at file offset apos.
-func (sc *scan) candidate(pi uint32, apos int64) {
+// candidate verifies pattern pi with its anchor part starting at file
+// offset s.
+func (sc *scan) candidate(pi uint32, s int64) {
 	p := &sc.m.pats[pi]
 	if !sc.wanted(p) {
 		return
 	}
-	if sc.matchAt(pi, p.anchorPart, apos-int64(p.anchorOff)) {
+	if sc.matchAt(pi, p.anchorPart, s) {
 		sc.record(p)
 	}
 }

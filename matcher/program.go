@@ -89,7 +89,7 @@ type code struct {
 type mode uint8
 
 const (
-	modeAnchored mode = iota // 4-gram filter, sampled
+	modeAnchored mode = iota // q-gram filter tiers (filter.go)
 	modeShort                // 2-gram table, every position
 	modeDirect               // fixed offset: only the allowed start positions
 	modeSlow                 // every allowed start position
@@ -105,11 +105,13 @@ type pattern struct {
 	target        uint8
 	mode          mode
 	off           sigfile.Offset
-	// The anchor: a run of fixed bytes at a fixed distance from the start
-	// of its part. lit is its position in the lit arena.
+	// The anchor, in part anchorPart. modeAnchored: stride is the tier,
+	// and anchorLit/anchorLen index the Builder's gram offsets (one per
+	// residue; used by Build only). modeShort: a 2-3 byte literal at
+	// anchorOff from the part start, at anchorLit in the lit arena.
 	anchorPart uint32
 	anchorOff  uint32
 	anchorLen  uint32
 	anchorLit  uint32
-	stride     uint32 // 1..32 for modeAnchored
+	stride     uint32
 }

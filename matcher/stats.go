@@ -32,8 +32,8 @@ type Stats struct {
 	// How compiled body patterns (ndb signatures and ldb body
 	// subsignatures, one per ascii/wide form) are found.
 	Patterns      int
-	Anchored      int // 4..35 fixed bytes probed through the sampled q-gram filter
-	ShortAnchored int // only 2-3 fixed bytes: probed at every position
+	Anchored      int // found through the q-gram filter tiers
+	ShortAnchored int // no usable 3-gram, a 2-3 byte literal: probed at every position
 	Direct        int // a fixed offset: checked only at the positions it allows
 	Slow          int // no anchor at all: tried at every allowed position
 
