@@ -393,10 +393,10 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	var loaded [3]int
 	for t := range 3 {
 		loaded[t] = b.hash[t].len() + b.sect[t].len()
-		wg.Go(func() { m.hash[t] = b.hash[t].build(hashWidth[t], keep, false) })
+		wg.Go(func() { m.hash[t] = b.hash[t].build(hashWidth[t], keep) })
 		wg.Go(func() {
-			m.sect[t] = b.sect[t].build(hashWidth[t], keep, true)
-			m.allow[t] = b.allow[t].build(hashWidth[t], nil, false)
+			m.sect[t] = b.sect[t].build(hashWidth[t], keep)
+			m.allow[t] = b.allow[t].build(hashWidth[t], nil)
 		})
 	}
 	wg.Wait()

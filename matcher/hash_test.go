@@ -211,7 +211,7 @@ func TestHashSetOrder(t *testing.T) {
 		ds = append(ds, d)
 		acc.add(d, uint32(i+1), uint32(i))
 	}
-	hs := acc.build(16, nil, true)
+	hs := acc.build(16, nil)
 	for i := 1; i < hs.len(); i++ {
 		if bytes.Compare(hs.digest(i-1), hs.digest(i)) > 0 {
 			t.Fatalf("digests out of order at %d", i)

@@ -22,7 +22,7 @@ type hashSet struct {
 	dblk    [][]byte // digests, accBlock*width bytes per block, sorted
 	sblk    [][]uint32
 	nblk    [][]uint32
-	sizeSet []uint32 // section hashes: sorted distinct sizes (which sections to hash)
+	sizeSet []uint32 // sorted distinct sizes: which files or sections are worth hashing
 	hasAny  bool
 }
 
@@ -69,7 +69,7 @@ func (a *hashAcc) len() int { return a.n }
 // giving a permutation that is then applied in place. keep filters entries
 // (ignore lists); it may be nil. sizeSet is needed only by section hashes
 // (hasSize). The accumulator is consumed.
-func (a *hashAcc) build(width int, keep func(name uint32) bool, sizeSet bool) hashSet {
+func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 	hs := hashSet{width: width}
 	if a.n == 0 {
 		return hs
@@ -176,7 +176,7 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool, sizeSet bool) ha
 		if s == anySize {
 			hs.hasAny = true
 		}
-		if sizeSet {
+		if s != anySize {
 			sizes = append(sizes, s)
 		}
 	}

@@ -104,7 +104,14 @@ func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]stri
 		}
 		sc.exe = parseExec(r, size, head)
 	}
-	dig := newDigester(m.needDigest)
+	// A digest is only worth computing when some signature of its type has
+	// this file's size (or any size): with millions of sized hashes most
+	// files match none, and hashing would cost more than matching.
+	var need [3]bool
+	for t := range 3 {
+		need[t] = m.needDigest[t] && (m.hash[t].hasSize(size) || m.allow[t].hasSize(size))
+	}
+	dig := newDigester(need)
 	if err := sc.stream(ctx, dig); err != nil {
 		return nil, err
 	}
