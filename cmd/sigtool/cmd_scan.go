@@ -4,11 +4,8 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"io/fs"
-	"path/filepath"
 	"runtime"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -101,25 +98,22 @@ func runScan(ctx context.Context, g *globalOptions, o scanOptions, args []string
 		fmt.Fprintln(stderr, "warning: not loaded:", p)
 	}
 
-	paths, walkErrs := collectFiles(args)
-	verdicts := scanAll(ctx, snap.Scan, paths, max(o.jobs, 1), o.alertEncrypted)
 	var found, errs, files int
 	var scanned int64
-	for _, e := range walkErrs {
-		errs++
-		printVerdict(stdout, o.json, o.allMatch, fileVerdict{Path: e.path, Status: "error", Error: e.err.Error()})
-	}
-	for v := range verdicts {
+	snap.Scan.ScanPaths(ctx, args, o.jobs, func(pr scan.PathResult) {
+		v := verdictOf(pr, o.alertEncrypted)
 		files++
-		scanned += v.size
+		if pr.Result != nil {
+			scanned += pr.Result.Size
+		}
 		switch v.Status {
 		case "infected":
 			found++
 		case "error":
 			errs++
 		}
-		printVerdict(stdout, o.json, o.allMatch, v.fileVerdict)
-	}
+		printVerdict(stdout, o.json, o.allMatch, v)
+	})
 	if err := ctx.Err(); err != nil {
 		return err
 	}
@@ -174,89 +168,14 @@ type finding struct {
 	Signature string `json:"signature"`
 }
 
-type walkError struct {
-	path string
-	err  error
-}
-
-// collectFiles expands directories (sorted, symlinks not followed, as
-// clamscan does by default) into regular files.
-func collectFiles(args []string) ([]string, []walkError) {
-	var files []string
-	var errs []walkError
-	for _, a := range args {
-		err := filepath.WalkDir(a, func(p string, d fs.DirEntry, err error) error {
-			if err != nil {
-				errs = append(errs, walkError{p, err})
-				return nil
-			}
-			if d.Type().IsRegular() {
-				files = append(files, p)
-			}
-			return nil
-		})
-		if err != nil {
-			errs = append(errs, walkError{a, err})
-		}
-	}
-	return files, errs
-}
-
-type scanned struct {
-	fileVerdict
-	size int64
-}
-
-// scanAll scans paths with jobs workers and yields verdicts in path order.
-func scanAll(ctx context.Context, e *scan.Engine, paths []string, jobs int, alertEncrypted bool) <-chan scanned {
-	results := make([]chan scanned, len(paths))
-	for i := range results {
-		results[i] = make(chan scanned, 1)
-	}
-	next := make(chan int)
-	var wg sync.WaitGroup
-	for w := 0; w < jobs; w++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for i := range next {
-				results[i] <- scanOne(ctx, e, paths[i], alertEncrypted)
-			}
-		}()
-	}
-	go func() {
-		for i := range paths {
-			if ctx.Err() != nil {
-				break
-			}
-			next <- i
-		}
-		close(next)
-		wg.Wait()
-	}()
-	out := make(chan scanned)
-	go func() {
-		defer close(out)
-		for i := range paths {
-			select {
-			case v := <-results[i]:
-				out <- v
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
-	return out
-}
-
-func scanOne(ctx context.Context, e *scan.Engine, path string, alertEncrypted bool) scanned {
-	v := scanned{fileVerdict: fileVerdict{Path: path}}
-	r, err := e.ScanFile(ctx, path)
-	if err != nil {
-		v.Status, v.Error = "error", err.Error()
+// verdictOf turns one path's scan result into its verdict.
+func verdictOf(pr scan.PathResult, alertEncrypted bool) fileVerdict {
+	v := fileVerdict{Path: pr.Path}
+	if pr.Err != nil {
+		v.Status, v.Error = "error", pr.Err.Error()
 		return v
 	}
-	v.size = r.Size
+	r := pr.Result
 	for _, f := range r.Findings() {
 		v.Findings = append(v.Findings, finding{Path: f.Path, Signature: f.Signature})
 	}
