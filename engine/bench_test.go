@@ -15,6 +15,7 @@ import (
 
 	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/sigdb"
+	"github.com/sigtool/sigtool/sigfile"
 )
 
 // benchSize is the generated database: small by default, ClamAV-sized
@@ -24,6 +25,21 @@ func benchSize() (body, hashes int) {
 		return 300_000, 4_000_000
 	}
 	return 20_000, 200_000
+}
+
+// benchOptions are the Options of the compile benchmarks:
+// SIGTOOL_BENCH_GCPERCENT sets GCPercent, to weigh the GC target against
+// time and peak memory (GOGC and GOMEMLIMIT work as usual).
+func benchOptions(b *testing.B) Options {
+	var opt Options
+	if v := os.Getenv("SIGTOOL_BENCH_GCPERCENT"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			b.Fatalf("SIGTOOL_BENCH_GCPERCENT: %v", err)
+		}
+		opt.GCPercent = n
+	}
+	return opt
 }
 
 // benchFeed is one version of a generated feed: the same bulk each time,
@@ -118,7 +134,7 @@ func BenchmarkReload(b *testing.B) {
 	if _, err := db.ReplaceFeed(ctx, sigdb.FeedMeta{Name: "bench", Version: 1}, benchFeed(body, hashes, 1), sigdb.ImportOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	live := NewLive(Options{})
+	live := NewLive(benchOptions(b))
 	if err := live.Reload(ctx, db); err != nil {
 		b.Fatal(err)
 	}
@@ -126,7 +142,7 @@ func BenchmarkReload(b *testing.B) {
 	b.Logf("matcher: %d body, %d hash signatures, %d patterns", st.BodySigs, st.HashSigs, st.Patterns)
 
 	var worst float64
-	var steadyMB, peakMB, reloadS, importS float64
+	var steadyMB, peakMB, hwmMB, reloadS, importS float64
 	b.ResetTimer()
 	for i := range b.N {
 		b.StopTimer()
@@ -139,6 +155,9 @@ func BenchmarkReload(b *testing.B) {
 		files = nil
 		debug.FreeOSMemory()
 		steady := procStatus("RssAnon")["RssAnon"]
+		// Reset VmHWM (Linux 4.0+), so that it is the peak of this reload
+		// alone, store pages included, and not of building the feed.
+		resetHWM := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
 		p := samplePeak()
 		b.StartTimer()
 
@@ -150,6 +169,9 @@ func BenchmarkReload(b *testing.B) {
 
 		b.StopTimer()
 		peak := p.done()
+		if resetHWM {
+			hwmMB = max(hwmMB, float64(procStatus("VmHWM")["VmHWM"])/(1<<20))
+		}
 		if v, _ := live.Current().Version("bench"); v != i+2 {
 			b.Fatalf("serving v%d after reload to v%d", v, i+2)
 		}
@@ -165,6 +187,9 @@ func BenchmarkReload(b *testing.B) {
 	b.ReportMetric(importS, "import-s")
 	b.ReportMetric(steadyMB, "steady-anon-MB")
 	b.ReportMetric(peakMB, "peak-anon-MB")
+	if hwmMB > 0 {
+		b.ReportMetric(hwmMB, "hwm-MB")
+	}
 	b.ReportMetric(worst, "peak/steady")
 }
 
@@ -176,10 +201,59 @@ func BenchmarkCompile(b *testing.B) {
 	if _, err := db.ReplaceFeed(ctx, sigdb.FeedMeta{Name: "bench", Version: 1}, benchFeed(body, hashes, 1), sigdb.ImportOptions{}); err != nil {
 		b.Fatal(err)
 	}
+	opt := benchOptions(b)
 	b.ResetTimer()
 	for range b.N {
-		if _, err := Compile(ctx, db); err != nil {
+		if _, err := CompileWith(ctx, db, opt); err != nil {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkCompileRead is the part of Compile before matcher.Build:
+// reading the store, parsing and adding to the builder. "serial" is how
+// Compile read before the pipeline (one goroutine, a string per line), kept
+// here as the yardstick; "lines" is the pipeline fed by ForEachLine (any
+// Source), "chunks" the pipeline fed by the store's chunks.
+func BenchmarkCompileRead(b *testing.B) {
+	ctx := context.Background()
+	body, hashes := benchSize()
+	db := openStore(b)
+	if _, err := db.ReplaceFeed(ctx, sigdb.FeedMeta{Name: "bench", Version: 1}, benchFeed(body, hashes, 1), sigdb.ImportOptions{}); err != nil {
+		b.Fatal(err)
+	}
+	newCompiler := func() *compiler {
+		return &compiler{ctx: ctx, opt: &Options{}, b: matcher.NewBuilder(),
+			snap: &Snapshot{Versions: map[string]int{}, Digests: map[string]string{}, Unloaded: map[string]int{}}}
+	}
+	run := func(b *testing.B, read func(c *compiler) error) {
+		defer lowerGC(defaultGCPercent)()
+		for range b.N {
+			c := newCompiler()
+			if err := read(c); err != nil {
+				b.Fatal(err)
+			}
+			b.ReportMetric(float64(c.snap.Lines), "lines")
+		}
+	}
+	b.Run("serial", func(b *testing.B) {
+		run(b, func(c *compiler) error {
+			return db.ForEachLine(ctx, func(l sigdb.Line) error {
+				c.snap.Lines++
+				text := string(l.Text)
+				e, err := sigfile.ParseLine(l.Kind, text)
+				if err != nil || e.Skip != "" || (l.PUA && !c.opt.PUA) {
+					return nil
+				}
+				c.b.AddLine(e, text)
+				return nil
+			})
+		})
+	})
+	b.Run("lines", func(b *testing.B) {
+		run(b, func(c *compiler) error { return c.pass(linesOnly{db}, notIgnore) })
+	})
+	b.Run("chunks", func(b *testing.B) {
+		run(b, func(c *compiler) error { return c.pass(db, notIgnore) })
+	})
 }

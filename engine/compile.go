@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/sigtool/sigtool/matcher"
@@ -13,7 +14,9 @@ import (
 	"github.com/sigtool/sigtool/sigfile"
 )
 
-// Source is what Compile reads; *sigdb.DB implements it.
+// Source is what Compile reads; *sigdb.DB implements it. A Source that
+// also has sigdb's ForEachChunk is read by chunks instead of by lines,
+// which saves a copy per line (see read.go).
 type Source interface {
 	// Feeds lists the stored feeds with their versions and digests.
 	Feeds() ([]sigdb.FeedInfo, error)
@@ -28,10 +31,6 @@ var _ Source = (*sigdb.DB)(nil)
 // written while it read. The daemon holds the store's write lock itself
 // and reloads after its own writes, so a retry is rare even once.
 const maxAttempts = 3
-
-// ctxEvery is how many lines Compile handles between looks at ctx: the
-// store checks it once per file, and one file can hold millions of lines.
-const ctxEvery = 1 << 14
 
 // Compile builds a Snapshot of every signature in src with default
 // Options. See CompileWith.
@@ -100,6 +99,8 @@ func hasIgnoreFiles(feeds []sigdb.FeedInfo) bool {
 
 func isIgnore(k sigfile.Kind) bool { return k == sigfile.KindIGN || k == sigfile.KindIGN2 }
 
+func notIgnore(k sigfile.Kind) bool { return !isIgnore(k) }
+
 // compiler is the state of one compileOnce.
 type compiler struct {
 	ctx  context.Context
@@ -119,25 +120,14 @@ func compileOnce(ctx context.Context, src Source, feeds []sigdb.FeedInfo, opt *O
 	}
 	// An ignore entry qualified by a line's MD5 (.ign2 "NAME:MD5") must
 	// reach the builder before the line it names, wherever the feeds put
-	// their ignore lists; so ignore lists go first, in a pass of their own.
+	// their ignore lists; so ignore lists go first, in a pass of their own
+	// (from a chunk Source it reads only the ignore files' chunks).
 	if hasIgnoreFiles(feeds) {
-		err := src.ForEachLine(ctx, func(l sigdb.Line) error {
-			if !isIgnore(l.Kind) {
-				return nil
-			}
-			return c.line(l)
-		})
-		if err != nil {
+		if err := c.pass(src, isIgnore); err != nil {
 			return nil, c.readError(err)
 		}
 	}
-	err := src.ForEachLine(ctx, func(l sigdb.Line) error {
-		if isIgnore(l.Kind) {
-			return nil
-		}
-		return c.line(l)
-	})
-	if err != nil {
+	if err := c.pass(src, notIgnore); err != nil {
 		return nil, c.readError(err)
 	}
 	m, err := c.b.Build(ctx)
@@ -166,44 +156,40 @@ func (c *compiler) readError(err error) error {
 	return fmt.Errorf("%w: %w", ErrStore, err)
 }
 
-// line handles one stored line. Only a broken builder or a cancelled ctx
-// stops the compile; a line that cannot be used is counted (see doc.go).
-func (c *compiler) line(l sigdb.Line) error {
-	c.snap.Lines++
-	if c.snap.Lines%ctxEvery == 0 {
-		if err := c.ctx.Err(); err != nil {
-			return err
-		}
+// add hands one parsed batch to the builder. Only a broken builder stops
+// the compile; a line that cannot be used is counted (see doc.go).
+func (c *compiler) add(b *batch) error {
+	c.snap.Lines += b.lines
+	if b.skipped > 0 {
+		c.snap.Unloaded[UnloadSkip] += b.skipped
 	}
-	// Copy: l.Text aliases the store's memory, valid only in this call,
-	// and the parsed entry shares memory with the string it parsed.
-	text := string(l.Text)
-	e, err := sigfile.ParseLine(l.Kind, text)
-	switch {
-	case errors.Is(err, sigfile.ErrNoSignature):
-		return nil
-	case err != nil:
-		c.unload(UnloadInvalid, l, err)
-		return nil
-	case e.Skip != "":
-		c.snap.Unloaded[UnloadSkip]++
-		return nil
-	case l.PUA && !c.opt.PUA:
-		c.snap.Unloaded[UnloadPUA]++
-		return nil
+	if b.puaOff > 0 {
+		c.snap.Unloaded[UnloadPUA] += b.puaOff
 	}
-	if err := c.b.AddLine(e, text); err != nil {
-		if errors.Is(err, matcher.ErrBuilt) {
-			return fmt.Errorf("%w: %w", ErrCompile, err)
+	for i := range b.items {
+		it := &b.items[i]
+		if it.err != nil {
+			c.unload(UnloadInvalid, b, it.no, it.err)
+			continue
 		}
-		c.unload(UnloadRejected, l, err)
+		if it.e.Ignore != nil {
+			// The builder keeps ignore names as map keys: a copy, so
+			// that a few names do not keep whole batches alive.
+			it.e.Ignore.Name = strings.Clone(it.e.Ignore.Name)
+		}
+		if err := c.b.AddLine(it.e, it.text); err != nil {
+			if errors.Is(err, matcher.ErrBuilt) {
+				return fmt.Errorf("%w: %w", ErrCompile, err)
+			}
+			c.unload(UnloadRejected, b, it.no, err)
+		}
 	}
 	return nil
 }
 
-func (c *compiler) unload(reason string, l sigdb.Line, err error) {
+func (c *compiler) unload(reason string, b *batch, no int, err error) {
 	c.snap.Unloaded[reason]++
 	if len(c.snap.Problems) < maxProblems {
-		c.snap.Problems = append(c.snap.Problems, fmt.Sprintf("%s %s:%d: %v", l.Feed, l.File, l.No, err))
+		c.snap.Problems = append(c.snap.Problems, fmt.Sprintf("%s %s:%d: %v", b.feed, b.file, no, err))
 	}
 }

@@ -31,6 +31,11 @@
 // system right after the swap, once no new scan can take it
 // (debug.FreeOSMemory). Measured with BenchmarkReload (anonymous RSS, peak
 // over steady state): 2.2x for 20k body + 200k hash signatures, 2.5x for
-// 300k + 4M (425 MB steady, 1058 MB peak, 12 s). Going below 1.5x needs
-// matchers that share what did not change, e.g. one per feed.
+// 300k + 4M (420 MB steady, 1010-1050 MB peak, 5.4-6.9 s on 2 shared
+// cores, of which matcher.Build 2-2.5 s). A GC target of 100 saves
+// little time there (the old matcher already keeps the heap large) and
+// peaks at 1.3 GB; a memory limit (GOMEMLIMIT=900MiB) brought the peak to
+// 910 MB at no measured cost, but a limit is process-wide and must suit
+// the operator's whole process, so it is theirs to set. Going below 1.5x
+// needs matchers that share what did not change, e.g. one per feed.
 package engine

@@ -1,0 +1,90 @@
+package sigdb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
+
+// Chunk is one stored piece of a signature file, as ForEachChunk hands it
+// out. A chunk holds whole lines: it ends at a line end, or at the end of
+// its file.
+type Chunk struct {
+	Feed string
+	File string
+	Kind sigfile.Kind
+	PUA  bool
+	// FirstLine is the 1-based number of the chunk's first line in its
+	// file, counted as ForEachLine counts (see ChunkLines).
+	FirstLine int
+	// Data aliases the store's memory: valid only during the callback, so
+	// a caller that keeps it past the call must copy it.
+	Data []byte
+}
+
+// SkipFile, returned by a ForEachChunk callback, skips the rest of the
+// current file's chunks without reading (or checking) them.
+var SkipFile = errors.New("sigdb: skip this file")
+
+// ForEachChunk calls fn for every checked chunk of every signature file of
+// every feed (files kept but not evaluated are skipped), in the order and
+// under the same single read transaction as ForEachLine, which gives the
+// same lines split one by one. It exists for readers that split and parse
+// lines on other goroutines: a chunk is copied once, where ForEachLine's
+// caller has to copy every line. Each chunk's checksum is checked before fn
+// sees it.
+func (db *DB) ForEachChunk(ctx context.Context, fn func(Chunk) error) error {
+	return db.view(func(tx *bolt.Tx) error {
+		return tx.Bucket(bucketFeeds).ForEachBucket(func(name []byte) error {
+			fi, err := readFeedInfo(tx, string(name))
+			if err != nil {
+				return err
+			}
+			data := tx.Bucket(bucketFeeds).Bucket(name).Bucket(bucketData)
+			if data == nil {
+				return fmt.Errorf("feed %q: no data bucket: %w", name, ErrCorrupt)
+			}
+			for i, rec := range fi.Files {
+				if rec.Kind == "" {
+					continue
+				}
+				c := Chunk{Feed: fi.Name, File: rec.Name, Kind: sigfile.Kind(rec.Kind), PUA: rec.PUA, FirstLine: 1}
+				err := readChunks(data, i, rec, func(payload []byte) error {
+					// Per chunk rather than per file: one file can be
+					// hundreds of megabytes.
+					if err := ctx.Err(); err != nil {
+						return err
+					}
+					c.Data = payload
+					if err := fn(c); err != nil {
+						return err
+					}
+					c.FirstLine += ChunkLines(payload)
+					return nil
+				})
+				if errors.Is(err, SkipFile) {
+					continue
+				}
+				if err != nil {
+					return fmt.Errorf("feed %q file %s: %w", fi.Name, rec.Name, err)
+				}
+			}
+			return nil
+		})
+	})
+}
+
+// ChunkLines is the number of lines ForEachLine finds in one chunk: one per
+// line end, plus a last line without one.
+func ChunkLines(data []byte) int {
+	n := bytes.Count(data, []byte{'\n'})
+	if len(data) > 0 && data[len(data)-1] != '\n' {
+		n++
+	}
+	return n
+}

@@ -1,0 +1,121 @@
+package sigdb
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+)
+
+// chunkFeed imports files whose chunking exercises every split: a file of
+// several chunks, CRLF line ends, blank lines, no final line end, a
+// non-signature file and a PUA file.
+func chunkFeed(t *testing.T, db *DB) {
+	t.Helper()
+	var big strings.Builder
+	for i := 0; big.Len() < 3*ChunkSize+100; i++ {
+		fmt.Fprintf(&big, "%032x:%d:Chunk.Test-%d\n", i, 100+i, i)
+	}
+	files := []File{
+		{Name: "a.hdb", Data: []byte(big.String())},
+		{Name: "b.ndb", Data: []byte("# comment\r\n\r\nChunk.Body:0:*:41424344\r\nChunk.Tail:0:*:45464748")},
+		{Name: "c.info", Data: []byte("not a signature file\n")},
+		{Name: "d.hdu", Data: []byte("0123456789abcdef0123456789abcdef:10:PUA.Chunk\n")},
+	}
+	if _, err := db.ReplaceFeed(context.Background(), FeedMeta{Name: "chunks", Version: 1}, files, ImportOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestForEachChunkMatchesLines: splitting ForEachChunk's chunks as
+// ChunkLines counts gives exactly ForEachLine's lines and numbers.
+func TestForEachChunkMatchesLines(t *testing.T) {
+	ctx := context.Background()
+	db, _ := openTemp(t)
+	chunkFeed(t, db)
+
+	var want []string
+	if err := db.ForEachLine(ctx, func(l Line) error {
+		want = append(want, fmt.Sprintf("%s %s %s %v %d %q", l.Feed, l.File, l.Kind, l.PUA, l.No, l.Text))
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	chunks := map[string]int{}
+	if err := db.ForEachChunk(ctx, func(c Chunk) error {
+		chunks[c.File]++
+		data, no := c.Data, c.FirstLine
+		for range ChunkLines(c.Data) {
+			line, rest, _ := bytes.Cut(data, []byte{'\n'})
+			data = rest
+			got = append(got, fmt.Sprintf("%s %s %s %v %d %q", c.Feed, c.File, c.Kind, c.PUA, no, bytes.TrimSuffix(line, []byte{'\r'})))
+			no++
+		}
+		if len(data) != 0 {
+			t.Errorf("%s: %d bytes after the counted lines", c.File, len(data))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("chunk lines differ from ForEachLine:\n got %d lines\nwant %d lines", len(got), len(want))
+	}
+	if chunks["a.hdb"] < 3 || chunks["c.info"] != 0 {
+		t.Errorf("chunks per file %v: want a.hdb in several, c.info in none", chunks)
+	}
+}
+
+func TestForEachChunkSkipFileAndErrors(t *testing.T) {
+	ctx := context.Background()
+	db, path := openTemp(t)
+	chunkFeed(t, db)
+
+	var files []string
+	if err := db.ForEachChunk(ctx, func(c Chunk) error {
+		files = append(files, c.File)
+		return SkipFile
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(files, " ") != "a.hdb b.ndb d.hdu" {
+		t.Errorf("SkipFile: saw %v, want each signature file once", files)
+	}
+
+	broken := errors.New("stop")
+	if err := db.ForEachChunk(ctx, func(Chunk) error { return broken }); !errors.Is(err, broken) {
+		t.Errorf("callback error: got %v", err)
+	}
+	canceled, cancel := context.WithCancel(ctx)
+	cancel()
+	if err := db.ForEachChunk(canceled, func(Chunk) error { return nil }); !errors.Is(err, context.Canceled) {
+		t.Errorf("canceled: got %v", err)
+	}
+
+	// A damaged chunk fails the read: checksums are checked.
+	db.Close()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := bytes.Index(b, []byte("Chunk.Tail"))
+	if i < 0 {
+		t.Fatal("signature text not found")
+	}
+	b[i] ^= 0x20
+	if err := os.WriteFile(path, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db, err = Open(path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.ForEachChunk(ctx, func(Chunk) error { return nil }); !errors.Is(err, ErrCorrupt) {
+		t.Errorf("damaged chunk: got %v, want ErrCorrupt", err)
+	}
+}
