@@ -180,7 +180,7 @@ func (c *compiler) pass(src Source, want func(sigfile.Kind) bool) error {
 func readChunks(ctx context.Context, src chunkSource, want func(sigfile.Kind) bool, send func(*batch) error) error {
 	return src.ForEachChunk(ctx, func(ch sigdb.Chunk) error {
 		if !want(ch.Kind) {
-			return sigdb.SkipFile
+			return sigdb.ErrSkipFile
 		}
 		b := newBatch()
 		b.feed, b.file, b.kind, b.pua, b.first = ch.Feed, ch.File, ch.Kind, ch.PUA, ch.FirstLine

@@ -73,7 +73,7 @@ func isFromLine(data []byte, i int) bool {
 	}
 	rest := trimWSP(line[5:])
 	if sp := bytes.IndexAny(rest, " \t"); sp >= 0 {
-		if bytes.IndexAny(rest[sp:], "0123456789") < 0 {
+		if !bytes.ContainsAny(rest[sp:], "0123456789") {
 			return false // "From Russia with love"
 		}
 	}

@@ -27,8 +27,7 @@ type fileAnalysis struct {
 	pua        bool
 	lines      int
 	signatures int
-	skipped    map[string]int // reason -> count, with SkipInvalid
-	bad        []*LineError   // every bad line, in order
+	bad        []*LineError // every bad line, in order
 	duplicates []Duplicate
 }
 

@@ -27,9 +27,9 @@ type Chunk struct {
 	Data []byte
 }
 
-// SkipFile, returned by a ForEachChunk callback, skips the rest of the
+// ErrSkipFile, returned by a ForEachChunk callback, skips the rest of the
 // current file's chunks without reading (or checking) them.
-var SkipFile = errors.New("sigdb: skip this file")
+var ErrSkipFile = errors.New("sigdb: skip this file")
 
 // ForEachChunk calls fn for every checked chunk of every signature file of
 // every feed (files kept but not evaluated are skipped), in the order and
@@ -67,7 +67,7 @@ func (db *DB) ForEachChunk(ctx context.Context, fn func(Chunk) error) error {
 					c.FirstLine += ChunkLines(payload)
 					return nil
 				})
-				if errors.Is(err, SkipFile) {
+				if errors.Is(err, ErrSkipFile) {
 					continue
 				}
 				if err != nil {

@@ -78,12 +78,12 @@ func TestForEachChunkSkipFileAndErrors(t *testing.T) {
 	var files []string
 	if err := db.ForEachChunk(ctx, func(c Chunk) error {
 		files = append(files, c.File)
-		return SkipFile
+		return ErrSkipFile
 	}); err != nil {
 		t.Fatal(err)
 	}
 	if strings.Join(files, " ") != "a.hdb b.ndb d.hdu" {
-		t.Errorf("SkipFile: saw %v, want each signature file once", files)
+		t.Errorf("ErrSkipFile: saw %v, want each signature file once", files)
 	}
 
 	broken := errors.New("stop")
