@@ -19,9 +19,8 @@ type Builder struct {
 	sigs  []uint32 // ndb signature -> name
 	lsigs []lsigInfo
 	names names
-	hash  [3]hashAcc // whole-file hashes, by hashIndex
-	sect  [3]hashAcc // PE section hashes
-	allow [3]hashAcc // allow list
+	// hf stores hash signatures on a goroutine of its own (hashside.go).
+	hf *hashFeed
 	// ignore holds ignore entries by name; md5s qualify an entry to the
 	// database line with that MD5.
 	ignore map[string]*ignoreRule
@@ -43,7 +42,7 @@ type ignoreRule struct {
 
 // NewBuilder returns an empty Builder.
 func NewBuilder() *Builder {
-	return &Builder{ignore: map[string]*ignoreRule{}, chunk: defaultChunk}
+	return &Builder{ignore: map[string]*ignoreRule{}, chunk: defaultChunk, hf: &hashFeed{}}
 }
 
 // Add adds one parsed entry of any kind. Entries that this engine does not
@@ -148,15 +147,15 @@ func (b *Builder) addHash(h *sigfile.HashSig, allow bool) error {
 	if allow && h.Section {
 		return fmt.Errorf("%w: %s: a section hash cannot be an allow entry", ErrBadSignature, h.Name)
 	}
-	name := b.names.add(h.Name)
+	e := hashEntry{size: size, t: uint8(t), dest: destHash, name: h.Name}
 	switch {
 	case allow:
-		b.allow[t].add(h.Digest, size, name)
+		e.dest = destAllow
 	case h.Section:
-		b.sect[t].add(h.Digest, size, name)
-	default:
-		b.hash[t].add(h.Digest, size, name)
+		e.dest = destSect
 	}
+	copy(e.d[:], h.Digest)
+	b.hf.add(&e)
 	return nil
 }
 
@@ -178,7 +177,7 @@ func (b *Builder) addBody(s *sigfile.BodySig) error {
 		b.rollback(mark)
 		return fmt.Errorf("%s: %w", s.Name, err)
 	}
-	b.sigs = append(b.sigs, b.names.add(s.Name))
+	b.sigs = push(b.sigs, b.names.add(s.Name))
 	return nil
 }
 
@@ -221,7 +220,7 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 		}
 	}
 	info.name = b.names.add(l.Name)
-	b.lsigs = append(b.lsigs, info)
+	b.lsigs = push(b.lsigs, info)
 	return nil
 }
 
@@ -250,14 +249,14 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 		p.mode = modeAnchored
 		p.anchorPart, p.stride = ga.part, uint32(ga.stride)
 		p.anchorLit, p.anchorLen = uint32(len(b.offs)), uint32(len(ga.offs))
-		b.offs = append(b.offs, ga.offs...)
+		b.offs = pushAll(b.offs, ga.offs...)
 	case sa.ok:
 		p.mode = modeShort
 		p.anchorPart, p.anchorOff, p.anchorLen, p.anchorLit = sa.part, sa.off, sa.length, sa.lit
 	default:
 		p.mode = modeSlow
 	}
-	b.pats = append(b.pats, p)
+	b.pats = push(b.pats, p)
 	return nil
 }
 
@@ -289,7 +288,10 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	if len(b.pats) >= maxPatterns {
 		return nil, fmt.Errorf("%w: %d patterns, limit %d", ErrBadSignature, len(b.pats), maxPatterns)
 	}
-	m := &Matcher{c: b.c, pats: b.pats, sigs: b.sigs, lsigs: b.lsigs, names: b.names, chunk: b.chunk}
+	hs := b.hf.wait()
+	m := &Matcher{names: b.names, hnames: hs.names, chunk: b.chunk}
+	m.names.done()
+	m.hnames.done()
 	st := b.stats
 
 	// Name-only ignore entries.
@@ -297,10 +299,40 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 		if len(b.ignore) == 0 {
 			return false // names are front-coded: do not decode for nothing
 		}
-		r := b.ignore[string(m.names.bytes(n))]
+		r := b.ignore[string(m.nameBytes(n))]
 		return r != nil && r.all
 	}
-	m.names.done()
+	keep := func(n uint32) bool { return !dropName(n) }
+	if len(b.ignore) == 0 {
+		keep = nil
+	}
+
+	// The hash sets, the filter and the rest are independent: the hash
+	// sets start first (the largest is most of Build), the filter once the
+	// pattern arenas are final; names and arenas are only read from here.
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var loaded [3]int
+	for t := range 3 {
+		loaded[t] = hs.hash[t].len() + hs.sect[t].len()
+		wg.Go(func() { m.hash[t] = hs.hash[t].build(hashWidth[t], keep) })
+		wg.Go(func() {
+			m.sect[t] = hs.sect[t].build(hashWidth[t], keep)
+			m.allow[t] = hs.allow[t].build(hashWidth[t], nil)
+		})
+	}
+
+	// The arenas grew by half again each time (arena.go): copy them to their length
+	// beside the rest, which reads the untrimmed ones meanwhile.
+	b.c.run = nil
+	m.c, m.pats, m.sigs, m.lsigs = b.c, b.pats, b.sigs, b.lsigs
+	var tm Matcher
+	wg.Go(func() {
+		c := b.c
+		c.ops, c.lit, c.sets, c.alts = trim(c.ops), trim(c.lit), trim(c.sets), trim(c.alts)
+		c.items, c.bms, c.parts = trim(c.items), trim(c.bms), trim(c.parts)
+		tm.c, tm.pats, tm.sigs, tm.lsigs = c, trim(b.pats), trim(b.sigs), trim(b.lsigs)
+	})
 	deadSig := make([]bool, len(m.sigs))
 	for i, n := range m.sigs {
 		if dropName(n) {
@@ -359,9 +391,6 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	// The filter and the hash sets are independent: build them in
-	// parallel (the pattern arenas and names are only read from here on).
-	var wg sync.WaitGroup
 	offs := b.offs
 	b.offs = nil
 	wg.Go(func() { m.tiers = buildTiers(&m.c, m.pats, live, offs) })
@@ -386,20 +415,8 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	keep := func(n uint32) bool { return !dropName(n) }
-	if len(b.ignore) == 0 {
-		keep = nil
-	}
-	var loaded [3]int
-	for t := range 3 {
-		loaded[t] = b.hash[t].len() + b.sect[t].len()
-		wg.Go(func() { m.hash[t] = b.hash[t].build(hashWidth[t], keep) })
-		wg.Go(func() {
-			m.sect[t] = b.sect[t].build(hashWidth[t], keep)
-			m.allow[t] = b.allow[t].build(hashWidth[t], nil)
-		})
-	}
 	wg.Wait()
+	m.c, m.pats, m.sigs, m.lsigs = tm.c, tm.pats, tm.sigs, tm.lsigs
 	for t := range 3 {
 		st.Ignored += loaded[t] - m.hash[t].len() - m.sect[t].len()
 		st.HashSigs += m.hash[t].len()
@@ -409,7 +426,6 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 		if m.sect[t].len() > 0 {
 			m.needExe = true
 		}
-		b.hash[t], b.sect[t], b.allow[t] = hashAcc{}, hashAcc{}, hashAcc{}
 	}
 	m.stats = st
 	*b = Builder{used: true}

@@ -63,6 +63,7 @@ func (c *code) compile(pat sigfile.Pattern, m mods) (uint32, uint32, error) {
 		}
 		var b partBuilder
 		b.c = c
+		b.run = c.run[:0]
 		b.nocase = m.nocase
 		b.op0 = uint32(len(c.ops))
 		if m.fullword && si == 0 {
@@ -92,6 +93,7 @@ func (c *code) compile(pat sigfile.Pattern, m mods) (uint32, uint32, error) {
 			}
 		}
 		b.flush()
+		c.run = b.run[:0]
 		pd := partDesc{op0: b.op0, op1: uint32(len(c.ops)), det: true}
 		for _, o := range c.ops[pd.op0:pd.op1] {
 			if o.kind == opAlt && c.alts[o.a].minW != c.alts[o.a].maxW {
@@ -110,7 +112,7 @@ func (c *code) compile(pat sigfile.Pattern, m mods) (uint32, uint32, error) {
 				pd.gapMax = -1
 			}
 		}
-		c.parts = append(c.parts, pd)
+		c.parts = push(c.parts, pd)
 	}
 	return part0, uint32(len(segs)), nil
 }
@@ -127,19 +129,19 @@ type partBuilder struct {
 
 func (b *partBuilder) flush() {
 	if len(b.run) > 0 {
-		b.c.ops = append(b.c.ops, op{kind: opLit, nocase: b.nocase, a: uint32(len(b.c.lit)), n: uint32(len(b.run))})
-		b.c.lit = append(b.c.lit, b.run...)
+		b.c.ops = push(b.c.ops, op{kind: opLit, nocase: b.nocase, a: uint32(len(b.c.lit)), n: uint32(len(b.run))})
+		b.c.lit = pushAll(b.c.lit, b.run...)
 		b.run = b.run[:0]
 	}
 	if b.skipN > 0 {
-		b.c.ops = append(b.c.ops, op{kind: opSkip, n: uint32(b.skipN)})
+		b.c.ops = push(b.c.ops, op{kind: opSkip, n: uint32(b.skipN)})
 		b.skipN = 0
 	}
 }
 
 func (b *partBuilder) emit(o op) {
 	b.flush()
-	b.c.ops = append(b.c.ops, o)
+	b.c.ops = push(b.c.ops, o)
 }
 
 func (b *partBuilder) skip(n int) {
@@ -233,7 +235,7 @@ func (b *partBuilder) alt(e sigfile.Elem) error {
 			}
 		}
 		b.emit(op{kind: opSet, a: uint32(len(b.c.sets))})
-		b.c.sets = append(b.c.sets, set)
+		b.c.sets = push(b.c.sets, set)
 		return nil
 	}
 	if e.Negate && minW != maxW {
@@ -244,12 +246,12 @@ func (b *partBuilder) alt(e sigfile.Elem) error {
 	}
 	d := altDesc{i0: uint32(len(b.c.items)), negate: e.Negate, minW: int32(minW), maxW: int32(maxW)}
 	for _, a := range e.Alts {
-		b.c.items = append(b.c.items, altItem{b0: uint32(len(b.c.bms)), n: uint32(len(a))})
-		b.c.bms = append(b.c.bms, a...)
+		b.c.items = push(b.c.items, altItem{b0: uint32(len(b.c.bms)), n: uint32(len(a))})
+		b.c.bms = pushAll(b.c.bms, a...)
 	}
 	d.i1 = uint32(len(b.c.items))
 	b.emit(op{kind: opAlt, nocase: b.nocase, a: uint32(len(b.c.alts))})
-	b.c.alts = append(b.c.alts, d)
+	b.c.alts = push(b.c.alts, d)
 	return nil
 }
 

@@ -3,6 +3,7 @@ package matcher
 import (
 	"bytes"
 	"slices"
+	"unsafe"
 )
 
 // anySize is the stored size of a hash signature written with "*"; ClamAV
@@ -147,8 +148,74 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 	// Apply the permutation in place, cycle by cycle: entry k of the
 	// result is entry perm[k] of the input. A visited slot is marked by
 	// perm[k] = k.
+	switch width {
+	case 16:
+		permute[[16]byte](a, perm)
+	case 20:
+		permute[[20]byte](a, perm)
+	case 32:
+		permute[[32]byte](a, perm)
+	default:
+		permuteAny(a, perm, width)
+	}
+	hs.n = n
+	hs.dblk, hs.sblk, hs.nblk = a.dblk, a.sblk, a.nblk
+	// The distinct sizes: perm is free again, and a radix sort of millions
+	// of sizes is several times faster than slices.Sort.
+	sizes := perm[:0]
+	for bi, blk := range a.sblk {
+		for _, s := range blk[:min(accBlock, n-bi*accBlock)] {
+			if s == anySize {
+				hs.hasAny = true
+			} else {
+				sizes = append(sizes, s)
+			}
+		}
+	}
+	sizes = radixSort32(sizes, make([]uint32, len(sizes)))
+	hs.sizeSet = slices.Clone(slices.Compact(sizes))
+	*a = hashAcc{}
+	return hs
+}
+
+// permute applies perm in place, cycle by cycle: entry k of the result is
+// entry perm[k] of the input. A visited slot is marked by perm[k] = k. D is
+// the digest as an array, so that moving one is a plain copy and not a call
+// to memmove.
+func permute[D [16]byte | [20]byte | [32]byte](a *hashAcc, perm []uint32) {
+	var z D
+	w := len(z)
+	dig := func(i int) *D {
+		j := i % accBlock * w
+		b := a.dblk[i/accBlock][j : j+w]
+		return (*D)(unsafe.Pointer(&b[0]))
+	}
+	for start := range perm {
+		if perm[start] == uint32(start) {
+			continue
+		}
+		tmpD := *dig(start)
+		tmpS, tmpN := *a.size(start), *a.name(start)
+		j := start
+		for {
+			src := int(perm[j])
+			perm[j] = uint32(j)
+			if src == start {
+				*dig(j) = tmpD
+				*a.size(j), *a.name(j) = tmpS, tmpN
+				break
+			}
+			*dig(j) = *dig(src)
+			*a.size(j), *a.name(j) = *a.size(src), *a.name(src)
+			j = src
+		}
+	}
+}
+
+// permuteAny is permute for any width.
+func permuteAny(a *hashAcc, perm []uint32, width int) {
 	tmpD := make([]byte, width)
-	for start := range n {
+	for start := range perm {
 		if perm[start] == uint32(start) {
 			continue
 		}
@@ -168,22 +235,34 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 			j = src
 		}
 	}
-	hs.n = n
-	hs.dblk, hs.sblk, hs.nblk = a.dblk, a.sblk, a.nblk
-	var sizes []uint32
-	for i := range n {
-		s := *a.size(i)
-		if s == anySize {
-			hs.hasAny = true
-		}
-		if s != anySize {
-			sizes = append(sizes, s)
-		}
+}
+
+// radixSort32 sorts a (using tmp, of the same length) in two passes of 16
+// bits and returns the sorted slice, which is a or tmp.
+func radixSort32(a, tmp []uint32) []uint32 {
+	if len(a) < 1<<10 {
+		slices.Sort(a)
+		return a
 	}
-	slices.Sort(sizes)
-	hs.sizeSet = slices.Clip(slices.Compact(sizes))
-	*a = hashAcc{}
-	return hs
+	var cnt [1 << 16]uint32
+	for shift := 0; shift < 32; shift += 16 {
+		clear(cnt[:])
+		for _, v := range a {
+			cnt[v>>shift&0xffff]++
+		}
+		sum := uint32(0)
+		for i, c := range cnt {
+			cnt[i] = sum
+			sum += c
+		}
+		for _, v := range a {
+			k := v >> shift & 0xffff
+			tmp[cnt[k]] = v
+			cnt[k]++
+		}
+		a, tmp = tmp, a
+	}
+	return a
 }
 
 // digest returns entry i's digest.

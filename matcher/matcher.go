@@ -25,6 +25,7 @@ type Matcher struct {
 	lsigs      []lsigInfo
 	deadLsig   []bool
 	names      names
+	hnames     names       // names of hash signatures (hashNameBit)
 	tiers      []*gramTier // by decreasing stride
 	short      *shortGroup
 	direct     []uint32
@@ -169,7 +170,7 @@ func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]stri
 	}
 	out := make([]string, 0, len(hits))
 	for _, n := range hits {
-		out = append(out, m.names.get(n))
+		out = append(out, string(m.nameBytes(n)))
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
@@ -337,4 +338,13 @@ func (sc *scan) sectionHashes() ([]uint32, error) {
 		}
 	}
 	return hits, nil
+}
+
+// nameBytes decodes name index n (hashside.go: hash names have their own
+// arena).
+func (m *Matcher) nameBytes(n uint32) []byte {
+	if n&hashNameBit != 0 {
+		return m.hnames.bytes(n &^ hashNameBit)
+	}
+	return m.names.bytes(n)
 }

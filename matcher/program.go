@@ -83,6 +83,7 @@ type code struct {
 	items []altItem
 	bms   []sigfile.ByteMatch
 	parts []partDesc
+	run   []byte // partBuilder scratch, reused while adding
 }
 
 // mode says how a pattern's candidate positions are found.
