@@ -49,11 +49,9 @@ func Compile(ctx context.Context, src Source) (*Snapshot, error) {
 // import time is part of the comparison, so even a feed replaced and put
 // back meanwhile is noticed.
 func CompileWith(ctx context.Context, src Source, opt Options) (*Snapshot, error) {
-	pct := opt.GCPercent
-	if pct == 0 {
-		pct = defaultGCPercent
+	if opt.GCPercent > 0 {
+		defer lowerGC(opt.GCPercent)()
 	}
-	defer lowerGC(pct)()
 
 	for range maxAttempts {
 		start := time.Now()

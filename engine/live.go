@@ -46,7 +46,12 @@ func (l *Live) Reload(ctx context.Context, src Source) error {
 	defer l.mu.Unlock()
 
 	start := time.Now()
-	s, err := CompileWith(ctx, src, l.opt)
+	opt := l.opt
+	if opt.GCPercent == 0 && l.cur.Load() != nil {
+		// A matcher is serving: keep the peak near one extra matcher.
+		opt.GCPercent = defaultGCPercent
+	}
+	s, err := CompileWith(ctx, src, opt)
 	if err != nil {
 		l.opt.Metrics.failed(err, time.Now())
 		l.log.Error("engine reload failed; the previous matcher keeps serving", "err", err, "reason", failureReason(err))
