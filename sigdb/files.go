@@ -70,48 +70,24 @@ type Line struct {
 
 // ForEachLine calls fn for every line of every signature file of every feed
 // (files kept but not evaluated are skipped), in one read transaction: a
-// consistent snapshot even while an update commits. The matcher compiles
-// from this.
+// consistent snapshot even while an update commits. It is ForEachChunk
+// with each chunk split into its lines.
 func (db *DB) ForEachLine(ctx context.Context, fn func(Line) error) error {
-	return db.view(func(tx *bolt.Tx) error {
-		return tx.Bucket(bucketFeeds).ForEachBucket(func(name []byte) error {
-			fi, err := readFeedInfo(tx, string(name))
-			if err != nil {
+	return db.ForEachChunk(ctx, func(c Chunk) error {
+		l := Line{Feed: c.Feed, File: c.File, Kind: c.Kind, PUA: c.PUA, No: c.FirstLine - 1}
+		for rest := c.Data; len(rest) > 0; {
+			var text []byte
+			if j := bytes.IndexByte(rest, '\n'); j >= 0 {
+				text, rest = rest[:j], rest[j+1:]
+			} else {
+				text, rest = rest, nil
+			}
+			l.No++
+			l.Text = bytes.TrimSuffix(text, []byte{'\r'})
+			if err := fn(l); err != nil {
 				return err
 			}
-			data := tx.Bucket(bucketFeeds).Bucket(name).Bucket(bucketData)
-			if data == nil {
-				return fmt.Errorf("feed %q: no data bucket: %w", name, ErrCorrupt)
-			}
-			for i, rec := range fi.Files {
-				if rec.Kind == "" {
-					continue
-				}
-				if err := ctx.Err(); err != nil {
-					return err
-				}
-				l := Line{Feed: fi.Name, File: rec.Name, Kind: sigfile.Kind(rec.Kind), PUA: rec.PUA}
-				err := readChunks(data, i, rec, func(chunk []byte) error {
-					for len(chunk) > 0 {
-						var text []byte
-						if j := bytes.IndexByte(chunk, '\n'); j >= 0 {
-							text, chunk = chunk[:j], chunk[j+1:]
-						} else {
-							text, chunk = chunk, nil
-						}
-						l.No++
-						l.Text = bytes.TrimSuffix(text, []byte{'\r'})
-						if err := fn(l); err != nil {
-							return err
-						}
-					}
-					return nil
-				})
-				if err != nil {
-					return fmt.Errorf("feed %q file %s: %w", fi.Name, rec.Name, err)
-				}
-			}
-			return nil
-		})
+		}
+		return nil
 	})
 }
