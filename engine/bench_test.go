@@ -1,9 +1,9 @@
 package engine
 
 import (
-	"bufio"
 	"bytes"
 	"context"
+	"github.com/sigtool/sigtool/internal/procmem"
 	"os"
 	"runtime"
 	"runtime/debug"
@@ -63,29 +63,8 @@ func benchFeed(body, hashes, version int) []sigdb.File {
 	return []sigdb.File{{Name: "bench.ndb", Data: ndb.Bytes()}, {Name: "bench.hdb", Data: hdb.Bytes()}, {Name: "bench.hsb", Data: hsb.Bytes()}}
 }
 
-// procStatus reads kB fields of /proc/self/status (Linux only).
-func procStatus(fields ...string) map[string]int64 {
-	out := map[string]int64{}
-	f, err := os.Open("/proc/self/status")
-	if err != nil {
-		return out
-	}
-	defer f.Close()
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		k, v, ok := strings.Cut(sc.Text(), ":")
-		if !ok {
-			continue
-		}
-		for _, want := range fields {
-			if k == want {
-				n, _ := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
-				out[k] = n << 10
-			}
-		}
-	}
-	return out
-}
+// procStatus reads fields of /proc/self/status, in bytes.
+func procStatus(fields ...string) map[string]int64 { return procmem.Status(fields...) }
 
 // peakSampler polls the anonymous RSS (the heap; the store's mmap is file
 // backed and reclaimable) while a reload runs.
@@ -157,7 +136,7 @@ func BenchmarkReload(b *testing.B) {
 		steady := procStatus("RssAnon")["RssAnon"]
 		// Reset VmHWM (Linux 4.0+), so that it is the peak of this reload
 		// alone, store pages included, and not of building the feed.
-		resetHWM := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
+		resetHWM := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil // procmem.ResetPeak, but the result matters here
 		p := samplePeak()
 		b.StartTimer()
 

@@ -3,12 +3,10 @@ package matcher
 import (
 	"bytes"
 	"context"
+	"github.com/sigtool/sigtool/internal/procmem"
 
 	"math/rand/v2"
-	"os"
 	"runtime"
-	"strconv"
-	"strings"
 	"testing"
 	"time"
 
@@ -34,21 +32,15 @@ var benchSizes = []struct {
 }
 
 // resetPeakRSS asks Linux to restart VmHWM accounting (best effort).
-func resetPeakRSS() { _ = os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) }
+func resetPeakRSS() { procmem.ResetPeak() }
 
 // peakRSS returns VmHWM in MB, or -1 when unavailable.
 func peakRSS() float64 {
-	b, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	hwm, ok := procmem.Status("VmHWM")["VmHWM"]
+	if !ok {
 		return -1
 	}
-	for _, l := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(l); len(f) >= 2 && f[0] == "VmHWM:" {
-			kb, _ := strconv.ParseFloat(f[1], 64)
-			return kb / 1024
-		}
-	}
-	return -1
+	return float64(hwm) / (1 << 20)
 }
 
 func heapMB() float64 {
