@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync/atomic"
 	"testing"
 	"time"
 )
@@ -28,7 +29,7 @@ func tempDownloads(dir string) map[string]int64 {
 // until the updater has written them to a temp file under tmp (so the test
 // knows a temp file existed and must be cleaned up), then returns, which
 // makes the server close the connection short of Content-Length.
-func cutAfter(t *testing.T, body []byte, n int, tmp string, sawTemp *bool) http.HandlerFunc {
+func cutAfter(t *testing.T, body []byte, n int, tmp string, sawTemp *atomic.Bool) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 		w.WriteHeader(http.StatusOK)
@@ -38,7 +39,7 @@ func cutAfter(t *testing.T, body []byte, n int, tmp string, sawTemp *bool) http.
 		for time.Now().Before(deadline) {
 			for _, size := range tempDownloads(tmp) {
 				if size == int64(n) {
-					*sawTemp = true
+					sawTemp.Store(true)
 					return
 				}
 			}
@@ -66,7 +67,7 @@ func TestTruncatedDownloads(t *testing.T) {
 	type tc struct {
 		name   string
 		seed   int
-		setup  func(t *testing.T, e *env, m *mockMirror, sawTemp *bool)
+		setup  func(t *testing.T, e *env, m *mockMirror, sawTemp *atomic.Bool)
 		needs  bool // setup reports, via sawTemp, that a temp file existed
 		reason string
 		log    []string
@@ -74,7 +75,7 @@ func TestTruncatedDownloads(t *testing.T) {
 	cases := []tc{
 		{
 			name: "a: CVD, Content-Length larger than the body, closed", seed: 3, needs: true,
-			setup: func(t *testing.T, e *env, m *mockMirror, saw *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, saw *atomic.Bool) {
 				m.handle("test.cvd", func(w http.ResponseWriter, r *http.Request) {
 					if r.Header.Get("Range") != "" {
 						w.WriteHeader(http.StatusPartialContent)
@@ -88,7 +89,7 @@ func TestTruncatedDownloads(t *testing.T) {
 		},
 		{
 			name: "a: cdiff, Content-Length larger than the body, closed", seed: 5, needs: true,
-			setup: func(t *testing.T, e *env, m *mockMirror, saw *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, saw *atomic.Bool) {
 				advertise(t, m, 6)
 				m.handle("test-6.cdiff", cutAfter(t, cd6, 300, e.tmp, saw))
 			},
@@ -96,14 +97,14 @@ func TestTruncatedDownloads(t *testing.T) {
 		},
 		{
 			name: "a: header, Content-Length 512, 100 bytes, closed", seed: 3,
-			setup: func(t *testing.T, e *env, m *mockMirror, _ *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, _ *atomic.Bool) {
 				m.handle("test.cvd", truncatingHandler(six[:512], 100))
 			},
 			reason: "length", log: []string{"test.cvd", "connection closed before Content-Length bytes arrived"},
 		},
 		{
 			name: "b: CVD cut short, matching Content-Length", seed: 3,
-			setup: func(t *testing.T, e *env, m *mockMirror, _ *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, _ *atomic.Bool) {
 				m.put("test.cvd", six[:len(six)-1000])
 				advertise(t, m, 6)
 			},
@@ -111,7 +112,7 @@ func TestTruncatedDownloads(t *testing.T) {
 		},
 		{
 			name: "b: cdiff cut in its signature, matching Content-Length", seed: 5,
-			setup: func(t *testing.T, e *env, m *mockMirror, _ *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, _ *atomic.Bool) {
 				m.put("test-6.cdiff", cd6[:len(cd6)-40])
 				advertise(t, m, 6)
 			},
@@ -119,14 +120,14 @@ func TestTruncatedDownloads(t *testing.T) {
 		},
 		{
 			name: "d: connection refused", seed: 3,
-			setup: func(t *testing.T, e *env, m *mockMirror, _ *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, _ *atomic.Bool) {
 				m.srv.Close()
 			},
 			reason: "connect", log: []string{"cannot connect", "connection refused"},
 		},
 		{
 			name: "d: connection dropped mid-chain", seed: 5,
-			setup: func(t *testing.T, e *env, m *mockMirror, _ *bool) {
+			setup: func(t *testing.T, e *env, m *mockMirror, _ *atomic.Bool) {
 				advertise(t, m, 6)
 				m.handle("test-6.cdiff", func(w http.ResponseWriter, r *http.Request) {
 					c, _, err := w.(http.Hijacker).Hijack()
@@ -149,7 +150,7 @@ func TestTruncatedDownloads(t *testing.T) {
 			}
 			cases = append(cases, tc{
 				name: fmt.Sprintf("c: cdiff cut inside gzip at %d of %d, sign=%v", cut, len(cd6), sign), seed: 5,
-				setup: func(t *testing.T, e *env, m *mockMirror, _ *bool) {
+				setup: func(t *testing.T, e *env, m *mockMirror, _ *atomic.Bool) {
 					m.put("test-6.cdiff", cd6[:cut])
 					if sign {
 						m.put("test-6.cdiff.sign", corpus(t, "test-6.cdiff.sign"))
@@ -167,7 +168,7 @@ func TestTruncatedDownloads(t *testing.T) {
 			e := newEnv(t, false, m.URL())
 			e.seed(c.seed)
 			before := feedSnapshot(t, e)
-			var sawTemp bool
+			var sawTemp atomic.Bool
 			c.setup(t, e, m, &sawTemp)
 
 			r, err := e.run() // also asserts temp_dir is empty afterwards
@@ -175,7 +176,7 @@ func TestTruncatedDownloads(t *testing.T) {
 				t.Fatalf("err %v, status %s, reason %q; want a failure with reason %s\n%s", err, r.Status, r.Reason, c.reason, e.log)
 			}
 			e.assertLog(append([]string{"reason=" + c.reason}, c.log...)...)
-			if c.needs && !sawTemp {
+			if c.needs && !sawTemp.Load() {
 				t.Error("the partial download never reached a temp file under temp_dir: the cleanup check proves nothing")
 			}
 			if ents, _ := os.ReadDir(e.tmp); len(ents) != 0 {
