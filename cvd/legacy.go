@@ -29,19 +29,11 @@ func VerifyLegacy(key LegacyKey, md5hex, sig string) error {
 	if len(sig) <= 1 { // "X" or empty: unsigned, as cvd.rs treats it
 		return fmt.Errorf("%w: header dsig %q", ErrNoSignature, sig)
 	}
-	s, err := decodeNumber(sig)
+	m, err := openSignature(sig, key.E, key.N, legacyLen)
 	if err != nil {
 		return err
 	}
-	m, err := rawRSA(s, big.NewInt(int64(key.E)), key.N)
-	if err != nil {
-		return err
-	}
-	if m.BitLen() > 8*legacyLen {
-		return fmt.Errorf("%w: signed value longer than %d bytes", ErrBadSignature, legacyLen)
-	}
-	var buf [legacyLen]byte
-	if hex.EncodeToString(m.FillBytes(buf[:])) != md5hex {
+	if hex.EncodeToString(m) != md5hex {
 		return fmt.Errorf("%w: header dsig does not sign MD5 %s", ErrBadSignature, md5hex)
 	}
 	return nil

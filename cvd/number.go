@@ -71,3 +71,21 @@ func rawRSA(s, e, n *big.Int) (*big.Int, error) {
 	}
 	return new(big.Int).Exp(s, e, n), nil
 }
+
+// openSignature decodes a signature in ClamAV's digits, applies the public
+// key (raw RSA, no padding) and returns the result as exactly size
+// big-endian bytes; what stands in them is the caller's to check.
+func openSignature(sig string, e int, n *big.Int, size int) ([]byte, error) {
+	s, err := decodeNumber(sig)
+	if err != nil {
+		return nil, err
+	}
+	m, err := rawRSA(s, big.NewInt(int64(e)), n)
+	if err != nil {
+		return nil, err
+	}
+	if m.BitLen() > 8*size {
+		return nil, fmt.Errorf("%w: signed value longer than %d bytes", ErrBadSignature, size)
+	}
+	return m.FillBytes(make([]byte, size)), nil
+}

@@ -33,18 +33,10 @@ func VerifyPSS(key *rsa.PublicKey, msgHash [32]byte, sig string) error {
 	if len(sig) <= 1 {
 		return fmt.Errorf("%w: dsig %q", ErrNoSignature, sig)
 	}
-	s, err := decodeNumber(sig)
+	em, err := openSignature(sig, key.E, key.N, pssEMLen)
 	if err != nil {
 		return err
 	}
-	m, err := rawRSA(s, big.NewInt(int64(key.E)), key.N)
-	if err != nil {
-		return err
-	}
-	if m.BitLen() > 8*pssEMLen {
-		return fmt.Errorf("%w: PSS message longer than %d bytes", ErrBadSignature, pssEMLen)
-	}
-	em := m.FillBytes(make([]byte, pssEMLen))
 	if em[pssEMLen-1] != pssTrailer {
 		return fmt.Errorf("%w: PSS trailer 0x%02x, want 0xbc", ErrBadSignature, em[pssEMLen-1])
 	}

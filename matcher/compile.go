@@ -172,38 +172,29 @@ func (b *partBuilder) elem(e sigfile.Elem, first, last bool) error {
 		return nil
 	case sigfile.ElemAlt:
 		return b.alt(e)
-	case sigfile.ElemBoundary:
+	case sigfile.ElemBoundary, sigfile.ElemLineEnd, sigfile.ElemNonAlnum:
+		// At a part's edge these test the neighbouring byte (or the file
+		// edge); inside a part they consume one byte.
+		kinds := edgeOps[e.Kind]
 		switch {
 		case first:
-			b.emit(op{kind: opBoundBefore})
+			b.emit(op{kind: kinds[0]})
 		case last:
-			b.emit(op{kind: opBoundAfter})
+			b.emit(op{kind: kinds[1]})
 		default:
-			b.emit(op{kind: opBound})
-		}
-		return nil
-	case sigfile.ElemLineEnd:
-		switch {
-		case first:
-			b.emit(op{kind: opLineBefore})
-		case last:
-			b.emit(op{kind: opLineAfter})
-		default:
-			b.emit(op{kind: opLine})
-		}
-		return nil
-	case sigfile.ElemNonAlnum:
-		switch {
-		case first:
-			b.emit(op{kind: opWordBefore})
-		case last:
-			b.emit(op{kind: opWordAfter})
-		default:
-			b.emit(op{kind: opNonAlnum})
+			b.emit(op{kind: kinds[2]})
 		}
 		return nil
 	}
 	return fmt.Errorf("%w: unknown element kind %d", ErrBadSignature, e.Kind)
+}
+
+// edgeOps gives the op of (B), (L) and (W) first in a part, last in a
+// part, and inside it.
+var edgeOps = map[sigfile.ElemKind][3]opKind{
+	sigfile.ElemBoundary: {opBoundBefore, opBoundAfter, opBound},
+	sigfile.ElemLineEnd:  {opLineBefore, opLineAfter, opLine},
+	sigfile.ElemNonAlnum: {opWordBefore, opWordAfter, opNonAlnum},
 }
 
 func (b *partBuilder) alt(e sigfile.Elem) error {
