@@ -11,6 +11,7 @@ import (
 	"os/signal"
 	"runtime/debug"
 	"syscall"
+	"time"
 
 	"github.com/sigtool/sigtool/feeds"
 	"github.com/sigtool/sigtool/sigdb"
@@ -39,12 +40,16 @@ func programVersion() string {
 
 // flags are the command line.
 type flags struct {
-	config   string
-	db       string
-	listen   string
-	once     bool
-	version  bool
-	logLevel slog.Level
+	config  string
+	db      string
+	listen  string
+	once    bool
+	version bool
+	// listCooldowns and clearCooldown manage mirror cool-downs (403/429)
+	// kept in the store: the fix for a stale block without deleting files.
+	listCooldowns bool
+	clearCooldown string
+	logLevel      slog.Level
 }
 
 func parseFlags(args []string, stderr io.Writer) (*flags, error) {
@@ -56,6 +61,8 @@ func parseFlags(args []string, stderr io.Writer) (*flags, error) {
 	fs.StringVar(&f.listen, "listen", "", "serve /metrics and /healthz on `addr` (host:port)")
 	fs.BoolVar(&f.once, "once", false, "run one update cycle and exit: 0 up to date or updated, 1 a feed failed, 2 error")
 	fs.BoolVar(&f.version, "version", false, "print the version and exit")
+	fs.BoolVar(&f.listCooldowns, "cooldowns", false, "list the mirrors on cool-down (after 403/429) and exit")
+	fs.StringVar(&f.clearCooldown, "clear-cooldown", "", "end the cool-down of mirror `URL` (or \"all\") and exit")
 	fs.TextVar(&f.logLevel, "log-level", slog.LevelInfo, "log `level`: debug, info, warn, error")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
@@ -104,6 +111,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(ctx, syscall.SIGTERM, syscall.SIGINT)
 	defer stop()
 
+	if f.listCooldowns || f.clearCooldown != "" {
+		return manageCooldowns(f, cfg, db, stdout, log)
+	}
 	if f.once {
 		return runOnce(ctx, cfg, db, log, stdout)
 	}
@@ -156,6 +166,37 @@ func runOnce(ctx context.Context, cfg *feeds.Config, db *sigdb.DB, log *slog.Log
 			log.Error("update cycle failed", "err", err)
 		}
 		return exitFailed
+	}
+	return exitOK
+}
+
+// manageCooldowns lists or clears the stored mirror cool-downs.
+func manageCooldowns(f *flags, cfg *feeds.Config, db *sigdb.DB, stdout io.Writer, log *slog.Logger) int {
+	if f.clearCooldown != "" {
+		mirror := f.clearCooldown
+		if mirror == "all" {
+			mirror = ""
+		}
+		cleared, err := feeds.ClearCooldowns(db, cfg, mirror)
+		if err != nil {
+			log.Error("cannot clear cool-downs", "err", err)
+			return exitError
+		}
+		for _, m := range cleared {
+			fmt.Fprintf(stdout, "%s: cool-down cleared\n", m)
+		}
+		if len(cleared) == 0 {
+			fmt.Fprintln(stdout, "no cool-down to clear")
+		}
+		return exitOK
+	}
+	cds, err := feeds.Cooldowns(db, cfg, time.Now())
+	if err != nil {
+		log.Error("cannot read cool-downs", "err", err)
+		return exitError
+	}
+	for _, c := range cds {
+		fmt.Fprintf(stdout, "%s: HTTP %d, on cool-down until %s\n", c.Mirror, c.Status, c.Until.Format(time.RFC3339))
 	}
 	return exitOK
 }
