@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/sigtool/sigtool/matcher"
-	"github.com/sigtool/sigtool/scan"
 	"github.com/sigtool/sigtool/sigfile"
 )
 
@@ -36,28 +35,7 @@ func BenchmarkMailVsClamscan(b *testing.B) {
 	writeLines(b, filepath.Join(dir, "gen.ndb"), ndb)
 	writeLines(b, filepath.Join(dir, "gen.hsb"), hashes) // .hsb takes any digest length
 
-	bld := matcher.NewBuilder()
-	for _, set := range []struct {
-		kind  sigfile.Kind
-		lines []string
-	}{{sigfile.KindNDB, ndb}, {sigfile.KindHSB, hashes}} {
-		for _, l := range set.lines {
-			e, err := sigfile.ParseLine(set.kind, l)
-			if err != nil {
-				b.Fatal(err)
-			}
-			if err := bld.Add(e); err != nil {
-				b.Fatal(err)
-			}
-		}
-	}
-	m, err := bld.Build(context.Background())
-	if err != nil {
-		b.Fatal(err)
-	}
-	opts := scan.DefaultOptions()
-	opts.Expand = scan.ExpandMail
-	s := NewScanner(scan.New(m, opts), testPolicy(), openStore(b))
+	s := realScanner(b, map[sigfile.Kind][]string{sigfile.KindNDB: ndb, sigfile.KindHSB: hashes})
 
 	msgs := typicalMail(nMsg)
 	mailDir := filepath.Join(dir, "mail")

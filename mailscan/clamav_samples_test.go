@@ -11,8 +11,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigtool/sigtool/matcher"
-	"github.com/sigtool/sigtool/scan"
 	"github.com/sigtool/sigtool/sigfile"
 )
 
@@ -49,25 +47,7 @@ func TestClamAVMailSamples(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "clam.hdb"), []byte(hdb), 0o644)
 	os.WriteFile(filepath.Join(dir, "clam.hsb"), []byte(hsb), 0o644)
 
-	b := matcher.NewBuilder()
-	for _, line := range []struct {
-		kind sigfile.Kind
-		text string
-	}{{sigfile.KindHDB, hdb}, {sigfile.KindHSB, hsb}} {
-		e, err := sigfile.ParseLine(line.kind, strings.TrimSpace(line.text))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := b.Add(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := b.Build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opts := scan.DefaultOptions()
-	s := NewScanner(scan.New(m, opts), testPolicy(), openStore(t))
+	s := realScanner(t, map[sigfile.Kind][]string{sigfile.KindHDB: {hdb}, sigfile.KindHSB: {hsb}})
 
 	samples := []string{"clam.mail", "clam.exe.mbox.base64", "clam.exe.mbox.uu"}
 	args := []string{"--no-summary", "-d", filepath.Join(dir, "clam.hdb"), "-d", filepath.Join(dir, "clam.hsb")}

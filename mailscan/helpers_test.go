@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"github.com/sigtool/sigtool/matcher"
+	"github.com/sigtool/sigtool/sigfile"
 	"io"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/sigtool/sigtool/quarantine"
@@ -66,4 +69,29 @@ func newTestScanner(t testing.TB, p Policy) (*Scanner, *quarantine.Store) {
 	}
 	q := openStore(t)
 	return NewScanner(testEngine(), p, q), q
+}
+
+// realScanner compiles signature lines (by file kind) into the real
+// matcher and returns a policy scanner on it, with mail expansion.
+func realScanner(tb testing.TB, sigs map[sigfile.Kind][]string) *Scanner {
+	tb.Helper()
+	bld := matcher.NewBuilder()
+	for kind, lines := range sigs {
+		for _, l := range lines {
+			e, err := sigfile.ParseLine(kind, strings.TrimSpace(l))
+			if err != nil {
+				tb.Fatal(err)
+			}
+			if err := bld.Add(e); err != nil {
+				tb.Fatal(err)
+			}
+		}
+	}
+	m, err := bld.Build(context.Background())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	opts := scan.DefaultOptions()
+	opts.Expand = scan.ExpandMail
+	return NewScanner(scan.New(m, opts), testPolicy(), openStore(tb))
 }
