@@ -47,10 +47,10 @@ func checkGolden(t *testing.T, path, got string) {
 	}
 }
 
-// TestGoldenValid parses every line of testdata/valid/*.<kind>: each must
-// parse (or be blank/comment), and the dump must match the .golden file.
-func TestGoldenValid(t *testing.T) {
-	files, _ := filepath.Glob("testdata/valid/*")
+// forEachSigFile runs fn as a subtest for each signature file in dir
+// (golden files skipped) and fails when there is none.
+func forEachSigFile(t *testing.T, dir string, fn func(t *testing.T, path string, kind Kind)) {
+	files, _ := filepath.Glob(dir + "/*")
 	n := 0
 	for _, path := range files {
 		if strings.HasSuffix(path, ".golden") {
@@ -61,65 +61,56 @@ func TestGoldenValid(t *testing.T) {
 			t.Fatalf("%s: not a signature file", path)
 		}
 		n++
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			var b strings.Builder
-			for i, line := range readLines(t, path) {
-				e, err := ParseLine(kind, line)
-				if errors.Is(err, ErrNoSignature) {
-					continue
-				}
-				if err != nil {
-					t.Errorf("%s:%d: %v", path, i+1, err)
-					continue
-				}
-				fmt.Fprintf(&b, "line %d: %s", i+1, dumpEntry(e))
-				checkPatternsRoundTrip(t, e)
-			}
-			checkGolden(t, path+".golden", b.String())
-		})
+		t.Run(filepath.Base(path), func(t *testing.T) { fn(t, path, kind) })
 	}
 	if n == 0 {
-		t.Fatal("no files in testdata/valid")
+		t.Fatalf("no files in %s", dir)
 	}
+}
+
+// TestGoldenValid parses every line of testdata/valid/*.<kind>: each must
+// parse (or be blank/comment), and the dump must match the .golden file.
+func TestGoldenValid(t *testing.T) {
+	forEachSigFile(t, "testdata/valid", func(t *testing.T, path string, kind Kind) {
+		var b strings.Builder
+		for i, line := range readLines(t, path) {
+			e, err := ParseLine(kind, line)
+			if errors.Is(err, ErrNoSignature) {
+				continue
+			}
+			if err != nil {
+				t.Errorf("%s:%d: %v", path, i+1, err)
+				continue
+			}
+			fmt.Fprintf(&b, "line %d: %s", i+1, dumpEntry(e))
+			checkPatternsRoundTrip(t, e)
+		}
+		checkGolden(t, path+".golden", b.String())
+	})
 }
 
 // TestGoldenInvalid parses every line of testdata/invalid/*.<kind>: each
 // line that is not blank or a comment must fail with ErrSyntax; the
 // messages must match the .golden file.
 func TestGoldenInvalid(t *testing.T) {
-	files, _ := filepath.Glob("testdata/invalid/*")
-	n := 0
-	for _, path := range files {
-		if strings.HasSuffix(path, ".golden") {
-			continue
-		}
-		kind, _, ok := KindOf(path)
-		if !ok {
-			t.Fatalf("%s: not a signature file", path)
-		}
-		n++
-		t.Run(filepath.Base(path), func(t *testing.T) {
-			var b strings.Builder
-			for i, line := range readLines(t, path) {
-				e, err := ParseLine(kind, line)
-				if errors.Is(err, ErrNoSignature) {
-					continue
-				}
-				if err == nil {
-					t.Errorf("%s:%d: parsed, want an error:\n%s", path, i+1, dumpEntry(e))
-					continue
-				}
-				if !errors.Is(err, ErrSyntax) {
-					t.Errorf("%s:%d: error %v is not ErrSyntax", path, i+1, err)
-				}
-				fmt.Fprintf(&b, "line %d: %v\n", i+1, err)
+	forEachSigFile(t, "testdata/invalid", func(t *testing.T, path string, kind Kind) {
+		var b strings.Builder
+		for i, line := range readLines(t, path) {
+			e, err := ParseLine(kind, line)
+			if errors.Is(err, ErrNoSignature) {
+				continue
 			}
-			checkGolden(t, path+".golden", b.String())
-		})
-	}
-	if n == 0 {
-		t.Fatal("no files in testdata/invalid")
-	}
+			if err == nil {
+				t.Errorf("%s:%d: parsed, want an error:\n%s", path, i+1, dumpEntry(e))
+				continue
+			}
+			if !errors.Is(err, ErrSyntax) {
+				t.Errorf("%s:%d: error %v is not ErrSyntax", path, i+1, err)
+			}
+			fmt.Fprintf(&b, "line %d: %v\n", i+1, err)
+		}
+		checkGolden(t, path+".golden", b.String())
+	})
 }
 
 // checkPatternsRoundTrip checks String on every pattern of an entry.
