@@ -28,21 +28,6 @@ const (
 	badWeight = 64
 )
 
-// tierSpec is one pass of the filter: a gram length, a stride, and how many
-// variants one gram may be entered with.
-type tierSpec struct {
-	stride, q, maxExpand int
-}
-
-// tiers are the passes, largest stride first: a pattern goes to the first
-// it can be found at. See filter.go for why these.
-var tiers = [...]tierSpec{
-	{sparseStride, gramLen, maxExpand},
-	// Every position, by 3-grams: one "??" (256 variants) is allowed, so
-	// any two adjacent fixed bytes with a third byte beside them qualify.
-	{1, 3, 256},
-}
-
 // commonByte marks bytes that fill real files (padding, NOPs, text).
 var commonByte = func() (t [256]bool) {
 	for _, b := range []byte{0x00, 0xff, 0x20, 0x90, 0xcc, 0x0a, 0x0d, 0x09, 0x30} {
@@ -76,6 +61,16 @@ func (b *byteClass) count() {
 	}
 }
 
+// first returns the smallest value of the class.
+func (b *byteClass) first() (byte, bool) {
+	for i, w := range b.set {
+		if w != 0 {
+			return byte(i*64 + bits.TrailingZeros64(w)), true
+		}
+	}
+	return 0, false
+}
+
 // single returns the only value of a one-value class.
 func (b *byteClass) single() (byte, bool) {
 	if b.n != 1 {
@@ -89,11 +84,33 @@ func (b *byteClass) single() (byte, bool) {
 	return 0, false
 }
 
+// gramPad is how many bytes of any value partClasses puts on each side of
+// a part: a gram may reach past the part's edge (entered with all 256
+// values of each outside byte), so that a 6-byte part still has a gram for
+// every residue mod 4.
+const gramPad = gramLen - 1
+
 // partClasses returns the byte classes of the part's leading region whose
-// bytes are at a fixed distance from its start (up to maxSpan+gramLen).
+// bytes are at a fixed distance from its start (up to maxSpan+gramLen),
+// with gramPad classes of any byte before and after it: index j is part
+// offset j-gramPad.
 func (c *code) partClasses(pd partDesc, out []byteClass) []byteClass {
+	var anyByte byteClass
+	anyByte.all()
 	out = out[:0]
-	const limit = maxSpan + gramLen
+	for range gramPad {
+		out = append(out, anyByte)
+	}
+	out = c.fixedClasses(pd, out)
+	for range gramPad {
+		out = append(out, anyByte)
+	}
+	return out
+}
+
+// fixedClasses appends the classes of the part's fixed-distance region.
+func (c *code) fixedClasses(pd partDesc, out []byteClass) []byteClass {
+	const limit = gramPad + maxSpan + gramLen
 	for _, o := range c.ops[pd.op0:pd.op1] {
 		if len(out) >= limit {
 			break
@@ -209,13 +226,13 @@ func gramWeight(cl []byteClass, q, maxExp int) int {
 // gramAnchor is the chosen anchor of one pattern in a gram tier.
 type gramAnchor struct {
 	part   uint32
-	stride int
+	tier   int // index in tiers
 	weight int
 	offs   []uint16 // gram offset in the part, one per residue
 }
 
-// chooseGrams finds the largest tier stride at which some part of the
-// pattern is covered, and the cheapest grams for it. buf and w are
+// chooseGrams finds the cheapest tier in which some part of the pattern
+// is covered, and the cheapest grams for it. buf and w are
 // scratch space kept by the Builder (no allocation per pattern).
 func (c *code) chooseGrams(part0, nparts uint32, buf *[]byteClass, w *[]int) (gramAnchor, bool) {
 	var best gramAnchor
@@ -224,13 +241,20 @@ func (c *code) chooseGrams(part0, nparts uint32, buf *[]byteClass, w *[]int) (gr
 	for pi := uint32(0); pi < nparts; pi++ {
 		cl := c.partClasses(c.parts[part0+pi], *buf)
 		*buf = cl
-		for _, ts := range tiers {
+		for ti, ts := range tiers {
 			s := ts.stride
-			if found && s < best.stride {
+			if found && ti > best.tier {
 				break
 			}
 			ws := (*w)[:0]
 			for j := 0; j+ts.q <= len(cl) && j < maxSpan; j++ {
+				if j < gramPad-(s-1) {
+					// A gram starting k bytes before the part serves the
+					// alignments s ≡ k (mod stride); for k >= stride the
+					// first of them would need a probe before the file.
+					ws = append(ws, 0)
+					continue
+				}
 				ws = append(ws, gramWeight(cl[j:], ts.q, ts.maxExpand))
 			}
 			*w = ws
@@ -245,14 +269,14 @@ func (c *code) chooseGrams(part0, nparts uint32, buf *[]byteClass, w *[]int) (gr
 				ok = bw > 0
 				total += bw
 			}
-			if !ok {
+			if !ok || total > ts.maxTotal {
 				continue
 			}
 			if pi == 0 {
 				total-- // the left side is then trivial to verify
 			}
-			if !found || s > best.stride || total < best.weight {
-				best = gramAnchor{part: pi, stride: s, weight: total, offs: append(best.offs[:0], offs[:s]...)}
+			if !found || ti < best.tier || total < best.weight {
+				best = gramAnchor{part: pi, tier: ti, weight: total, offs: append(best.offs[:0], offs[:s]...)}
 				found = true
 			}
 			break

@@ -3,6 +3,7 @@ package matcher
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"github.com/sigtool/sigtool/internal/procmem"
 
 	"math/rand/v2"
@@ -142,5 +143,27 @@ func BenchmarkScanSmall(b *testing.B) {
 		if _, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data))); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// BenchmarkTiers measures each filter tier of the 300k matcher alone on
+// random data: the kernel, the lookups of passing probes and the exact
+// gram hits (reported per MB), without verification.
+func BenchmarkTiers(b *testing.B) {
+	m, _ := benchBuild(b, 300_000, 0)
+	data := benchData(64 << 20)
+	for _, t := range m.tiers {
+		name := fmt.Sprintf("stride=%d,q=%d,entries=%dk,filter=%dKB", t.stride, t.q, len(t.keys)>>10, len(t.bloom)>>8)
+		b.Run(name, func(b *testing.B) {
+			hits := 0
+			b.SetBytes(int64(len(data)))
+			for range b.N {
+				for off := 0; off < len(data); off += defaultChunk {
+					end := min(off+defaultChunk+gramLen, len(data))
+					t.probe(data[off:end], int64(off), int64(off), end == len(data), func(uint64, int64) { hits++ })
+				}
+			}
+			b.ReportMetric(float64(hits)/float64(b.N)/64, "hits/MB")
+		})
 	}
 }

@@ -247,7 +247,7 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 		p.mode = modeDirect
 	case gok:
 		p.mode = modeAnchored
-		p.anchorPart, p.stride = ga.part, uint32(ga.stride)
+		p.anchorPart, p.tier = ga.part, uint32(ga.tier)
 		p.anchorLit, p.anchorLen = uint32(len(b.offs)), uint32(len(ga.offs))
 		b.offs = pushAll(b.offs, ga.offs...)
 	case sa.ok:

@@ -51,45 +51,56 @@
 // distance j ≡ r from the part start: whatever the alignment of a match,
 // one probe every S bytes lands on one of those grams (anchor.go). Grams may
 // span nibble masks, small sets, case-folded letters and "??": they are
-// entered with each of their variants (at most 16 in the sparse tier), so
+// entered with each of their variants (at most 16 in the main tier), so
 // "??" and nibble wildcards rarely push a pattern to a denser pass. Common
 // bytes (00/FF/20/90/CC padding, line ends) weigh as many variants.
 //
-// Two tiers (filter.go): the sparse one, stride 4, and a dense one that
-// probes 3-grams at every byte, for the rest (one gram each, up to 256
-// variants: any two adjacent fixed bytes with a neighbour qualify). A
-// probe hashes the gram once and tests bits inside one 64-bit word of a
-// blocked Bloom filter: three bits at 16 bits per entry in the sparse tier
-// (0.3% of probes pass, measured), one bit at 32 in the dense one (~2%,
-// small enough for L2). Passing probes look the gram up in an exact table
-// (a directory by key bits; entries placed by a counting sort, no sorted
-// copy). Patterns with no usable 3-gram but a 2-3 byte literal use a 2-gram
-// table (none of 300k generated ones need it); patterns with no two fixed
-// bytes (only possible from hand-built ASTs; ClamAV rejects them) are
-// tried at every allowed position; executable offsets (EP, Sx, SL) are
-// checked only at the positions they allow. Candidates are verified by a
-// backtracking matcher (verify.go) that reads through a view of the current
-// chunk and, beyond it, the io.ReaderAt: a pattern may span chunk borders or
-// a "*" of any length while Detect reads the file once, in order, in 1 MiB
-// chunks. Unbounded gaps cache monotone facts per scan, so many candidates
-// of one pattern cost one walk of the file, not one each.
+// Two tiers (filter.go): the main one, 4-grams at stride 4 (96% of
+// generated signatures), and one that probes 3-grams at every byte for the
+// rest (one gram each, up to 256 variants: any two adjacent fixed bytes
+// with a neighbour qualify; its entries carry an 8-byte check window, so
+// its true hits, ~80 per MB of random data, are mostly rejected without
+// touching the pattern). Each tier is one run of the probe kernel
+// (kernel.go, kernel_amd64.s): AVX2 hashes eight grams at once and gathers
+// their words of a blocked Bloom filter (three bits in a 32-bit word, 50
+// bits per entry before rounding); passing probes look the gram up in an
+// exact table (a directory by key bits; entries placed by a counting sort,
+// no sorted copy). Patterns with no usable 3-gram but a 2-3 byte literal
+// use a 2-gram table (none of 300k generated ones need it); patterns with
+// no two fixed bytes (only possible from hand-built ASTs; ClamAV rejects
+// them) are tried at every allowed position; executable offsets (EP, Sx,
+// SL) are checked only at the positions they allow. Candidates are
+// verified by a backtracking matcher (verify.go) that reads through a view
+// of the current chunk and, beyond it, the io.ReaderAt: a pattern may span
+// chunk borders or a "*" of any length while Detect reads the file once,
+// in order, in 1 MiB chunks. Unbounded gaps cache monotone facts per scan,
+// so many candidates of one pattern cost one walk of the file, not one
+// each.
 //
 // Decisions, with what was measured (300k generated patterns, random data):
 //   - Coverage by residues with expanded grams, instead of one run of k+3
 //     fixed bytes: patterns needing the every-byte pass fell from ~10%
-//     (runs of 4-6 bytes) to 3.8% at stride 4 (11.5k; 22.6k dense entries).
-//   - One sparse stride instead of groups 32/16/8/4: each group was a pass
-//     of its own (0.47 probes per byte for the four); stride 4 alone is
-//     0.25 with fewer entries (1.33M: 4 per pattern, not up to 32). Stride 8
-//     would cover 83% of patterns but needs 2.75M entries (4-8 MB of
-//     filter): 48-100 MB/s against 102-168 MB/s for stride 4, same run.
-//   - Probe cost on this machine (2 shared vCPUs) is set by where the
-//     filter lives: ~1.2 ns per probe in L1, 3 ns in L2, 6-13 ns at 2-4 MB,
-//     ~20 ns at 8 MB; huge pages (madvise) did not change it. A pass that
-//     probes every byte therefore costs >= 1.2 ns/byte on its own: the
-//     dense tier, not the sparse one, is what keeps 300k under 1 GB/s.
-//   - Four independent probes per loop round with one branch for "none
-//     passed" (the dense tier: one 8-byte load for four 3-grams).
+//     (runs of 4-6 bytes) to 3.8% at stride 4.
+//   - One main stride instead of groups 32/16/8/4: each group was a pass
+//     of its own; stride 8 needs twice the entries and still leaves 17% of
+//     the patterns to a finer pass.
+//   - The vector kernel (BenchmarkKernel, random filters, one core): at
+//     stride 4, 7.3 GB/s with a 32 KB filter and 3.7 GB/s at 8 MB, against
+//     1.5 and 1.0 GB/s for the same loop in Go; at stride 1, 1.8 and 0.96
+//     GB/s. The Go loop was bound by the hashing arithmetic, not by cache
+//     misses; the vector loop is bound by the gather (an AVX-512 version,
+//     16 lanes, measured the same and was dropped). Other CPUs and
+//     "-tags purego" use the Go loop; tests run the matcher on both.
+//   - Lookups of passing probes miss cache (the tables are ~20 MB at
+//     300k), so the filter is sized for few false passes: 8 MB at 300k
+//     (~0.1% of probes pass) scanned faster than 4 MB (~0.5%).
+//   - 3-grams at stride 1 for the 4% of short parts, rather than finer
+//     4-gram tiers (3, 2, then 1 for what is left: every non-empty tier is
+//     a kernel run, 190-250 MB/s overall) or 3-grams at stride 2 (a gram
+//     with a "??" then needs 256 variants, which hit random data like a
+//     2-gram: 344 MB/s). Grams may reach up to three bytes past either
+//     edge of a part (as "??"), which finer tiers would need; at the end of
+//     a file the last positions are probed with zero padding.
 //   - Builds in parallel: filter tiers and each hash set.
 //
 // Hashes live in sorted, pointer-free blocks per digest type (digest, size,
@@ -100,36 +111,30 @@
 // or to check ignore lists. Only the digest types the database uses are
 // computed, in the same pass as matching (sha256-simd for SHA-256).
 //
-// # Measured (2 shared cores, load average 3-6 during the runs, so +-50%)
+// # Measured (2 shared cores, so +-30% between runs)
 //
 // Generated signatures (gen.go: 1-3 parts of 6-40 elements, ~12% of them
-// wildcards or alternatives, 5% with an absolute or EOF offset); build
-// excludes generation; scan is 64 MiB of random data, nothing matches.
-// Before -> after, same session, runs alternated (ranges over 3-5 runs):
+// wildcards or alternatives, 5% with an absolute or EOF offset); scan is
+// 64 MiB of random data, nothing matches (BenchmarkScan, one core):
 //
-//	signatures        build       peak RSS         retained      scan (one core)
-//	10k body          0.05-0.13 s  21 -> 20 MB       5 -> 4 MB     144-215 -> 170-348 MB/s
-//	100k body         0.5-1.8 s   111 -> 104 MB     46 -> 35 MB     61-127 -> 68-253 MB/s
-//	300k body         1.1-3.6 s   260 -> 280 MB    130 -> 106 MB    38-85 -> 84-190 MB/s
-//	300k + 4M hashes  1.9-6.8 s   745 -> 476-550 MB  373 -> 243 MB  56 -> 37 MB/s (1 run each)
-//	16 KiB files, 100k body (BenchmarkScanSmall): 79 -> 89 MB/s
+//	signatures        scalar filter (before)      vector kernel, two tiers
+//	10k body          170-348 MB/s                 1220 MB/s
+//	100k body          68-253 MB/s                  880 MB/s
+//	300k body          84-226 MB/s                  610 MB/s
+//	300k + 4M hashes      159 MB/s                  530 MB/s
 //
-// Build times are old and new alike within that range: the benchmark
-// subtracts a separately timed generation, so under load they swing by
-// seconds (CPU profile at 300k: Add 2.3 s of which anchor choice 0.5 s,
-// filter build 0.4 s, run beside the hash sets).
+// BenchmarkTiers at 300k: the main tier alone 2.2 GB/s (1.3M entries, 8 MB
+// filter), the every-byte 3-gram tier 1.5 GB/s (22k entries for 11.5k
+// patterns): together 75 ms of the 110 ms that 64 MiB take; verification of
+// ~160 candidates per MB and reading the chunks make the rest.
 //
-// Against the targets: peak RSS <= 500 MB at 300k + 4M hashes is met in
-// one run of five (it is about twice the retained heap: the garbage
-// collector's goal while the caller's parsed entries die); build <= 3 s in
-// about half the runs. >= 1 GB/s per core is met for dictionaries that
-// need no every-byte pass (1-10k fixed 16-byte patterns: 0.95-1.2 GB/s),
-// not at 300k generated signatures, where 3.8% need the dense pass. With
-// hashes loaded the scan also computes MD5, SHA-1 and SHA-256 of all the
-// data, which dominates that row whatever the filter does. Next steps:
-// gapped dense grams built from both sides of a "??" (so that the dense
-// tier shrinks to the few patterns with no 4 known bytes), a
-// non-power-of-two filter size, and compact pattern records (80 bytes
-// each, half of it the parsed offset). Benchmarks: bench_test.go
-// (BenchmarkBuild, BenchmarkScan, BenchmarkScanSmall), ac_bench_test.go.
+// Against the targets: >= 1 GB/s per core is met up to 10k generated
+// signatures and at any size for patterns that all fit the main tier
+// (2.2 GB/s at 300k); at 300k generated ones the every-byte pass for their
+// 4% of short parts holds it to ~600 MB/s. That pass is bound by the
+// gather (8 probes per 8 bytes); what would remove it is a gather-free
+// test for a small set of short grams (PSHUFB nibble tables, as Teddy in
+// Hyperscan does) or fewer candidates from those patterns. Benchmarks:
+// bench_test.go (BenchmarkBuild, BenchmarkScan, BenchmarkScanSmall,
+// BenchmarkTiers), kernel_test.go (BenchmarkKernel), ac_bench_test.go.
 package matcher

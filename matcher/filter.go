@@ -6,57 +6,81 @@ import (
 	"slices"
 )
 
-// The anchor filter. A pattern in tier k (anchor.go) is entered with one
-// 4-gram per residue mod k, each tagged with its offset in the anchor part;
-// the scan probes every k-th position, and whatever the alignment of a
-// match exactly one probe falls on one of those grams. A probe hashes the
-// gram once and tests three bits in one 64-bit word of a blocked Bloom
-// filter (~16 bits per entry: about 1% false hits, and one cache line
-// touched per probe); only a hit looks up the exact sorted table.
+// The anchor filter. A pattern in a tier of stride S (anchor.go) is
+// entered with one q-gram per residue mod S, each tagged with its offset in
+// the anchor part; the scan probes every S-th position, and whatever the
+// alignment of a match exactly one probe falls on one of those grams. A
+// probe tests three bits in one 32-bit word of a blocked Bloom filter
+// (kernel.go); only a passing probe looks up the exact table.
 
-// sparseStride is the stride of the main tier. Stride 8 needs twice the
-// entries (4-8 MB of filter, past what stays in cache here) and measured
-// 48-100 MB/s against 102-168 MB/s for stride 4 at 300k patterns.
-const sparseStride = 4
+// filterBits is the filter size per entry, before rounding the word count
+// up to a power of two: at 300k patterns the main tier gets 50 bits per
+// entry (8 MB, 0.1% of probes pass). Half of that doubled the passing
+// probes, each a lookup that misses cache; the bigger filter costs the
+// kernel little (it is bound by the gather, not by cache misses).
+const filterBits = 32
 
-// Filter bits per entry: the sparse tier tests three bits (~0.3% false
-// hits measured at 16); the dense tier, probed at every byte, one bit
-// (~2%; 64 bits gave 1.1% and no measurable gain) in a filter small
-// enough for L2 (128 KB at 300k patterns).
-const (
-	sparseBits = 16
-	denseBits  = 32
-)
+// tierSpec is one pass of the filter: a stride, a gram length, and how
+// many variants one gram may be entered with.
+type tierSpec struct {
+	stride, q, maxExpand, maxTotal int
+}
 
-const (
-	gramMul  = 0x9E3779B1         // odd: gram -> key is a bijection on uint32
-	bloomMul = 0x9E3779B97F4A7C15 // 64-bit: word index and bit positions
-)
+// tiers, cheapest first: a pattern goes to the first it can be found in.
+// The main tier probes every fourth position: a part needs a 4-gram of at
+// most 16 variants for each residue, 64 entries in all (7 fixed bytes
+// do). The rest (4% of generated signatures: parts of 6-10 bytes with a
+// "??" in the middle) are probed at every position by 3-grams, one per
+// pattern. BenchmarkTiers, and what was measured against it:
+//   - a 3-gram tier at stride 2, or at stride 4 with grams reaching past
+//     the part (256 variants per outside byte): the 256 variants of a gram
+//     with a "??" hit random data like a 2-gram, 8 per MB per pattern:
+//     344 MB/s against 600 for stride 1;
+//   - 4-grams at strides 3 and 2 before stride 1: each tier is a kernel
+//     run of its own, and the few patterns left for stride 1 still cost a
+//     whole run: 190-250 MB/s.
+var tiers = []tierSpec{
+	{4, 4, maxExpand, 4 * maxExpand},
+	{1, 3, 256, 1 << 20},
+}
 
 type gramTier struct {
 	stride   int
 	q        int
-	shift    uint     // 64 - log2(len(bloom))
-	bloom    []uint64 // blocked Bloom filter over the grams
+	gmask    uint32   // the gram's bytes: 4 or 3 of the little-endian word
+	shift    uint32   // 32 - log2(len(bloom))
+	bloom    []uint32 // blocked Bloom filter over the grams
 	dirShift uint32
 	dir      []uint32 // start in keys/refs of each key>>dirShift bucket
 	keys     []uint32 // gram*gramMul, in directory buckets
 	refs     []uint64 // pattern<<16 | gram offset in the anchor part
+	// checks, beside keys in 3-gram tiers: the 8 bytes from the probe
+	// position as (value, mask), so that the many true 3-gram hits on
+	// random data are mostly rejected without touching the pattern.
+	checks []window
 }
 
-// bloomWord3 returns the word index and the three-bit mask of a gram (the
-// sparse tier, whose filter is too big for cache: few false hits per bit).
-func bloomWord3(g uint32, shift uint) (uint64, uint64) {
-	h := uint64(g) * bloomMul
-	return h >> shift, 1<<(h>>(shift-6)&63) | 1<<(h>>(shift-12)&63) | 1<<(h>>(shift-18)&63)
-}
+// window is what 8 bytes must be: b & mask == val (little-endian).
+type window struct{ val, mask uint64 }
 
-// bloomWord1 returns the word index and the bit of a gram (the dense tier:
-// its filter is small enough to stay in cache at many bits per entry, and
-// one bit is the cheapest test for a probe made at every byte).
-func bloomWord1(g uint32, shift uint) (uint64, uint64) {
-	h := uint64(g) * bloomMul
-	return h >> shift, h >> (shift - 6) & 63
+// classWindow returns the window of the 8 classes from cl (fewer at its end).
+func classWindow(cl []byteClass) window {
+	var w window
+	for k := range min(8, len(cl)) {
+		v0, ok := cl[k].first()
+		if !ok {
+			continue
+		}
+		var diff byte
+		for wi, word := range cl[k].set {
+			for ; word != 0; word &= word - 1 {
+				diff |= byte(wi*64+bits.TrailingZeros64(word)) ^ v0
+			}
+		}
+		w.mask |= uint64(^diff) << (8 * k)
+		w.val |= uint64(v0&^diff) << (8 * k)
+	}
+	return w
 }
 
 // buildTiers builds one filter tier per tier spec that has patterns. One
@@ -66,19 +90,23 @@ func bloomWord1(g uint32, shift uint) (uint64, uint64) {
 func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier {
 	var out []*gramTier
 	var buf []byteClass
-	for _, ts := range tiers {
-		s, q := ts.stride, ts.q
+	for ti, ts := range tiers {
+		q := ts.q
 		var ents []uint64 // gram<<32 | index in grefs
 		var grefs []uint64
+		var wins []window // per gref, in 3-gram tiers
 		for pi := range pats {
 			p := &pats[pi]
-			if !live[pi] || int(p.stride) != s {
+			if !live[pi] || int(p.tier) != ti {
 				continue
 			}
 			buf = c.partClasses(c.parts[p.part0+p.anchorPart], buf)
 			for _, j := range offs[p.anchorLit : p.anchorLit+p.anchorLen] {
 				gi := uint64(len(grefs))
 				grefs = append(grefs, uint64(pi)<<16|uint64(j))
+				if q < gramLen {
+					wins = append(wins, classWindow(buf[j:]))
+				}
 				gramVariants(buf[j:j+uint16(q)], q, func(g uint32) { ents = append(ents, uint64(g)<<32|gi) })
 			}
 		}
@@ -86,14 +114,10 @@ func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier
 		if n == 0 {
 			continue
 		}
-		t := &gramTier{stride: s, q: q}
-		bitsPer := sparseBits
-		if s == 1 {
-			bitsPer = denseBits
-		}
-		words := max(bits.Len(uint(n*bitsPer/64)), 6)
-		t.shift = uint(64 - words)
-		t.bloom = make([]uint64, 1<<words)
+		t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
+		words := max(bits.Len(uint(n*filterBits/32)), 4)
+		t.shift = uint32(32 - words)
+		t.bloom = make([]uint32, 1<<words)
 		dirBits := max(bits.Len(uint(n-1))-1, 4)
 		t.dirShift = uint32(32 - dirBits)
 		t.dir = make([]uint32, 1<<dirBits+1)
@@ -106,19 +130,19 @@ func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier
 		next := slices.Clone(t.dir)
 		t.keys = make([]uint32, n)
 		t.refs = make([]uint64, n)
+		if wins != nil {
+			t.checks = make([]window, n)
+		}
 		for _, e := range ents {
 			g := uint32(e >> 32)
 			key := g * gramMul
 			i := next[key>>t.dirShift]
 			next[key>>t.dirShift]++
 			t.keys[i], t.refs[i] = key, grefs[uint32(e)]
-			if s == 1 {
-				w, b := bloomWord1(g, t.shift)
-				t.bloom[w] |= 1 << b
-			} else {
-				w, m := bloomWord3(g, t.shift)
-				t.bloom[w] |= m
+			if wins != nil {
+				t.checks[i] = wins[uint32(e)]
 			}
+			t.bloom[key>>t.shift] |= bloomBits(g)
 		}
 		out = append(out, t)
 	}
@@ -126,104 +150,67 @@ func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier
 }
 
 // probe scans absolute positions from `from` (aligned to the stride) while
-// a whole 4-gram is inside buf, calling hit for every exact gram match. It
-// returns the next position to probe.
+// a whole 4-gram is inside buf (chunks overlap by more than that; at the
+// end of the file up to the last byte), calling hit for every exact gram
+// match. It returns the next position to probe.
 func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref uint64, pos int64)) int64 {
-	if t.stride == 1 {
-		return t.probeDense(buf, base, from, eof, hit)
-	}
-	k := int64(t.stride)
-	last := int64(len(buf)) - gramLen
-	bloom, shift := t.bloom, t.shift
-	i := from - base
-	// Four independent probes per round: their cache misses overlap, and
-	// one well-predicted branch decides that none of them hit.
-	for ; i+3*k <= last; i += 4 * k {
-		g0 := binary.LittleEndian.Uint32(buf[i:])
-		g1 := binary.LittleEndian.Uint32(buf[i+k:])
-		g2 := binary.LittleEndian.Uint32(buf[i+2*k:])
-		g3 := binary.LittleEndian.Uint32(buf[i+3*k:])
-		w0, m0 := bloomWord3(g0, shift)
-		w1, m1 := bloomWord3(g1, shift)
-		w2, m2 := bloomWord3(g2, shift)
-		w3, m3 := bloomWord3(g3, shift)
-		x0, x1, x2, x3 := bloom[w0]&m0^m0, bloom[w1]&m1^m1, bloom[w2]&m2^m2, bloom[w3]&m3^m3
-		if x0 != 0 && x1 != 0 && x2 != 0 && x3 != 0 {
-			continue
-		}
-		if x0 == 0 {
-			t.lookup(g0, base+i, hit)
-		}
-		if x1 == 0 {
-			t.lookup(g1, base+i+k, hit)
-		}
-		if x2 == 0 {
-			t.lookup(g2, base+i+2*k, hit)
-		}
-		if x3 == 0 {
-			t.lookup(g3, base+i+3*k, hit)
-		}
-	}
-	for ; i <= last; i += k {
-		g := binary.LittleEndian.Uint32(buf[i:])
-		if w, m := bloomWord3(g, shift); bloom[w]&m == m {
-			t.lookup(g, base+i, hit)
-		}
-	}
-	return base + i
-}
-
-// probeDense probes 3-grams at every position, stopping like probe where a
-// 4-gram would no longer fit (chunks overlap by more than that), except at
-// the end of the file.
-func (t *gramTier) probeDense(buf []byte, base, from int64, eof bool, hit func(ref uint64, pos int64)) int64 {
-	last := int64(len(buf)) - gramLen
-	bloom, shift := t.bloom, t.shift
-	i := from - base
-	for ; i+4 <= last; i += 4 {
-		// One 8-byte load serves four probes.
-		v := binary.LittleEndian.Uint64(buf[i:])
-		g0, g1, g2, g3 := uint32(v)&0xffffff, uint32(v>>8)&0xffffff, uint32(v>>16)&0xffffff, uint32(v>>24)&0xffffff
-		w0, b0 := bloomWord1(g0, shift)
-		w1, b1 := bloomWord1(g1, shift)
-		w2, b2 := bloomWord1(g2, shift)
-		w3, b3 := bloomWord1(g3, shift)
-		if (bloom[w0]>>b0|bloom[w1]>>b1|bloom[w2]>>b2|bloom[w3]>>b3)&1 == 0 {
-			continue
-		}
-		if bloom[w0]>>b0&1 != 0 {
-			t.lookup(g0, base+i, hit)
-		}
-		if bloom[w1]>>b1&1 != 0 {
-			t.lookup(g1, base+i+1, hit)
-		}
-		if bloom[w2]>>b2&1 != 0 {
-			t.lookup(g2, base+i+2, hit)
-		}
-		if bloom[w3]>>b3&1 != 0 {
-			t.lookup(g3, base+i+3, hit)
-		}
-	}
+	n := int64(len(buf))
+	lim := n - gramLen + 1 // the first position not probed
 	if eof {
-		last++
+		lim = n // a gram may reach past the end of a part that ends the file
 	}
-	for ; i <= last; i++ {
-		g := uint32(buf[i]) | uint32(buf[i+1])<<8 | uint32(buf[i+2])<<16
-		if w, b := bloomWord1(g, shift); bloom[w]>>b&1 != 0 {
-			t.lookup(g, base+i, hit)
+	i := int(from - base)
+	if int64(i) >= lim {
+		return from
+	}
+	s := t.stride
+	for {
+		var lanes uint32
+		i, lanes = active.probe(buf, i, len(buf), t.bloom, t.shift, t.gmask, s)
+		if lanes == 0 {
+			break
+		}
+		for ; lanes != 0; lanes &= lanes - 1 {
+			j := i + s*bits.TrailingZeros32(lanes)
+			t.lookup(buf, j, binary.LittleEndian.Uint32(buf[j:])&t.gmask, base, hit)
+		}
+		i += active.lanes * s
+	}
+	for ; int64(i) < lim; i += s {
+		var g uint32
+		if i+4 <= len(buf) {
+			g = binary.LittleEndian.Uint32(buf[i:]) & t.gmask
+		} else { // the end of the file, padded with zeros (an "any" byte's variants include 0)
+			for k, b := range buf[i:] {
+				g |= uint32(b) << (8 * k)
+			}
+			g &= t.gmask
+		}
+		if m := bloomBits(g); t.bloom[g*gramMul>>t.shift]&m == m {
+			t.lookup(buf, i, g, base, hit)
 		}
 	}
-	return base + i
+	return base + int64(i)
 }
 
-// lookup reports every reference of gram g at position p.
-func (t *gramTier) lookup(g uint32, p int64, hit func(ref uint64, pos int64)) {
+// lookup reports every reference of gram g at buf[i] (file offset base+i)
+// whose check window, if any, holds.
+func (t *gramTier) lookup(buf []byte, i int, g uint32, base int64, hit func(ref uint64, pos int64)) {
 	key := g * gramMul
 	d := key >> t.dirShift
-	for i, e := t.dir[d], t.dir[d+1]; i < e; i++ {
-		if t.keys[i] == key {
-			hit(t.refs[i], p)
+	var data uint64
+	check := t.checks != nil && i+8 <= len(buf)
+	if check {
+		data = binary.LittleEndian.Uint64(buf[i:])
+	}
+	for k, e := t.dir[d], t.dir[d+1]; k < e; k++ {
+		if t.keys[k] != key {
+			continue
 		}
+		if check && data&t.checks[k].mask != t.checks[k].val {
+			continue
+		}
+		hit(t.refs[k], base+int64(i))
 	}
 }
 

@@ -65,7 +65,7 @@ func (m *Matcher) getScan(r io.ReaderAt, size int64) *scan {
 	sc, _ := m.pool.Get().(*scan)
 	if sc == nil {
 		sc = &scan{m: m, counts: map[uint32][]uint32{}}
-		sc.hitFn = func(ref uint64, pos int64) { sc.candidate(uint32(ref>>16), pos-int64(ref&0xffff)) }
+		sc.hitFn = func(ref uint64, pos int64) { sc.candidate(uint32(ref>>16), pos-int64(ref&0xffff)+gramPad) }
 		sc.hitSh = func(ref uint32, pos int64) { sc.candidate(ref, pos-int64(m.pats[ref].anchorOff)) }
 		sc.next = make([]int64, len(m.tiers)+1)
 	}

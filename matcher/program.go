@@ -72,8 +72,6 @@ type partDesc struct {
 	det            bool // no generic alternatives: one end per start
 }
 
-func (p partDesc) fixed() bool { return p.minW == p.maxW }
-
 // code holds the arenas shared by all patterns of one matcher.
 type code struct {
 	ops   []op
@@ -106,7 +104,7 @@ type pattern struct {
 	target        uint8
 	mode          mode
 	off           sigfile.Offset
-	// The anchor, in part anchorPart. modeAnchored: stride is the tier,
+	// The anchor, in part anchorPart. modeAnchored: tier indexes tiers,
 	// and anchorLit/anchorLen index the Builder's gram offsets (one per
 	// residue; used by Build only). modeShort: a 2-3 byte literal at
 	// anchorOff from the part start, at anchorLit in the lit arena.
@@ -114,5 +112,5 @@ type pattern struct {
 	anchorOff  uint32
 	anchorLen  uint32
 	anchorLit  uint32
-	stride     uint32
+	tier       uint32
 }

@@ -1,0 +1,66 @@
+package matcher
+
+import "encoding/binary"
+
+// The probe kernel: the inner loop of every filter tier. It tests eight
+// grams at a time, at positions i, i+S, ..., i+7S for the tier's stride S,
+// against a blocked Bloom filter of 32-bit words: the word is chosen by the
+// top bits of gram*gramMul, three bits in it by a second product.
+//
+// On amd64 the kernel is 16-byte loads, a byte shuffle that lines the
+// grams up, two multiplies and a gather per 8 (AVX2) or 16 (AVX-512)
+// probes (kernel_amd64.s). BenchmarkKernel: see doc.go; the Go loop's cost
+// is the filter's arithmetic, not its cache misses, which is what the
+// vector code removes. probeGeneric is the reference the assembly is
+// tested against and the fallback on other CPUs.
+
+const (
+	gramMul = 0x9E3779B1 // odd: gram -> key is a bijection on uint32
+	bitsMul = 0x85EBCA6B // the bits inside the word
+)
+
+// kernel is one implementation of the probe loop.
+type kernel struct {
+	name  string
+	lanes int // grams per block: a block starts every lanes*stride bytes
+	probe func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32)
+}
+
+var genericKernel = kernel{"go", 8, probeGeneric}
+
+// active is the kernel the tiers use: the widest the CPU has (bestKernel
+// in kernel_amd64.go); tests switch it to run the matcher on each.
+var active = bestKernel()
+
+// kernelReach is how far past a block's start a kernel of n lanes reads:
+// each group of four grams comes from one 16-byte load.
+func kernelReach(lanes, stride int) int { return (lanes-4)*stride + 16 }
+
+// bloomBits returns the three bits of gram g inside its word.
+func bloomBits(g uint32) uint32 {
+	h := g * bitsMul
+	return 1<<(h>>27) | 1<<(h>>22&31) | 1<<(h>>17&31)
+}
+
+// probeGeneric checks the blocks of eight grams at i, i+8S, ... while a
+// block's reach fits in buf[:end]. At the first block with a gram that
+// passes the filter it returns the block's start and a bit per passing
+// gram (bit j: the gram at start+jS); after the last block it returns the
+// next block's start and 0. Grams are masked with gmask (0xffffff for
+// 3-grams).
+func probeGeneric(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
+	for ; i+kernelReach(8, stride) <= end; i += 8 * stride {
+		var lanes uint32
+		for j := range 8 {
+			g := binary.LittleEndian.Uint32(buf[i+j*stride:]) & gmask
+			m := bloomBits(g)
+			if bloom[g*gramMul>>shift]&m == m {
+				lanes |= 1 << j
+			}
+		}
+		if lanes != 0 {
+			return i, lanes
+		}
+	}
+	return i, 0
+}
