@@ -20,8 +20,9 @@ import (
 // kernel little (it is bound by the gather, not by cache misses).
 const filterBits = 32
 
-// tierSpec is one pass of the filter: a stride, a gram length, and how
-// many variants one gram may be entered with.
+// tierSpec is one pass of the filter: a stride, a gram length, how many
+// variants one gram may be entered with, and how many entries (all grams'
+// variants) one pattern may have.
 type tierSpec struct {
 	stride, q, maxExpand, maxTotal int
 }
@@ -39,7 +40,7 @@ type tierSpec struct {
 //   - 4-grams at strides 3 and 2 before stride 1: each tier is a kernel
 //     run of its own, and the few patterns left for stride 1 still cost a
 //     whole run: 190-250 MB/s.
-var tiers = []tierSpec{
+var tiers = [...]tierSpec{
 	{4, 4, maxExpand, 4 * maxExpand},
 	{1, 3, 256, 1 << 20},
 }
