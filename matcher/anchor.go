@@ -316,7 +316,7 @@ type anchorChoice struct {
 }
 
 // chooseShort picks a 2- or 3-byte literal anchor for a pattern that has no
-// usable 4-gram: the dense pass checks them by their first two bytes.
+// usable gram: a pass over every position checks them by their first two bytes.
 func (c *code) chooseShort(part0, nparts uint32) anchorChoice {
 	var best anchorChoice
 	for pi := uint32(0); pi < nparts; pi++ {
@@ -357,7 +357,7 @@ func (c *code) scoreShort(o op, prefix int) anchorChoice {
 			bestW, bestBad = w, bad
 		}
 	}
-	// A 3-byte run keeps its third byte: the dense pass checks it.
+	// A 3-byte run keeps its third byte: the short pass checks it.
 	length := uint32(2)
 	if L == 3 && bestW == 0 {
 		length = 3

@@ -175,7 +175,7 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 			j := i + s*bits.TrailingZeros32(lanes)
 			t.lookup(buf, j, binary.LittleEndian.Uint32(buf[j:])&t.gmask, base, hit)
 		}
-		i += active.lanes * s
+		i += kernelLanes * s
 	}
 	for ; int64(i) < lim; i += s {
 		var g uint32

@@ -22,19 +22,22 @@ const (
 // kernel is one implementation of the probe loop.
 type kernel struct {
 	name  string
-	lanes int // grams per block: a block starts every lanes*stride bytes
 	probe func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32)
 }
 
-var genericKernel = kernel{"go", 8, probeGeneric}
+// kernelLanes is the grams per block: a block starts every
+// kernelLanes*stride bytes.
+const kernelLanes = 8
+
+var genericKernel = kernel{"go", probeGeneric}
 
 // active is the kernel the tiers use: the widest the CPU has (bestKernel
 // in kernel_amd64.go); tests switch it to run the matcher on each.
 var active = bestKernel()
 
-// kernelReach is how far past a block's start a kernel of n lanes reads:
-// each group of four grams comes from one 16-byte load.
-func kernelReach(lanes, stride int) int { return (lanes-4)*stride + 16 }
+// kernelReach is how far past a block's start the kernel reads: each half
+// of the block's grams comes from one 16-byte load.
+func kernelReach(stride int) int { return 4*stride + 16 }
 
 // bloomBits returns the three bits of gram g inside its word.
 func bloomBits(g uint32) uint32 {
@@ -49,9 +52,9 @@ func bloomBits(g uint32) uint32 {
 // next block's start and 0. Grams are masked with gmask (0xffffff for
 // 3-grams).
 func probeGeneric(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
-	for ; i+kernelReach(8, stride) <= end; i += 8 * stride {
+	for ; i+kernelReach(stride) <= end; i += kernelLanes * stride {
 		var lanes uint32
-		for j := range 8 {
+		for j := range kernelLanes {
 			g := binary.LittleEndian.Uint32(buf[i+j*stride:]) & gmask
 			m := bloomBits(g)
 			if bloom[g*gramMul>>shift]&m == m {

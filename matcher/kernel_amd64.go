@@ -29,7 +29,7 @@ var shuffles = func() (t [5][32]byte) {
 	return
 }()
 
-var avx2Kernel = kernel{"avx2", 8, func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
+var avx2Kernel = kernel{"avx2", func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
 	return probeAVX2(buf[:end], i, end, bloom, shift, gmask, stride, &shuffles[stride])
 }}
 

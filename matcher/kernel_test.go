@@ -32,12 +32,12 @@ func passing(k kernel, buf []byte, i, end int, f []uint32, shift, gmask uint32, 
 		if lanes == 0 {
 			break
 		}
-		for j := range k.lanes {
+		for j := range kernelLanes {
 			if lanes>>j&1 != 0 {
 				out = append(out, p+j*stride)
 			}
 		}
-		i += k.lanes * stride
+		i += kernelLanes * stride
 	}
 	for ; i+4 <= end; i += stride {
 		g := binary.LittleEndian.Uint32(buf[i:]) & gmask
