@@ -201,14 +201,10 @@ func BenchmarkCompileRead(b *testing.B) {
 	if _, err := db.ReplaceFeed(ctx, sigdb.FeedMeta{Name: "bench", Version: 1}, benchFeed(body, hashes, 1), sigdb.ImportOptions{}); err != nil {
 		b.Fatal(err)
 	}
-	newCompiler := func() *compiler {
-		return &compiler{ctx: ctx, opt: &Options{}, b: matcher.NewBuilder(),
-			snap: &Snapshot{Versions: map[string]int{}, Digests: map[string]string{}, Unloaded: map[string]int{}}}
-	}
 	run := func(b *testing.B, read func(c *compiler) error) {
 		defer lowerGC(defaultGCPercent)()
 		for range b.N {
-			c := newCompiler()
+			c := newCompiler(ctx, &Options{}, nil)
 			if err := read(c); err != nil {
 				b.Fatal(err)
 			}
@@ -217,6 +213,7 @@ func BenchmarkCompileRead(b *testing.B) {
 	}
 	b.Run("serial", func(b *testing.B) {
 		run(b, func(c *compiler) error {
+			bl := matcher.NewBuilder()
 			return db.ForEachLine(ctx, func(l sigdb.Line) error {
 				c.snap.Lines++
 				text := string(l.Text)
@@ -224,15 +221,15 @@ func BenchmarkCompileRead(b *testing.B) {
 				if err != nil || e.Skip != "" || (l.PUA && !c.opt.PUA) {
 					return nil
 				}
-				c.b.AddLine(e, text)
+				bl.AddLine(e, text)
 				return nil
 			})
 		})
 	})
 	b.Run("lines", func(b *testing.B) {
-		run(b, func(c *compiler) error { return c.pass(linesOnly{db}, notIgnore) })
+		run(b, func(c *compiler) error { return c.pass(linesOnly{db}, notIgnore, true) })
 	})
 	b.Run("chunks", func(b *testing.B) {
-		run(b, func(c *compiler) error { return c.pass(db, notIgnore) })
+		run(b, func(c *compiler) error { return c.pass(db, notIgnore, true) })
 	})
 }

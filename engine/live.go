@@ -47,11 +47,14 @@ func (l *Live) Reload(ctx context.Context, src Source) error {
 
 	start := time.Now()
 	opt := l.opt
-	if opt.GCPercent == 0 && l.cur.Load() != nil {
-		// A matcher is serving: keep the peak near one extra matcher.
+	prev := l.cur.Load()
+	if opt.GCPercent == 0 && prev != nil {
+		// A matcher is serving: keep the peak low.
 		opt.GCPercent = defaultGCPercent
 	}
-	s, err := CompileWith(ctx, src, opt)
+	// Segments of the serving snapshot whose lines did not change are
+	// shared with the new one (segments.go).
+	s, err := compile(ctx, src, opt, prev)
 	if err != nil {
 		l.opt.Metrics.failed(err, time.Now())
 		l.log.Error("engine reload failed; the previous matcher keeps serving", "err", err, "reason", failureReason(err))
@@ -70,7 +73,7 @@ func (l *Live) Reload(ctx context.Context, src Source) error {
 	l.opt.Metrics.heapAfterSwap()
 
 	st := s.Stats()
-	attrs := []any{"generation", s.Generation, "took", took.Round(time.Millisecond),
+	attrs := []any{"generation", s.Generation, "took", took.Round(time.Millisecond), "segments", s.Segments, "reused", s.Reused,
 		"hash_sigs", st.HashSigs, "body_sigs", st.BodySigs, "logical_sigs", st.LogicalSigs, "patterns", st.Patterns}
 	attrs = append(attrs, "versions", s.Versions, "unloaded", s.Unloaded)
 	l.log.Info("engine swapped in a new matcher", attrs...)

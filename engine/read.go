@@ -45,6 +45,8 @@ type batch struct {
 	// trimCR drops one '\r' before each line end, as ForEachLine does;
 	// lines gathered from ForEachLine come already trimmed.
 	trimCR bool
+	// group is the segment group the lines go to; nil in the ignore pass.
+	group *group
 
 	// Set by parse.
 	lines   int
@@ -105,8 +107,10 @@ func (b *batch) free() {
 }
 
 // pass reads every line of src in files of the kinds want accepts and adds
-// them to the builder, in store order.
-func (c *compiler) pass(src Source, want func(sigfile.Kind) bool) error {
+// them, in store order: to the ignore list, or (grouped) to the builders of
+// the groups that the serving snapshot does not already hold, whose
+// segments it then waits for.
+func (c *compiler) pass(src Source, want func(sigfile.Kind) bool, grouped bool) error {
 	ctx, cancel := context.WithCancel(c.ctx)
 	defer cancel()
 
@@ -147,10 +151,26 @@ func (c *compiler) pass(src Source, want func(sigfile.Kind) bool) error {
 			work <- b // never blocks for long: workers take all of work
 			return nil
 		}
-		if cs, ok := src.(chunkSource); ok {
-			readErr = readChunks(ctx, cs, want, send)
-		} else {
-			readErr = readLines(ctx, src, want, send)
+		cs, chunked := src.(chunkSource)
+		switch {
+		case chunked && grouped:
+			readErr = c.readGroups(ctx, cs, want, send)
+		case chunked:
+			readErr = cs.ForEachChunk(ctx, func(ch sigdb.Chunk) error {
+				if !want(ch.Kind) {
+					return sigdb.ErrSkipFile
+				}
+				return send(chunkBatch(ch, nil))
+			})
+		default:
+			// Lines without chunks cannot be keyed: one group, never
+			// reused.
+			var g *group
+			if grouped {
+				g = &group{}
+				c.groups = append(c.groups, g)
+			}
+			readErr = readLines(ctx, src, want, g, send)
 		}
 	}()
 
@@ -170,29 +190,59 @@ func (c *compiler) pass(src Source, want func(sigfile.Kind) bool) error {
 		b.free()
 	}
 	wg.Wait()
+	if grouped {
+		if err := c.waitBuilds(); err != nil && addErr == nil {
+			addErr = err
+		}
+	}
 	if addErr != nil {
 		return addErr
 	}
 	return readErr
 }
 
-// readChunks sends each chunk of the wanted files as a batch.
-func readChunks(ctx context.Context, src chunkSource, want func(sigfile.Kind) bool, send func(*batch) error) error {
+// chunkBatch copies a chunk out of the store's read transaction into a
+// batch for group g.
+func chunkBatch(ch sigdb.Chunk, g *group) *batch {
+	b := newBatch()
+	b.feed, b.file, b.kind, b.pua, b.first = ch.Feed, ch.File, ch.Kind, ch.PUA, ch.FirstLine
+	b.text = string(ch.Data)
+	b.trimCR = true
+	b.group = g
+	return b
+}
+
+// readGroups cuts the wanted files' chunks into groups and sends the
+// chunks of each group that the serving snapshot does not hold; a group
+// it holds gets that part and costs no copy and no parsing.
+func (c *compiler) readGroups(ctx context.Context, src chunkSource, want func(sigfile.Kind) bool, send func(*batch) error) error {
+	gr := grouper{salt: c.salt}
 	return src.ForEachChunk(ctx, func(ch sigdb.Chunk) error {
 		if !want(ch.Kind) {
 			return sigdb.ErrSkipFile
 		}
-		b := newBatch()
-		b.feed, b.file, b.kind, b.pua, b.first = ch.Feed, ch.File, ch.Kind, ch.PUA, ch.FirstLine
-		b.text = string(ch.Data) // the copy out of the transaction
-		b.trimCR = true
-		return send(b)
+		if !gr.add(ch) {
+			return nil
+		}
+		key, first, chunks := gr.close()
+		g := &group{first: first, keyed: true, key: key}
+		c.groups = append(c.groups, g)
+		if p := c.prev[key]; p != nil {
+			g.part = p
+			return nil
+		}
+		for _, ch := range chunks {
+			if err := send(chunkBatch(ch, g)); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 
 // readLines gathers the lines of the wanted files into batches of
 // consecutive lines of one file.
-func readLines(ctx context.Context, src Source, want func(sigfile.Kind) bool, send func(*batch) error) error {
+func readLines(ctx context.Context, src Source, want func(sigfile.Kind) bool, g *group, send func(*batch) error) error {
 	var (
 		cur  *batch
 		buf  []byte
@@ -220,6 +270,7 @@ func readLines(ctx context.Context, src Source, want func(sigfile.Kind) bool, se
 		if cur == nil {
 			cur = newBatch()
 			cur.feed, cur.file, cur.kind, cur.pua, cur.first = l.Feed, l.File, l.Kind, l.PUA, l.No
+			cur.group = g
 		}
 		buf = append(buf, l.Text...)
 		buf = append(buf, '\n')

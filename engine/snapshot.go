@@ -41,6 +41,11 @@ type Snapshot struct {
 	// Problems are the first few unloaded lines that are errors (invalid
 	// or refused by the matcher), as "feed file:line: error".
 	Problems []string
+
+	// Segments is the number of matcher segments (segments.go), and
+	// Reused how many of them the previous snapshot had already built.
+	Segments, Reused int
+	parts            map[[32]byte]*part
 }
 
 // Reasons a stored line is not in a snapshot.

@@ -29,7 +29,7 @@ type Builder struct {
 	// chunk is the read size of the Matcher (tests set it small).
 	chunk int
 	// offs holds the anchor gram offsets of anchored patterns (pattern
-	// anchorLit/anchorLen index it); it is dropped at Build.
+	// anchorLit/anchorLen index it); a Segment keeps it for Combine.
 	offs  []uint16
 	clBuf []byteClass
 	wBuf  []int
@@ -275,12 +275,20 @@ func (b *Builder) rollback(m mark) {
 	b.offs = b.offs[:m[8]]
 }
 
-// maxPatterns keeps a pattern index in the 27 bits a filter reference has.
-const maxPatterns = 1 << 27
-
 // Build compiles everything added into an immutable Matcher. The Builder
 // cannot be used afterwards.
 func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
+	s, err := b.BuildSegment(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return Combine(ctx, s)
+}
+
+// BuildSegment compiles everything added into an immutable Segment, to be
+// combined with others into a Matcher (Combine). The Builder cannot be
+// used afterwards.
+func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 	if b.used {
 		return nil, ErrBuilt
 	}
@@ -289,7 +297,7 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 		return nil, fmt.Errorf("%w: %d patterns, limit %d", ErrBadSignature, len(b.pats), maxPatterns)
 	}
 	hs := b.hf.wait()
-	m := &Matcher{names: b.names, hnames: hs.names, chunk: b.chunk}
+	m := &Segment{names: b.names, hnames: hs.names, chunk: b.chunk}
 	m.names.done()
 	m.hnames.done()
 	st := b.stats
@@ -307,9 +315,9 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 		keep = nil
 	}
 
-	// The hash sets, the filter and the rest are independent: the hash
-	// sets start first (the largest is most of Build), the filter once the
-	// pattern arenas are final; names and arenas are only read from here.
+	// The hash sets and the rest are independent: the hash sets start
+	// first (the largest is most of the build); names and arenas are only
+	// read from here.
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	var loaded [3]int
@@ -322,16 +330,18 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 		})
 	}
 
-	// The arenas grew by half again each time (arena.go): copy them to their length
-	// beside the rest, which reads the untrimmed ones meanwhile.
+	// The arenas grew by half again each time (arena.go): copy them to
+	// their length beside the rest, which reads the untrimmed ones
+	// meanwhile.
 	b.c.run = nil
 	m.c, m.pats, m.sigs, m.lsigs = b.c, b.pats, b.sigs, b.lsigs
-	var tm Matcher
+	var tm Segment
 	wg.Go(func() {
 		c := b.c
 		c.ops, c.lit, c.sets, c.alts = trim(c.ops), trim(c.lit), trim(c.sets), trim(c.alts)
 		c.items, c.bms, c.parts = trim(c.items), trim(c.bms), trim(c.parts)
 		tm.c, tm.pats, tm.sigs, tm.lsigs = c, trim(b.pats), trim(b.sigs), trim(b.lsigs)
+		tm.offs = trim(b.offs)
 	})
 	deadSig := make([]bool, len(m.sigs))
 	for i, n := range m.sigs {
@@ -355,8 +365,7 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	live := make([]bool, len(m.pats))
-	var short []uint64
+	m.filtered = make([]bool, len(m.pats))
 	for pi := range m.pats {
 		p := &m.pats[pi]
 		if (p.lsig && deadLsig[p.owner]) || (!p.lsig && deadSig[p.owner]) {
@@ -381,21 +390,12 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 				if p.anchorLen == 3 {
 					ref |= uint64(byte(v>>16))<<32 | 1<<40
 				}
-				short = append(short, ref)
+				m.short = append(m.short, ref)
 			}
 		case modeAnchored:
 			st.Anchored++
-			live[pi] = true
+			m.filtered[pi] = true
 		}
-	}
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
-	offs := b.offs
-	b.offs = nil
-	wg.Go(func() { m.tiers = buildTiers(&m.c, m.pats, live, offs) })
-	if len(short) > 0 {
-		m.short = newShortGroup(short)
 	}
 
 	for i := range m.lsigs {
@@ -416,13 +416,12 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 		return nil, err
 	}
 	wg.Wait()
-	m.c, m.pats, m.sigs, m.lsigs = tm.c, tm.pats, tm.sigs, tm.lsigs
+	m.c, m.pats, m.sigs, m.lsigs, m.offs = tm.c, tm.pats, tm.sigs, tm.lsigs, tm.offs
 	for t := range 3 {
 		st.Ignored += loaded[t] - m.hash[t].len() - m.sect[t].len()
 		st.HashSigs += m.hash[t].len()
 		st.SectionHashSigs += m.sect[t].len()
 		st.AllowHashes += m.allow[t].len()
-		m.needDigest[t] = m.hash[t].len() > 0 || m.allow[t].len() > 0
 		if m.sect[t].len() > 0 {
 			m.needExe = true
 		}
@@ -433,7 +432,7 @@ func (b *Builder) Build(ctx context.Context) (*Matcher, error) {
 }
 
 // patNocase reports whether a pattern was compiled case-insensitively.
-func (m *Matcher) patNocase(p *pattern) bool {
+func (m *Segment) patNocase(p *pattern) bool {
 	pd := m.c.parts[p.part0+p.anchorPart]
 	for _, o := range m.c.ops[pd.op0:pd.op1] {
 		if o.kind == opLit {

@@ -84,11 +84,13 @@ func classWindow(cl []byteClass) window {
 	return w
 }
 
-// buildTiers builds one filter tier per tier spec that has patterns. One
-// walk over the patterns lists every gram variant (8 bytes each, with an
-// index into the list of grams); a counting sort by directory bucket then
-// places them (bucket order is all lookup needs).
-func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier {
+// buildTiers builds one filter tier per tier spec that has patterns, over
+// the filtered patterns of every segment (first gives each segment's first
+// global pattern index). One walk over the patterns lists every gram
+// variant (8 bytes each, with an index into the list of grams); a counting
+// sort by directory bucket then places them (bucket order is all lookup
+// needs).
+func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 	var out []*gramTier
 	var buf []byteClass
 	for ti, ts := range tiers {
@@ -96,19 +98,22 @@ func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier
 		var ents []uint64 // gram<<32 | index in grefs
 		var grefs []uint64
 		var wins []window // per gref, in 3-gram tiers
-		for pi := range pats {
-			p := &pats[pi]
-			if !live[pi] || int(p.tier) != ti {
-				continue
-			}
-			buf = c.partClasses(c.parts[p.part0+p.anchorPart], buf)
-			for _, j := range offs[p.anchorLit : p.anchorLit+p.anchorLen] {
-				gi := uint64(len(grefs))
-				grefs = append(grefs, uint64(pi)<<16|uint64(j))
-				if q < gramLen {
-					wins = append(wins, classWindow(buf[j:]))
+		for si, s := range segs {
+			c := &s.c
+			for pi := range s.pats {
+				p := &s.pats[pi]
+				if !s.filtered[pi] || int(p.tier) != ti {
+					continue
 				}
-				gramVariants(buf[j:j+uint16(q)], q, func(g uint32) { ents = append(ents, uint64(g)<<32|gi) })
+				buf = c.partClasses(c.parts[p.part0+p.anchorPart], buf)
+				for _, j := range s.offs[p.anchorLit : p.anchorLit+p.anchorLen] {
+					gi := uint64(len(grefs))
+					grefs = append(grefs, uint64(first[si]+uint32(pi))<<16|uint64(j))
+					if q < gramLen {
+						wins = append(wins, classWindow(buf[j:]))
+					}
+					gramVariants(buf[j:j+uint16(q)], q, func(g uint32) { ents = append(ents, uint64(g)<<32|gi) })
+				}
 			}
 		}
 		n := len(ents)

@@ -159,6 +159,10 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 		permuteAny(a, perm, width)
 	}
 	hs.n = n
+	// Blocks are allocated whole: trim the last, as a small Segment's
+	// only block is mostly empty.
+	last := len(a.dblk) - 1
+	a.dblk[last], a.sblk[last], a.nblk[last] = trim(a.dblk[last]), trim(a.sblk[last]), trim(a.nblk[last])
 	hs.dblk, hs.sblk, hs.nblk = a.dblk, a.sblk, a.nblk
 	// The distinct sizes: perm is free again, and a radix sort of millions
 	// of sizes is several times faster than slices.Sort.

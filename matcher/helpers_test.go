@@ -19,19 +19,44 @@ func entry(t testing.TB, kind sigfile.Kind, line string) sigfile.Entry {
 	return e
 }
 
+// splitInto, above 1, makes buildWith spread the entries round-robin over
+// that many Segments (ignore entries go to every one, as the engine does)
+// and Combine them: TestSegments runs the matcher tests that way.
+var splitInto = 1
+
 // buildWith builds a matcher with the given read size from entries.
 func buildWith(t testing.TB, chunk int, es ...sigfile.Entry) *Matcher {
 	t.Helper()
-	b := NewBuilder()
-	b.chunk = chunk
+	bs := make([]*Builder, max(splitInto, 1))
+	for i := range bs {
+		bs[i] = NewBuilder()
+		bs[i].chunk = chunk
+	}
+	k := 0
 	for _, e := range es {
-		if err := b.Add(e); err != nil {
-			t.Fatalf("Add: %v", err)
+		to := bs
+		if e.Ignore == nil {
+			to = bs[k%len(bs) : k%len(bs)+1]
+			k++
+		}
+		for _, b := range to {
+			if err := b.Add(e); err != nil {
+				t.Fatalf("Add: %v", err)
+			}
 		}
 	}
-	m, err := b.Build(context.Background())
+	ctx := context.Background()
+	var segs []*Segment
+	for _, b := range bs {
+		s, err := b.BuildSegment(ctx)
+		if err != nil {
+			t.Fatalf("BuildSegment: %v", err)
+		}
+		segs = append(segs, s)
+	}
+	m, err := Combine(ctx, segs...)
 	if err != nil {
-		t.Fatalf("Build: %v", err)
+		t.Fatalf("Combine: %v", err)
 	}
 	return m
 }

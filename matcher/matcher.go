@@ -16,25 +16,18 @@ const defaultChunk = 1 << 20
 // the border are probed, and short look-backs stay in memory.
 const keepBytes = 4096
 
-// Matcher is an immutable compiled signature database. It is safe for
-// concurrent use by any number of goroutines.
+// Matcher is an immutable compiled signature database: Segments and one
+// filter over all of them. It is safe for concurrent use by any number of
+// goroutines.
 type Matcher struct {
-	c          code
-	pats       []pattern
-	sigs       []uint32
-	lsigs      []lsigInfo
-	deadLsig   []bool
-	names      names
-	hnames     names       // names of hash signatures (hashNameBit)
+	segs []*Segment
+	// first is the global index of each segment's first pattern, and the
+	// total at the end: filter references hold global indexes.
+	first      []uint32
 	tiers      []*gramTier // by decreasing stride
 	short      *shortGroup
-	direct     []uint32
-	slow       []uint32
-	always     []uint32 // logical signatures true with no subsignature match
-	hash       [3]hashSet
-	sect       [3]hashSet
-	allow      [3]hashSet
 	needDigest [3]bool
+	needSect   bool
 	needExe    bool
 	stats      Stats
 	chunk      int
@@ -44,47 +37,85 @@ type Matcher struct {
 // Stats returns counts of what the matcher holds.
 func (m *Matcher) Stats() Stats { return m.stats.clone() }
 
-// scan is the state of one Detect call.
+// detection is the state of one Detect call: the file, and a scan of each
+// segment that had something to verify.
+type detection struct {
+	m     *Matcher
+	v     view
+	exe   *execInfo
+	epoch uint32
+	segs  []*scan // by segment; in this call when its epoch is d.epoch
+	used  []int   // segments in this call, in the order first used
+	buf   []byte
+	next  []int64
+	hitFn func(ref uint64, pos int64)
+	hitSh func(ref uint32, pos int64)
+}
+
+// scan is the verification state of one segment in one Detect call.
 type scan struct {
-	m      *Matcher
-	v      view
+	m      *Segment
+	v      *view
 	exe    *execInfo
+	epoch  uint32
 	cur    uint32 // pattern being verified
 	gen    uint32 // verification number, for memo
 	memo   map[uint64]uint64
 	mono   map[uint64]*monoState
 	found  []uint32            // ndb signatures matched
 	counts map[uint32][]uint32 // logical signature -> subsignature match counts
-	buf    []byte
-	next   []int64
-	hitFn  func(ref uint64, pos int64)
-	hitSh  func(ref uint32, pos int64)
 }
 
-func (m *Matcher) getScan(r io.ReaderAt, size int64) *scan {
-	sc, _ := m.pool.Get().(*scan)
+func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
+	d, _ := m.pool.Get().(*detection)
+	if d == nil {
+		d = &detection{m: m, segs: make([]*scan, len(m.segs)), next: make([]int64, len(m.tiers)+1)}
+		d.hitFn = func(ref uint64, pos int64) {
+			g := uint32(ref >> 16)
+			i := m.segOf(g)
+			d.seg(i).candidate(g-m.first[i], pos-int64(ref&0xffff)+gramPad)
+		}
+		d.hitSh = func(ref uint32, pos int64) {
+			i := m.segOf(ref)
+			sc := d.seg(i)
+			pi := ref - m.first[i]
+			sc.candidate(pi, pos-int64(sc.m.pats[pi].anchorOff))
+		}
+	}
+	d.v = view{r: r, size: size, win: d.v.win[:0]}
+	d.exe = nil
+	d.epoch++
+	d.used = d.used[:0]
+	clear(d.next)
+	return d
+}
+
+func (m *Matcher) putDetection(d *detection) {
+	d.v.r = nil
+	for _, i := range d.used {
+		if sc := d.segs[i]; len(sc.memo) > 1<<16 {
+			sc.memo = nil // do not pin a huge map from one odd file
+		}
+	}
+	m.pool.Put(d)
+}
+
+// seg returns the scan of segment i, ready for this Detect call.
+func (d *detection) seg(i int) *scan {
+	sc := d.segs[i]
 	if sc == nil {
-		sc = &scan{m: m, counts: map[uint32][]uint32{}}
-		sc.hitFn = func(ref uint64, pos int64) { sc.candidate(uint32(ref>>16), pos-int64(ref&0xffff)+gramPad) }
-		sc.hitSh = func(ref uint32, pos int64) { sc.candidate(ref, pos-int64(m.pats[ref].anchorOff)) }
-		sc.next = make([]int64, len(m.tiers)+1)
+		sc = &scan{m: d.m.segs[i], counts: map[uint32][]uint32{}}
+		d.segs[i] = sc
 	}
-	sc.v = view{r: r, size: size, win: sc.v.win[:0]}
-	sc.exe = nil
-	clear(sc.memo)
-	clear(sc.mono)
-	clear(sc.counts)
-	clear(sc.next)
-	sc.found = sc.found[:0]
+	if sc.epoch != d.epoch {
+		sc.epoch, sc.v, sc.exe = d.epoch, &d.v, d.exe
+		clear(sc.memo)
+		clear(sc.mono)
+		clear(sc.counts)
+		sc.found = sc.found[:0]
+		d.used = append(d.used, i)
+	}
 	return sc
-}
-
-func (m *Matcher) putScan(sc *scan) {
-	sc.v.r = nil
-	if len(sc.memo) > 1<<16 {
-		sc.memo = nil // do not pin a huge map from one odd file
-	}
-	m.pool.Put(sc)
 }
 
 // Detect returns the names of the signatures that match the size bytes of
@@ -95,104 +126,138 @@ func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]stri
 	if size < 0 {
 		return nil, fmt.Errorf("matcher: negative size %d", size)
 	}
-	sc := m.getScan(r, size)
-	defer m.putScan(sc)
+	d := m.getDetection(r, size)
+	defer m.putDetection(d)
 
 	if m.needExe && size > 0 {
 		head := make([]byte, min(size, 64))
 		if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
 			return nil, fmt.Errorf("matcher: read header: %w", err)
 		}
-		sc.exe = parseExec(r, size, head)
+		d.exe = parseExec(r, size, head)
 	}
 	// A digest is only worth computing when some signature of its type has
 	// this file's size (or any size): with millions of sized hashes most
 	// files match none, and hashing would cost more than matching.
 	var need [3]bool
 	for t := range 3 {
-		need[t] = m.needDigest[t] && (m.hash[t].hasSize(size) || m.allow[t].hasSize(size))
+		for _, s := range m.segs {
+			if need[t] || !m.needDigest[t] {
+				break
+			}
+			need[t] = s.hash[t].hasSize(size) || s.allow[t].hasSize(size)
+		}
 	}
 	dig := newDigester(need)
-	if err := sc.stream(ctx, dig); err != nil {
+	if err := d.stream(ctx, dig); err != nil {
 		return nil, err
 	}
-	for _, pi := range m.direct {
-		sc.direct(pi)
+	for i, s := range m.segs {
+		for _, pi := range s.direct {
+			d.seg(i).direct(pi)
+		}
 	}
-	if sc.v.err != nil {
-		return nil, sc.v.err
+	if d.v.err != nil {
+		return nil, d.v.err
 	}
 
-	var hits []uint32
+	var out []string
 	if dig.any() {
 		sums := dig.sums()
-		allowed := false
-		for t := range 3 {
-			if sums[t] != nil {
-				m.allow[t].lookup(sums[t], size, func(uint32) { allowed = true })
-			}
-		}
-		if allowed {
+		if m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.allow }, nil) {
 			return nil, nil
 		}
-		for t := range 3 {
-			if sums[t] != nil {
-				m.hash[t].lookup(sums[t], size, func(n uint32) { hits = append(hits, n) })
-			}
-		}
+		m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.hash }, &out)
 	}
-	sh, err := sc.sectionHashes()
-	if err != nil {
+	if err := d.sectionHashes(&out); err != nil {
 		return nil, err
 	}
-	hits = append(hits, sh...)
-	for _, s := range sc.found {
-		hits = append(hits, m.sigs[s])
-	}
-	for li, counts := range sc.counts {
-		if l := &m.lsigs[li]; sc.tdbOK(l) {
-			if ok, _, _ := l.expr.eval(counts); ok {
-				hits = append(hits, l.name)
-			}
+	for i, s := range m.segs {
+		if len(s.always) > 0 {
+			d.seg(i)
 		}
 	}
-	for _, li := range m.always {
-		if _, seen := sc.counts[li]; seen {
-			continue
-		}
-		l := &m.lsigs[li]
-		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok && sc.tdbOK(l) {
-			hits = append(hits, l.name)
-		}
+	for _, i := range d.used {
+		d.segs[i].verdicts(&out)
 	}
-	if len(hits) == 0 {
+	if len(out) == 0 {
 		return nil, nil
-	}
-	out := make([]string, 0, len(hits))
-	for _, n := range hits {
-		out = append(out, string(m.nameBytes(n)))
 	}
 	slices.Sort(out)
 	return slices.Compact(out), nil
 }
 
+// lookup looks sums up in the hash sets set picks of every segment,
+// appending the names found to out (when out is not nil), and reports
+// whether any was found.
+func (m *Matcher) lookup(sums [3][]byte, size int64, set func(*Segment) *[3]hashSet, out *[]string) bool {
+	found := false
+	for _, s := range m.segs {
+		for t := range 3 {
+			if sums[t] == nil {
+				continue
+			}
+			set(s)[t].lookup(sums[t], size, func(n uint32) {
+				found = true
+				if out != nil {
+					*out = append(*out, string(s.nameBytes(n)))
+				}
+			})
+		}
+	}
+	return found
+}
+
+// verdicts appends the names of the body and logical signatures that
+// matched in the segment.
+func (sc *scan) verdicts(out *[]string) {
+	s := sc.m
+	for _, si := range sc.found {
+		*out = append(*out, string(s.nameBytes(s.sigs[si])))
+	}
+	for li, counts := range sc.counts {
+		if l := &s.lsigs[li]; sc.tdbOK(l) {
+			if ok, _, _ := l.expr.eval(counts); ok {
+				*out = append(*out, string(s.nameBytes(l.name)))
+			}
+		}
+	}
+	for _, li := range s.always {
+		if _, seen := sc.counts[li]; seen {
+			continue
+		}
+		l := &s.lsigs[li]
+		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok && sc.tdbOK(l) {
+			*out = append(*out, string(s.nameBytes(l.name)))
+		}
+	}
+}
+
 // stream reads the file once, feeding the digests and probing every filter
 // group over each chunk.
-func (sc *scan) stream(ctx context.Context, dig *digester) error {
-	m := sc.m
-	size := sc.v.size
+func (d *detection) stream(ctx context.Context, dig *digester) error {
+	m := d.m
+	size := d.v.size
 	chunk := m.chunk
 	if chunk <= 0 {
 		chunk = defaultChunk
 	}
 	keep := min(keepBytes, max(chunk, gramLen))
-	if need := keep + int(min(int64(chunk), size)); cap(sc.buf) < need {
-		sc.buf = make([]byte, need) // small files: a small buffer
+	if need := keep + int(min(int64(chunk), size)); cap(d.buf) < need {
+		d.buf = make([]byte, need) // small files: a small buffer
 	}
-	buf := sc.buf[:cap(sc.buf)]
+	buf := d.buf[:cap(d.buf)]
 	var base int64 // file offset of buf[0]
 	n := 0         // valid bytes in buf
 	var slowNext int64
+	slowRange := func(to int64) {
+		for i, s := range m.segs {
+			for _, pi := range s.slow {
+				d.seg(i).slowRange(pi, slowNext, to)
+			}
+		}
+		slowNext = to
+	}
 	for read := int64(0); read < size; {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -203,7 +268,7 @@ func (sc *scan) stream(ctx context.Context, dig *digester) error {
 			n = keep
 		}
 		want := int(min(int64(chunk), size-read))
-		got, err := sc.v.r.ReadAt(buf[n:n+want], read)
+		got, err := d.v.r.ReadAt(buf[n:n+want], read)
 		if got < want {
 			if err == nil || errors.Is(err, io.EOF) {
 				err = ErrShortRead
@@ -213,29 +278,22 @@ func (sc *scan) stream(ctx context.Context, dig *digester) error {
 		dig.Write(buf[n : n+got])
 		n += got
 		read += int64(got)
-		sc.v.buf, sc.v.off = buf[:n], base
+		d.v.buf, d.v.off = buf[:n], base
 		for ti, t := range m.tiers {
-			sc.next[ti] = t.probe(buf[:n], base, sc.next[ti], read == size, sc.hitFn)
+			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, d.hitFn)
 		}
 		if m.short != nil {
-			sc.next[len(m.tiers)] = m.short.probe(buf[:n], base, sc.next[len(m.tiers)], read == size, sc.hitSh)
+			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d.hitSh)
 		}
-		if len(m.slow) > 0 {
-			for _, pi := range m.slow {
-				sc.slowRange(pi, slowNext, read)
-			}
-			slowNext = read
-		}
-		if sc.v.err != nil {
-			return sc.v.err
+		slowRange(read)
+		if d.v.err != nil {
+			return d.v.err
 		}
 	}
 	// A pattern of zero-width parts only, such as "(B)*(W)", can match at
 	// the very end (or in an empty file).
-	for _, pi := range m.slow {
-		sc.slowRange(pi, slowNext, size+1)
-	}
-	return sc.v.err
+	slowRange(size + 1)
+	return d.v.err
 }
 
 // candidate verifies pattern pi with its anchor part starting at file
@@ -308,43 +366,31 @@ func (sc *scan) slowRange(pi uint32, from, to int64) {
 }
 
 // sectionHashes hashes the PE sections whose size some section signature
-// has, with only the digest types those signatures use.
-func (sc *scan) sectionHashes() ([]uint32, error) {
-	m := sc.m
-	if sc.exe == nil || sc.exe.typ != ftPE || (m.sect[0].len()+m.sect[1].len()+m.sect[2].len()) == 0 {
-		return nil, nil
+// has, with only the digest types those signatures use, and appends the
+// names found.
+func (d *detection) sectionHashes(out *[]string) error {
+	m := d.m
+	if d.exe == nil || d.exe.typ != ftPE || !m.needSect {
+		return nil
 	}
-	var hits []uint32
-	for _, s := range sc.exe.secs {
-		if s.size <= 0 || s.off < 0 || s.off+s.size > sc.v.size {
+	for _, sec := range d.exe.secs {
+		if sec.size <= 0 || sec.off < 0 || sec.off+sec.size > d.v.size {
 			continue
 		}
 		var need [3]bool
-		for t := range 3 {
-			need[t] = m.sect[t].len() > 0 && m.sect[t].hasSize(s.size)
-		}
-		d := newDigester(need)
-		if !d.any() {
-			continue
-		}
-		if _, err := io.Copy(d, io.NewSectionReader(sc.v.r, s.off, s.size)); err != nil {
-			return nil, fmt.Errorf("matcher: read PE section at %d: %w", s.off, err)
-		}
-		sums := d.sums()
-		for t := range 3 {
-			if sums[t] != nil {
-				m.sect[t].lookup(sums[t], s.size, func(n uint32) { hits = append(hits, n) })
+		for _, s := range m.segs {
+			for t := range 3 {
+				need[t] = need[t] || s.sect[t].hasSize(sec.size)
 			}
 		}
+		dg := newDigester(need)
+		if !dg.any() {
+			continue
+		}
+		if _, err := io.Copy(dg, io.NewSectionReader(d.v.r, sec.off, sec.size)); err != nil {
+			return fmt.Errorf("matcher: read PE section at %d: %w", sec.off, err)
+		}
+		m.lookup(dg.sums(), sec.size, func(s *Segment) *[3]hashSet { return &s.sect }, out)
 	}
-	return hits, nil
-}
-
-// nameBytes decodes name index n (hashside.go: hash names have their own
-// arena).
-func (m *Matcher) nameBytes(n uint32) []byte {
-	if n&hashNameBit != 0 {
-		return m.hnames.bytes(n &^ hashNameBit)
-	}
-	return m.names.bytes(n)
+	return nil
 }

@@ -83,5 +83,11 @@ func (n *names) bytes(i uint32) []byte { return n.appendName(nil, i) }
 
 func (n *names) get(i uint32) string { return string(n.appendName(nil, i)) }
 
-// done drops what only adding needs.
-func (n *names) done() { n.prev = nil }
+// done drops what only adding needs, and the unused end of the last
+// block, which a small Segment would otherwise keep mostly empty.
+func (n *names) done() {
+	n.prev = nil
+	if k := len(n.blocks); k > 0 {
+		n.blocks[k-1] = trim(n.blocks[k-1])
+	}
+}

@@ -19,7 +19,7 @@ import "bytes"
 // or -1.
 func (sc *scan) step(o op, p int64) int64 {
 	c := &sc.m.c
-	v := &sc.v
+	v := sc.v
 	switch o.kind {
 	case opLit:
 		b := v.slice(p, int(o.n))

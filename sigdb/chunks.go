@@ -22,8 +22,11 @@ type Chunk struct {
 	// FirstLine is the 1-based number of the chunk's first line in its
 	// file, counted as ForEachLine counts (see ChunkLines).
 	FirstLine int
-	// Data aliases the store's memory: valid only during the callback, so
-	// a caller that keeps it past the call must copy it.
+	// Last is set on the last chunk of its file.
+	Last bool
+	// Data aliases the store's memory: valid until ForEachChunk returns
+	// (the whole walk is one read transaction), so a caller that keeps it
+	// longer must copy it.
 	Data []byte
 }
 
@@ -54,13 +57,15 @@ func (db *DB) ForEachChunk(ctx context.Context, fn func(Chunk) error) error {
 					continue
 				}
 				c := Chunk{Feed: fi.Name, File: rec.Name, Kind: sigfile.Kind(rec.Kind), PUA: rec.PUA, FirstLine: 1}
+				k := 0
 				err := readChunks(data, i, rec, func(payload []byte) error {
 					// Per chunk rather than per file: one file can be
 					// hundreds of megabytes.
 					if err := ctx.Err(); err != nil {
 						return err
 					}
-					c.Data = payload
+					k++
+					c.Data, c.Last = payload, k == rec.Chunks
 					if err := fn(c); err != nil {
 						return err
 					}

@@ -119,3 +119,60 @@ func TestForEachChunkSkipFileAndErrors(t *testing.T) {
 		t.Errorf("damaged chunk: got %v, want ErrCorrupt", err)
 	}
 }
+
+// TestChunksFollowContent: chunks are cut by content, so inserting and
+// deleting lines in the middle of a large file changes only the chunks
+// around the edits, and every chunk stays within ChunkSize.
+func TestChunksFollowContent(t *testing.T) {
+	var lines []string
+	for i := range 60_000 {
+		lines = append(lines, fmt.Sprintf("%032x:%d:Cdc.Test-%d", i*7919, 100+i, i))
+	}
+	join := func(ls []string) []byte { return []byte(strings.Join(ls, "\n") + "\n") }
+	set := func(data []byte) map[string]bool {
+		m := map[string]bool{}
+		for _, c := range splitChunks(data) {
+			if len(c) > ChunkSize || c[len(c)-1] != '\n' {
+				t.Fatalf("chunk of %d bytes, ends %q", len(c), c[len(c)-1])
+			}
+			m[string(c)] = true
+		}
+		return m
+	}
+	before := set(join(lines))
+	edited := append([]string{}, lines[:20_000]...)
+	edited = append(edited, "0123456789abcdef0123456789abcdef:1:Cdc.Inserted")
+	edited = append(edited, lines[20_000:40_000]...)
+	edited = append(edited, lines[40_010:]...) // ten lines deleted
+	after := set(join(edited))
+	changed := 0
+	for c := range after {
+		if !before[c] {
+			changed++
+		}
+	}
+	if len(before) < 50 {
+		t.Fatalf("only %d chunks for %d lines", len(before), len(lines))
+	}
+	if changed > 4 {
+		t.Errorf("two edits changed %d of %d chunks, want at most 4", changed, len(after))
+	}
+}
+
+// TestForEachChunkLast: Last marks each file's last chunk, and only it.
+func TestForEachChunkLast(t *testing.T) {
+	db, _ := openTemp(t)
+	chunkFeed(t, db)
+	var got []string
+	if err := db.ForEachChunk(context.Background(), func(c Chunk) error {
+		if c.Last {
+			got = append(got, c.File)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Join(got, " ") != "a.hdb b.ndb d.hdu" {
+		t.Errorf("last chunks: %v, want one per signature file", got)
+	}
+}

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/crc32"
 	"sort"
 	"time"
 
@@ -254,23 +255,54 @@ func writeFeed(feedsB *bolt.Bucket, p *preparedFeed) error {
 	return fb.Put(keyInfo, sealRecord(info))
 }
 
+// Chunks are cut where the content says, not at fixed offsets: after a
+// line whose CRC-32C has its low cutBits bits zero, once the chunk holds
+// minChunk bytes; failing that, at the last line end before ChunkSize. An
+// update that inserts or deletes lines (a cdiff) then changes only the
+// chunks around them, and readers that cache work per chunk (the engine's
+// matcher segments) redo only that.
+const (
+	minChunk = ChunkSize / 4
+	cutMask  = 1<<8 - 1 // a cut every ~256 lines: ~34 KB chunks on average
+)
+
 // splitChunks cuts data at line ends into pieces of at most ChunkSize (a
 // longer single line is one piece).
 func splitChunks(data []byte) [][]byte {
 	var out [][]byte
 	for len(data) > 0 {
-		n := len(data)
-		if n > ChunkSize {
-			if i := bytes.LastIndexByte(data[:ChunkSize], '\n'); i >= 0 {
-				n = i + 1
-			} else if j := bytes.IndexByte(data[ChunkSize:], '\n'); j >= 0 {
-				n = ChunkSize + j + 1
-			}
-		}
+		n := cutPoint(data)
 		out = append(out, data[:n])
 		data = data[n:]
 	}
 	return out
+}
+
+// cutPoint returns the length of the chunk at the start of data.
+func cutPoint(data []byte) int {
+	limit := min(len(data), ChunkSize)
+	pos := 0 // end of the last whole line before limit
+	for pos < limit {
+		i := bytes.IndexByte(data[pos:limit], '\n')
+		if i < 0 {
+			break
+		}
+		end := pos + i + 1
+		if end >= minChunk && crc32.Checksum(data[pos:end], castagnoli)&cutMask == 0 {
+			return end
+		}
+		pos = end
+	}
+	switch {
+	case len(data) <= ChunkSize:
+		return len(data)
+	case pos > 0:
+		return pos
+	}
+	if j := bytes.IndexByte(data[ChunkSize:], '\n'); j >= 0 {
+		return ChunkSize + j + 1
+	}
+	return len(data)
 }
 
 // maxReportedLines bounds the error message of a failed import; the count

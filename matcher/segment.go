@@ -1,0 +1,123 @@
+package matcher
+
+import (
+	"context"
+	"fmt"
+	"sort"
+)
+
+// Segment is the compiled form of one group of signatures: their programs,
+// names and hash sets, and the anchor grams the filter is built from. It
+// is immutable, and any number of Matchers may share it: a daemon whose
+// update changed one group of lines builds that group's Segment and
+// combines it with the unchanged ones, so a reload needs memory for what
+// changed and the filter, not for a second copy of the whole database.
+type Segment struct {
+	c        code
+	pats     []pattern
+	sigs     []uint32 // ndb signature -> name
+	lsigs    []lsigInfo
+	deadLsig []bool
+	names    names
+	hnames   names    // names of hash signatures (hashNameBit)
+	offs     []uint16 // anchor gram offsets (pattern anchorLit/anchorLen)
+	filtered []bool   // patterns found through the filter tiers
+	short    []uint64 // 2-gram<<48 | shortRef of each short-anchored pattern
+	direct   []uint32
+	slow     []uint32
+	always   []uint32 // logical signatures true with no subsignature match
+	hash     [3]hashSet
+	sect     [3]hashSet
+	allow    [3]hashSet
+	needExe  bool
+	stats    Stats
+	chunk    int
+}
+
+// Stats returns counts of what the segment holds.
+func (s *Segment) Stats() Stats { return s.stats.clone() }
+
+// nameBytes decodes name index n (hashside.go: hash names have their own
+// arena).
+func (s *Segment) nameBytes(n uint32) []byte {
+	if n&hashNameBit != 0 {
+		return s.hnames.bytes(n &^ hashNameBit)
+	}
+	return s.names.bytes(n)
+}
+
+// maxPatterns keeps a pattern index in the 27 bits a filter reference has.
+const maxPatterns = 1 << 27
+
+// Combine builds a Matcher over segs: the filter tiers over all their
+// patterns, and the lists a scan walks. The segments are shared, not
+// copied; what Combine allocates is the filter (about a tenth of the
+// memory at 300k body signatures) and small per-segment tables.
+//
+// Every segment of one Matcher must have been built with the same ignore
+// entries (an ignore list applies to the whole database); allow lists
+// apply across segments, as in ClamAV.
+func Combine(ctx context.Context, segs ...*Segment) (*Matcher, error) {
+	m := &Matcher{segs: segs, first: make([]uint32, len(segs)+1), chunk: defaultChunk}
+	total := 0
+	var short []uint64
+	for i, s := range segs {
+		m.first[i] = uint32(total)
+		if s.chunk > 0 && i == 0 {
+			m.chunk = s.chunk
+		}
+		m.stats.add(&s.stats)
+		m.needExe = m.needExe || s.needExe
+		for t := range 3 {
+			m.needDigest[t] = m.needDigest[t] || s.hash[t].len() > 0 || s.allow[t].len() > 0
+			m.needSect = m.needSect || s.sect[t].len() > 0
+		}
+		for _, r := range s.short {
+			short = append(short, r+uint64(total)) // the pattern index is the low bits
+		}
+		total += len(s.pats)
+		if total >= maxPatterns {
+			return nil, fmt.Errorf("%w: %d patterns, limit %d", ErrBadSignature, total, maxPatterns)
+		}
+	}
+	m.first[len(segs)] = uint32(total)
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	m.tiers = buildTiers(segs, m.first)
+	if len(short) > 0 {
+		m.short = newShortGroup(short)
+	}
+	return m, ctx.Err()
+}
+
+// segOf returns the segment holding global pattern index g.
+func (m *Matcher) segOf(g uint32) int {
+	if len(m.segs) == 1 {
+		return 0
+	}
+	return sort.Search(len(m.segs), func(i int) bool { return m.first[i+1] > g })
+}
+
+// add sums counts of segments into a matcher's. Every segment carries the
+// same ignore list, so its size is taken once.
+func (s *Stats) add(o *Stats) {
+	s.HashSigs += o.HashSigs
+	s.SectionHashSigs += o.SectionHashSigs
+	s.AllowHashes += o.AllowHashes
+	s.BodySigs += o.BodySigs
+	s.LogicalSigs += o.LogicalSigs
+	s.IgnoreEntries = max(s.IgnoreEntries, o.IgnoreEntries)
+	s.Ignored += o.Ignored
+	s.Patterns += o.Patterns
+	s.Anchored += o.Anchored
+	s.ShortAnchored += o.ShortAnchored
+	s.Direct += o.Direct
+	s.Slow += o.Slow
+	for r, n := range o.NotEvaluated {
+		if s.NotEvaluated == nil {
+			s.NotEvaluated = make(map[Reason]int)
+		}
+		s.NotEvaluated[r] += n
+	}
+}
