@@ -162,6 +162,8 @@ func BenchmarkReload(b *testing.B) {
 	}
 	b.StopTimer()
 	runtime.KeepAlive(live)
+	b.ReportMetric(float64(live.Current().Segments), "segments")
+	b.ReportMetric(float64(live.Current().Reused), "reused")
 	b.ReportMetric(reloadS, "reload-s")
 	b.ReportMetric(importS, "import-s")
 	b.ReportMetric(steadyMB, "steady-anon-MB")

@@ -20,8 +20,10 @@ type Options struct {
 	// DetectPUA.
 	PUA bool
 	// GCPercent is the garbage collector target while compiling: lower
-	// keeps the peak of a reload closer to one extra matcher, at some CPU
-	// cost. 0 means 25 when Live replaces a serving snapshot, and the
+	// keeps the peak of a reload closer to what it adds, at some CPU cost.
+	// 0 means 10 when Live replaces a serving snapshot (a reload builds
+	// only what changed, so collecting often costs little: 1.28x the
+	// steady state at 10, 1.41x at 25, BenchmarkReload), and the
 	// process's own setting for a first compile, where no old matcher
 	// shares the memory (about 30% faster at full size, BenchmarkCompile);
 	// negative always leaves the process's setting alone.
@@ -32,7 +34,7 @@ type Options struct {
 	Logger  *slog.Logger
 }
 
-const defaultGCPercent = 25
+const defaultGCPercent = 10
 
 func (o *Options) scanOptions() scan.Options {
 	if o.Scan != nil {

@@ -167,3 +167,61 @@ func BenchmarkTiers(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkScanSegments compares one Segment with the same database split
+// as the engine splits a store (~6k body signatures, ~120k hashes per
+// segment): what a scan pays for segments, on 16 KiB files (the mail
+// case, where per-file costs show) and on 64 MiB.
+func BenchmarkScanSegments(b *testing.B) {
+	const body, hashes = 100_000, 1_000_000
+	build := func(bodyPer, hashPer int) *Matcher {
+		ctx := context.Background()
+		var segs []*Segment
+		bl, n := NewBuilder(), 0
+		flush := func() {
+			s, err := bl.BuildSegment(ctx)
+			if err != nil {
+				b.Fatal(err)
+			}
+			segs = append(segs, s)
+			bl, n = NewBuilder(), 0
+		}
+		add := func(per int) func(string, sigfile.Entry) {
+			return func(_ string, e sigfile.Entry) {
+				if err := bl.Add(e); err != nil {
+					b.Fatal(err)
+				}
+				if n++; n == per {
+					flush()
+				}
+			}
+		}
+		genBodySigs(body, 1, add(bodyPer))
+		flush()
+		genHashSigs(hashes, 2, add(hashPer))
+		flush()
+		m, err := Combine(ctx, segs...)
+		if err != nil {
+			b.Fatal(err)
+		}
+		return m
+	}
+	small, large := benchData(16<<10), benchData(64<<20)
+	for _, layout := range []struct {
+		name             string
+		bodyPer, hashPer int
+	}{{"one", body + 1, hashes + 1}, {"split", 6_000, 120_000}} {
+		m := build(layout.bodyPer, layout.hashPer)
+		runtime.GC()
+		for _, data := range [][]byte{small, large} {
+			b.Run(fmt.Sprintf("%s,segments=%d,size=%dKiB", layout.name, len(m.segs), len(data)>>10), func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				for range b.N {
+					if _, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data))); err != nil {
+						b.Fatal(err)
+					}
+				}
+			})
+		}
+	}
+}

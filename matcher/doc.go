@@ -104,12 +104,26 @@
 //   - Builds in parallel: filter tiers and each hash set.
 //
 // Hashes live in sorted, pointer-free blocks per digest type (digest, size,
-// name index; a 256 KiB directory by the first two bytes): the blocks the
+// name index; a directory by the leading bits, ~4 entries a bucket): the blocks the
 // Builder filled, permuted in place, so 4M hashes are never copied. Names
 // are front-coded in groups of 16 (a shared-prefix length and the rest:
 // ~5 bytes per generated hash name instead of ~30), decoded only to report
 // or to check ignore lists. Only the digest types the database uses are
 // computed, in the same pass as matching (sha256-simd for SHA-256).
+//
+// # Segments
+//
+// A Builder builds a Segment: the programs, names, hash sets and anchor
+// grams of its signatures. Combine builds the filter tiers over the
+// patterns of any number of segments (references carry a global pattern
+// index; a candidate's segment is found by binary search) and Matchers
+// share the segments. A daemon keeps a segment per group of stored lines
+// and, after an update, builds only the changed groups and the filter
+// (package engine), so a reload costs what changed plus the filter, not a
+// second database. A scan keeps verification state per segment that had a
+// candidate, and looks digests up in every segment that holds hashes of
+// that type, so per-file work grows with the number of hash segments
+// (BenchmarkScanSegments).
 //
 // # Measured (2 shared cores, so +-30% between runs)
 //

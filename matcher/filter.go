@@ -95,24 +95,41 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 	var buf []byteClass
 	for ti, ts := range tiers {
 		q := ts.q
+		// Two walks: the first counts, so that the lists are allocated
+		// once at their size (this runs beside a serving matcher, and
+		// growing them by appending would leave as much again as garbage).
 		var ents []uint64 // gram<<32 | index in grefs
 		var grefs []uint64
 		var wins []window // per gref, in 3-gram tiers
-		for si, s := range segs {
-			c := &s.c
-			for pi := range s.pats {
-				p := &s.pats[pi]
-				if !s.filtered[pi] || int(p.tier) != ti {
-					continue
+		nents, ngrefs := 0, 0
+		for walk := range 2 {
+			if walk == 1 {
+				ents, grefs = make([]uint64, 0, nents), make([]uint64, 0, ngrefs)
+				if q < gramLen {
+					wins = make([]window, 0, ngrefs)
 				}
-				buf = c.partClasses(c.parts[p.part0+p.anchorPart], buf)
-				for _, j := range s.offs[p.anchorLit : p.anchorLit+p.anchorLen] {
-					gi := uint64(len(grefs))
-					grefs = append(grefs, uint64(first[si]+uint32(pi))<<16|uint64(j))
-					if q < gramLen {
-						wins = append(wins, classWindow(buf[j:]))
+			}
+			for si, s := range segs {
+				c := &s.c
+				for pi := range s.pats {
+					p := &s.pats[pi]
+					if !s.filtered[pi] || int(p.tier) != ti {
+						continue
 					}
-					gramVariants(buf[j:j+uint16(q)], q, func(g uint32) { ents = append(ents, uint64(g)<<32|gi) })
+					buf = c.partClasses(c.parts[p.part0+p.anchorPart], buf)
+					for _, j := range s.offs[p.anchorLit : p.anchorLit+p.anchorLen] {
+						if walk == 0 {
+							ngrefs++
+							gramVariants(buf[j:j+uint16(q)], q, func(uint32) { nents++ })
+							continue
+						}
+						gi := uint64(len(grefs))
+						grefs = append(grefs, uint64(first[si]+uint32(pi))<<16|uint64(j))
+						if q < gramLen {
+							wins = append(wins, classWindow(buf[j:]))
+						}
+						gramVariants(buf[j:j+uint16(q)], q, func(g uint32) { ents = append(ents, uint64(g)<<32|gi) })
+					}
 				}
 			}
 		}

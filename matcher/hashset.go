@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"math/bits"
 	"slices"
 	"unsafe"
 )
@@ -11,15 +12,16 @@ import (
 const anySize = ^uint32(0)
 
 // hashSet is a compact set of digests of one width: millions of entries
-// cost width+8 bytes each (digest, size, name index) plus a fixed 256 KiB
-// directory by the first two digest bytes, in pointer-free blocks of
+// cost width+8 bytes each (digest, size, name index) plus a directory by
+// the leading digest bits (at most 256 KiB), in pointer-free blocks of
 // accBlock entries. The blocks are the ones the Builder filled, sorted in
 // place: building a set of millions copies nothing and allocates nothing
 // but a permutation (measured in doc.go).
 type hashSet struct {
 	width   int
 	n       int
-	dir     []uint32 // 65537 entries: start of each first-two-bytes bucket
+	dirBits uint     // the directory is indexed by this many leading digest bits
+	dir     []uint32 // 1<<dirBits + 1 entries: start of each bucket
 	dblk    [][]byte // digests, accBlock*width bytes per block, sorted
 	sblk    [][]uint32
 	nblk    [][]uint32
@@ -91,11 +93,15 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 		a.n = w
 	}
 	n := a.n
+	// About four entries per bucket, up to the first two bytes: a
+	// segment of a few thousand hashes does not carry a 256 KiB directory.
+	hs.dirBits = uint(min(max(bits.Len(uint(n))-2, 4), 16))
+	nb := 1 << hs.dirBits
 	bucket := func(i int) int {
 		d := a.digest(i)
-		return int(d[0])<<8 | int(d[1])
+		return (int(d[0])<<8 | int(d[1])) >> (16 - hs.dirBits)
 	}
-	hs.dir = make([]uint32, 65537)
+	hs.dir = make([]uint32, nb+1)
 	for i := 0; i < n; i++ {
 		hs.dir[bucket(i)+1]++
 	}
@@ -103,7 +109,7 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 		hs.dir[i] += hs.dir[i-1]
 	}
 	perm := make([]uint32, n)
-	next := slices.Clone(hs.dir[:65536])
+	next := slices.Clone(hs.dir[:nb])
 	for i := 0; i < n; i++ {
 		b := bucket(i)
 		perm[next[b]] = uint32(i)
@@ -112,7 +118,7 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 	dig := func(i uint32) []byte { return a.digest(int(i)) }
 	byDigest := func(x, y uint32) int { return bytes.Compare(dig(x), dig(y)) }
 	var keys []uint64
-	for b := 0; b < 65536; b++ {
+	for b := 0; b < nb; b++ {
 		s := perm[hs.dir[b]:hs.dir[b+1]]
 		if len(s) < 2 {
 			continue
@@ -121,12 +127,12 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 			slices.SortFunc(s, byDigest)
 			continue
 		}
-		// Sort by the next five digest bytes packed with the index: a
+		// Sort by the first five digest bytes packed with the index: a
 		// plain integer sort, several times faster than comparing slices.
 		keys = keys[:0]
 		for _, i := range s {
 			d := dig(i)
-			k := uint64(d[2])<<32 | uint64(d[3])<<24 | uint64(d[4])<<16 | uint64(d[5])<<8 | uint64(d[6])
+			k := uint64(d[0])<<32 | uint64(d[1])<<24 | uint64(d[2])<<16 | uint64(d[3])<<8 | uint64(d[4])
 			keys = append(keys, k<<24|uint64(i))
 		}
 		slices.Sort(keys)
@@ -284,7 +290,7 @@ func (h *hashSet) lookup(d []byte, size int64, fn func(name uint32)) {
 	if h.len() == 0 || len(d) != h.width {
 		return
 	}
-	b := int(d[0])<<8 | int(d[1])
+	b := (int(d[0])<<8 | int(d[1])) >> (16 - h.dirBits)
 	lo, hi := int(h.dir[b]), int(h.dir[b+1])
 	for lo < hi {
 		mid := int(uint(lo+hi) >> 1)

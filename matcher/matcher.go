@@ -27,6 +27,7 @@ type Matcher struct {
 	tiers      []*gramTier // by decreasing stride
 	short      *shortGroup
 	needDigest [3]bool
+	sizes      sizeFilter
 	needSect   bool
 	needExe    bool
 	stats      Stats
@@ -141,11 +142,13 @@ func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]stri
 	// files match none, and hashing would cost more than matching.
 	var need [3]bool
 	for t := range 3 {
+		if !m.needDigest[t] || !m.sizes.maybe(t, size) {
+			continue
+		}
 		for _, s := range m.segs {
-			if need[t] || !m.needDigest[t] {
+			if need[t] = s.hash[t].hasSize(size) || s.allow[t].hasSize(size); need[t] {
 				break
 			}
-			need[t] = s.hash[t].hasSize(size) || s.allow[t].hasSize(size)
 		}
 	}
 	dig := newDigester(need)

@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"fmt"
+	"math/bits"
 	"sort"
 )
 
@@ -81,6 +82,7 @@ func Combine(ctx context.Context, segs ...*Segment) (*Matcher, error) {
 		}
 	}
 	m.first[len(segs)] = uint32(total)
+	m.sizes = newSizeFilter(segs)
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -120,4 +122,51 @@ func (s *Stats) add(o *Stats) {
 		}
 		s.NotEvaluated[r] += n
 	}
+}
+
+// sizeFilter says which file sizes some whole-file hash or allow entry of
+// any segment may have: a scan asks it before asking every segment (a
+// binary search each), so a file whose size no entry has costs one probe
+// however many segments there are. One bit per size hash, eight bits per
+// distinct size of each segment: ~12% of other sizes pass.
+type sizeFilter struct {
+	any   [3]bool // some entry of that digest type has size "*"
+	bits  []uint64
+	shift uint
+}
+
+func newSizeFilter(segs []*Segment) sizeFilter {
+	var f sizeFilter
+	n := 0
+	for _, s := range segs {
+		for t := range 3 {
+			n += len(s.hash[t].sizeSet) + len(s.allow[t].sizeSet)
+			f.any[t] = f.any[t] || s.hash[t].hasAny || s.allow[t].hasAny
+		}
+	}
+	lg := max(bits.Len(uint(8*n)), 6)
+	f.bits = make([]uint64, 1<<lg/64)
+	f.shift = uint(64 - lg)
+	for _, s := range segs {
+		for t := range 3 {
+			for _, set := range []*hashSet{&s.hash[t], &s.allow[t]} {
+				for _, v := range set.sizeSet {
+					h := f.slot(int64(v))
+					f.bits[h/64] |= 1 << (h % 64)
+				}
+			}
+		}
+	}
+	return f
+}
+
+func (f *sizeFilter) slot(size int64) uint64 { return uint64(size) * 0x9E3779B97F4A7C15 >> f.shift }
+
+// maybe reports whether some entry of digest type t may have this size.
+func (f *sizeFilter) maybe(t int, size int64) bool {
+	if f.any[t] {
+		return true
+	}
+	h := f.slot(size)
+	return size < int64(anySize) && f.bits[h/64]&(1<<(h%64)) != 0
 }
