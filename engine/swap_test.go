@@ -142,6 +142,11 @@ func TestSwapUnderLoad(t *testing.T) {
 		if got, _ := live.Current().Version("markers"); got != v {
 			t.Fatalf("after reload to v%d Current holds v%d", v, got)
 		}
+		// The static feed's segment is shared by every version, while
+		// scans on older snapshots still use it.
+		if s := live.Current(); s.Reused == 0 || s.Reused == s.Segments {
+			t.Fatalf("reload to v%d reused %d of %d segments, want the static feed's only", v, s.Reused, s.Segments)
+		}
 		time.Sleep(5 * time.Millisecond) // let scans run on each version
 	}
 	stop.Store(true)
