@@ -190,7 +190,8 @@ func buildTiers(c *code, pats []pattern, live []bool, offs []uint16) []*gramTier
 // probe scans absolute positions from `from` (aligned to the stride) while
 // a whole 4-gram is inside buf (chunks overlap by more than that; at the
 // end of the file up to the last byte), calling hit for every exact gram
-// match. It returns the next position to probe.
+// match whose window holds, in position order. It returns the next
+// position to probe.
 func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref uint64, pos int64)) int64 {
 	n := int64(len(buf))
 	lim := n - gramLen + 1 // the first position not probed
@@ -205,6 +206,7 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 		return t.probeDirect(buf, base, i, lim, hit)
 	}
 	s := t.stride
+	var b passBatch
 	for {
 		var lanes uint32
 		i, lanes = active.probe(buf, i, len(buf), t.bloom, t.shift, t.gmask, s)
@@ -213,7 +215,9 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 		}
 		for ; lanes != 0; lanes &= lanes - 1 {
 			j := i + s*bits.TrailingZeros32(lanes)
-			t.lookup(buf, j, binary.LittleEndian.Uint32(buf[j:])&t.gmask, base, hit)
+			if b.add(j, binary.LittleEndian.Uint32(buf[j:])&t.gmask) {
+				t.lookupBatch(buf, &b, base, hit)
+			}
 		}
 		i += kernelLanes * s
 	}
@@ -228,15 +232,20 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 			g &= t.gmask
 		}
 		if m := bloomBits(g); t.bloom[g*gramMul>>t.shift]&m == m {
-			t.lookup(buf, i, g, base, hit)
+			if b.add(i, g) {
+				t.lookupBatch(buf, &b, base, hit)
+			}
 		}
 	}
+	t.lookupBatch(buf, &b, base, hit)
 	return base + int64(i)
 }
 
 // probeDirect is probe for a 3-gram tier at stride 1 with the direct
-// kernel, from buf[i] to lim.
+// kernel, from buf[i] to lim. Passing positions are looked up in batches
+// (lookupBatch).
 func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, hit func(ref uint64, pos int64)) int64 {
+	var b passBatch
 	for {
 		var lanes uint32
 		i, lanes = active.direct(buf, i, len(buf), t.direct)
@@ -245,7 +254,9 @@ func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, hit fun
 		}
 		for ; lanes != 0; lanes &= lanes - 1 {
 			j := i + bits.TrailingZeros32(lanes)
-			t.lookup(buf, j, binary.LittleEndian.Uint32(buf[j:])&t.gmask, base, hit)
+			if b.add(j, binary.LittleEndian.Uint32(buf[j:])&t.gmask) {
+				t.lookupBatch(buf, &b, base, hit)
+			}
 		}
 		i += directLanes
 	}
@@ -259,32 +270,61 @@ func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, hit fun
 			}
 			g &= t.gmask
 		}
-		if directHas(t.direct, g) {
-			t.lookup(buf, i, g, base, hit)
+		if directHas(t.direct, g) && b.add(i, g) {
+			t.lookupBatch(buf, &b, base, hit)
 		}
 	}
+	t.lookupBatch(buf, &b, base, hit)
 	return base + int64(i)
 }
 
-// lookup reports every reference of gram g at buf[i] (file offset base+i)
-// whose check window, if any, holds.
-func (t *gramTier) lookup(buf []byte, i int, g uint32, base int64, hit func(ref uint64, pos int64)) {
-	key := g * gramMul
-	d := key >> t.dirShift
-	for k, e := t.dir[d], t.dir[d+1]; k < e; k++ {
-		if t.keys[k] != key {
-			continue
-		}
-		if t.checks != nil {
-			// Windows reaching past buf are not checked: the first bytes
-			// of the file, the last ones (zero-padded grams).
-			w := t.checks[k]
-			if s := i - int(w.val>>56); s >= 0 && s+8 <= len(buf) &&
-				binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
+// passBatch holds positions whose gram passed a filter, with their keys
+// (gram*gramMul), until lookupBatch looks them up.
+type passBatch struct {
+	n      int
+	pos    [256]int32
+	key    [256]uint32
+	lo, hi [256]uint32 // their directory bucket
+}
+
+// add appends position i with gram g and says whether the batch is full.
+func (b *passBatch) add(i int, g uint32) bool {
+	b.pos[b.n], b.key[b.n] = int32(i), g*gramMul
+	b.n++
+	return b.n == len(b.pos)
+}
+
+// lookupBatch reports, in position order, every reference of the grams of
+// b at buf[pos] (file offset base+pos) whose check window, if any, holds;
+// it empties b. One pass at a time, a lookup is a chain of dependent cache
+// misses (directory, keys, window: in DRAM for the main tier's 20 MB of
+// tables); in two stages over the batch, the misses of a stage are
+// independent and overlap. BenchmarkDirectAB at 300k: 86 -> 68-71 ms per
+// 64 MiB for both tiers batched.
+func (t *gramTier) lookupBatch(buf []byte, b *passBatch, base int64, hit func(ref uint64, pos int64)) {
+	n := b.n
+	b.n = 0
+	for k := range n {
+		d := b.key[k] >> t.dirShift
+		b.lo[k], b.hi[k] = t.dir[d], t.dir[d+1]
+	}
+	for k := range n {
+		i, key := int(b.pos[k]), b.key[k]
+		for e := b.lo[k]; e < b.hi[k]; e++ {
+			if t.keys[e] != key {
 				continue
 			}
+			if t.checks != nil {
+				// Windows reaching past buf are not checked: the first
+				// bytes of the file, the last ones (zero-padded grams).
+				w := t.checks[e]
+				if s := i - int(w.val>>56); s >= 0 && s+8 <= len(buf) &&
+					binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
+					continue
+				}
+			}
+			hit(t.refs[e], base+int64(i))
 		}
-		hit(t.refs[k], base+int64(i))
 	}
 }
 
