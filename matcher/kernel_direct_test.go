@@ -4,11 +4,14 @@ import (
 	"bytes"
 	"context"
 	"encoding/binary"
+	"fmt"
 	"math/rand/v2"
 	"runtime"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/sigtool/sigtool/sigfile"
 )
 
 // passingDirect lists the positions from i while a 4-gram fits in
@@ -171,5 +174,41 @@ func BenchmarkDirectAB(b *testing.B) {
 	for k, md := range modes {
 		b.ReportMetric(float64(sum[k].Milliseconds())/float64(b.N), md.name+"-ms")
 		b.ReportMetric(float64(best[k].Milliseconds()), md.name+"-min-ms")
+	}
+}
+
+// TestBatchOverflow fills lookup batches (every probe passes) and their
+// match lists (two patterns share every gram), in both tiers: a count of
+// matches only holds if no position is lost between batches.
+func TestBatchOverflow(t *testing.T) {
+	for _, tc := range []struct {
+		hex  string // one pattern, repeated to fill the data
+		tier int    // the tier the test means to reach
+	}{
+		{"0102030405060708", 0},
+		{"414243??444546", 1},
+	} {
+		rep := make([]byte, len(tc.hex)/2)
+		for k := range rep {
+			var v byte
+			fmt.Sscanf(tc.hex[2*k:2*k+2], "%02x", &v)
+			rep[k] = v // "??" scans as 0
+		}
+		n := 3000
+		data := bytes.Repeat(rep, n)
+		for _, chunk := range []int{7, 4096, defaultChunk} {
+			m := buildWith(t, chunk,
+				entry(t, sigfile.KindNDB, "A:0:*:"+tc.hex),
+				entry(t, sigfile.KindNDB, "B:0:*:"+tc.hex),
+				entry(t, sigfile.KindLDB, fmt.Sprintf("C;Target:0;0>%d;%s", n-1, tc.hex)),
+				entry(t, sigfile.KindLDB, fmt.Sprintf("D;Target:0;0>%d;%s", n, tc.hex)),
+			)
+			if k := m.pats[0].tier; m.pats[0].mode != modeAnchored || int(k) != tc.tier {
+				t.Fatalf("%s: pattern in mode %d tier %d, want tier %d", tc.hex, m.pats[0].mode, k, tc.tier)
+			}
+			if got := detect(t, m, data); !sameNames(got, []string{"A", "B", "C"}) {
+				t.Errorf("%s chunk %d: got %v, want A B C", tc.hex, chunk, got)
+			}
+		}
 	}
 }
