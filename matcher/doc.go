@@ -58,14 +58,17 @@
 // Two tiers (filter.go): the main one, 4-grams at stride 4 (96% of
 // generated signatures), and one that probes 3-grams at every byte for the
 // rest (one gram each, up to 256 variants: any two adjacent fixed bytes
-// with a neighbour qualify; its entries carry an 8-byte check window, so
-// its true hits, ~80 per MB of random data, are mostly rejected without
-// touching the pattern). Each tier is one run of the probe kernel
-// (kernel.go, kernel_amd64.s): AVX2 hashes eight grams at once and gathers
-// their words of a blocked Bloom filter (three bits in a 32-bit word, 50
-// bits per entry before rounding); passing probes look the gram up in an
-// exact table (a directory by key bits; entries placed by a counting sort,
-// no sorted copy). Patterns with no usable 3-gram but a 2-3 byte literal
+// with a neighbour qualify; its entries carry a 7-byte check window that
+// may start up to 3 bytes before the gram, so its true hits, ~1400 per MB
+// of random data, are all but rejected without touching the pattern). The
+// main tier is one run of the probe kernel (kernel.go, kernel_amd64.s):
+// AVX2 hashes eight grams at once and gathers their words of a blocked
+// Bloom filter (three bits in a 32-bit word, 50 bits per entry before
+// rounding). The 3-gram tier is one run of the direct kernel
+// (kernel_direct.go): scalar, no hash, a 512 KB bitmap indexed by 22 bits
+// of the gram. Passing probes look the gram up, in batches, in an exact
+// table (a directory by key bits; entries placed by a counting sort, no
+// sorted copy). Patterns with no usable 3-gram but a 2-3 byte literal
 // use a 2-gram table (none of 300k generated ones need it); patterns with
 // no two fixed bytes (only possible from hand-built ASTs; ClamAV rejects
 // them) are tried at every allowed position; executable offsets (EP, Sx,
@@ -101,6 +104,32 @@
 //     2-gram: 344 MB/s). Grams may reach up to three bytes past either
 //     edge of a part (as "??"), which finer tiers would need; at the end of
 //     a file the last positions are probed with zero padding.
+//   - The 3-gram tier with the direct kernel instead of the Bloom one:
+//     alone 1.40 -> 1.55 GB/s (the gather is microcoded on AMD; the
+//     bitmap is in L2). Rejected: the exact 24-bit bitmap (2 MB, out of
+//     L2: 1.4 GB/s for the kernel alone), 20/21/23 bits (more lookups or
+//     L2 misses; 21 and 23 86 ms a scan against 77), an exact 2 MB
+//     bitmap checked before the lookup (slower), the bitmap on a huge
+//     page (+0-6%, noise), an L1 bitmap of 18 bits whose passes (8%) are
+//     compacted for a second pass (2.0 GB/s for the first alone), the
+//     same L1 bitmap with the first three passes of each 16 positions
+//     tested in the 512 KB one inside the loop (tier alone 1.0-1.3 GB/s
+//     against 1.56-1.68), and one loop doing both tiers (860 MB/s against
+//     1.1 GB/s for the two loops: the 8 MB filter evicts the bitmap).
+//   - Check windows of the 3-gram tier from up to 3 bytes before the
+//     gram: its grams are often the last bytes of a short part, so a
+//     window from the gram on fixed ~20 bits; candidates from the tier
+//     77 -> 0.05 per MB, 3.2 us of verification each.
+//   - Lookups in batches of 256 in stages (directories, keys, then
+//     windows and hits), so that their cache misses overlap: main tier
+//     alone 2.0 -> 3.0-3.7 GB/s, 3-gram tier 1.55 -> 1.75 GB/s. With them
+//     the 8 MB filter is still the best size (4 MB: main tier 2.5 GB/s).
+//     Batches of 64 and 1024 measured the same.
+//   - No PSHUFB nibble tables (Teddy) for the 3-gram tier: 22k grams
+//     fill any small set of nibble masks.
+//   - Not kept either: a 4-gram tier at stride 2 before the 3-gram one
+//     (covers 9.4k of the 11.5k patterns; the rest still need the whole
+//     every-byte pass: 193 ms a scan against 118).
 //   - Builds in parallel: filter tiers and each hash set.
 //
 // Hashes live in sorted, pointer-free blocks per digest type (digest, size,
@@ -131,24 +160,37 @@
 // wildcards or alternatives, 5% with an absolute or EOF offset); scan is
 // 64 MiB of random data, nothing matches (BenchmarkScan, one core):
 //
-//	signatures        scalar filter (before)      vector kernel, two tiers
-//	10k body          170-348 MB/s                 1220 MB/s
-//	100k body          68-253 MB/s                  880 MB/s
-//	300k body          84-226 MB/s                  610 MB/s
-//	300k + 4M hashes      159 MB/s                  530 MB/s
+//	signatures        scalar filter   vector kernel   + direct 3-gram kernel,
+//	                  (before)        two tiers       batched lookups
+//	10k body          170-348 MB/s    1220 MB/s       1510 MB/s
+//	100k body          68-253 MB/s     880 MB/s       1240 MB/s
+//	300k body          84-226 MB/s     610 MB/s        880 MB/s
+//	300k + 4M hashes      159 MB/s     530 MB/s       (not re-measured)
 //
-// BenchmarkTiers at 300k: the main tier alone 2.2 GB/s (1.3M entries, 8 MB
-// filter), the every-byte 3-gram tier 1.5 GB/s (22k entries for 11.5k
-// patterns): together 75 ms of the 110 ms that 64 MiB take; verification of
-// ~160 candidates per MB and reading the chunks make the rest.
+// The last column against the one before, as binaries of both commits
+// alternated in one session, three rounds, medians (ranges): 10k 1198
+// (1142-1254) -> 1508 (1398-1516) MB/s, 100k 890 (880-891) -> 1236
+// (1170-1239), 300k 661 (607-695) -> 882 (824-914); an earlier, busier
+// session: 300k 480 (470-522) -> 783 (580-892). BenchmarkScanSmall
+// (100k, 16 KB files) unchanged: 1427 -> 1476 MB/s.
 //
-// Against the targets: >= 1 GB/s per core is met up to 10k generated
-// signatures and at any size for patterns that all fit the main tier
-// (2.2 GB/s at 300k); at 300k generated ones the every-byte pass for their
-// 4% of short parts holds it to ~600 MB/s. That pass is bound by the
-// gather (8 probes per 8 bytes); what would remove it is a gather-free
-// test for a small set of short grams (PSHUFB nibble tables, as Teddy in
-// Hyperscan does) or fewer candidates from those patterns. Benchmarks:
-// bench_test.go (BenchmarkBuild, BenchmarkScan, BenchmarkScanSmall,
-// BenchmarkTiers), kernel_test.go (BenchmarkKernel), ac_bench_test.go.
+// BenchmarkTiers at 300k: the main tier alone 3.0-3.7 GB/s (1.3M entries,
+// 8 MB filter; 2.0-2.2 before batched lookups), the every-byte 3-gram tier
+// 1.7-1.85 GB/s (22k entries for 11.5k patterns; 1.4 with the Bloom
+// kernel). In a scan of 64 MiB (~85 ms in the profile): the two kernels
+// 31 and 33 ms, lookups 7, verification of the main tier's ~80 candidates
+// per MB 8.5 (the 3-gram tier's are now ~0.05 per MB), reading 5.
+//
+// Against the targets: >= 1 GB/s per core is met up to 100k generated
+// signatures; at 300k generated ones the scan is at 800-900 MB/s, two
+// thirds of it the two kernels: the main tier's gathers into its 8 MB
+// filter and the every-byte pass for the 4% of short parts, bound by one
+// L2 access per byte (its bitmap is 512 KB; one that fits L1 passes too
+// many positions). What would remove that pass is fewer patterns needing
+// it (finer gram choice in anchor.go); the main tier's candidates would
+// fall with check windows like the 3-gram tier's (16 bytes per entry, 21
+// MB at 300k, so not done). Benchmarks: bench_test.go (BenchmarkBuild,
+// BenchmarkScan, BenchmarkScanSmall, BenchmarkTiers), kernel_test.go
+// (BenchmarkKernel), kernel_direct_test.go (BenchmarkDirect,
+// BenchmarkDirectAB), ac_bench_test.go.
 package matcher

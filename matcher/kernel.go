@@ -19,17 +19,19 @@ const (
 	bitsMul = 0x85EBCA6B // the bits inside the word
 )
 
-// kernel is one implementation of the probe loop.
+// kernel is one implementation of the probe loop, and of the direct
+// 3-gram loop (kernel_direct.go).
 type kernel struct {
-	name  string
-	probe func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32)
+	name   string
+	probe  func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32)
+	direct func(buf []byte, i, end int, bm []uint32) (int, uint32)
 }
 
 // kernelLanes is the grams per block: a block starts every
 // kernelLanes*stride bytes.
 const kernelLanes = 8
 
-var genericKernel = kernel{"go", probeGeneric}
+var genericKernel = kernel{"go", probeGeneric, directGeneric}
 
 // active is the kernel the tiers use: the widest the CPU has (bestKernel
 // in kernel_amd64.go); tests switch it to run the matcher on each.

@@ -31,12 +31,14 @@ var shuffles = func() (t [5][32]byte) {
 
 var avx2Kernel = kernel{"avx2", func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
 	return probeAVX2(buf[:end], i, end, bloom, shift, gmask, stride, &shuffles[stride])
+}, func(buf []byte, i, end int, bm []uint32) (int, uint32) {
+	return directBMI(buf[:end], i, end, &bm[0])
 }}
 
 // kernels lists the kernels this CPU can run, the generic one first.
 func kernels() []kernel {
 	ks := []kernel{genericKernel}
-	if cpu.X86.HasAVX2 {
+	if cpu.X86.HasAVX2 && cpu.X86.HasBMI1 { // every AVX2 CPU has BEXTR (directBMI)
 		ks = append(ks, avx2Kernel)
 	}
 	return ks

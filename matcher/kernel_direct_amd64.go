@@ -1,0 +1,9 @@
+//go:build amd64 && !purego
+
+package matcher
+
+// directBMI is directGeneric in kernel_direct_amd64.s (BMI1 for BEXTR);
+// end must not exceed len(buf), bm must have 1<<(directBits-5) words.
+//
+//go:noescape
+func directBMI(buf []byte, i, end int, bm *uint32) (int, uint32)
