@@ -37,9 +37,12 @@
 // can take it (debug.FreeOSMemory).
 //
 // Measured with BenchmarkReload (300k + 4M, a daily-sized update of 500
-// signatures; anonymous RSS): 94 segments, 93 reused; the new matcher
-// serves 1.3 s after the update is in the store (4.6 s before segments);
-// peak 430 MB over a steady 336 MB, 1.28x (2.78x before). The price is
-// in the steady state and the scan: a scan looks hashes up in each hash
-// segment (~35 at 4M hashes) and resolves each candidate's segment.
+// signatures; anonymous RSS; several runs): 94 segments, 93 reused; the
+// new matcher serves 1.3-1.5 s after the update is in the store (4.6-5.8
+// s with one matcher); peak 405-463 MB over a steady 328-349 MB,
+// 1.23-1.33x (2.5-2.8x with one matcher). The price: the steady state is
+// ~10% larger (per-segment hash and size sets, the anchor grams kept for
+// the next filter), and a scan resolves each candidate's segment and
+// looks a digest up in every hash segment when some hash has the file's
+// size (matcher BenchmarkScanSegments: no measurable cost).
 package engine
