@@ -110,15 +110,7 @@ func BenchmarkDirect(b *testing.B) {
 			b.Run("tier/"+name, func(b *testing.B) {
 				useDirect = direct
 				defer func() { useDirect = true }()
-				hits := 0
-				b.SetBytes(int64(len(data)))
-				for range b.N {
-					for off := 0; off < len(data); off += defaultChunk {
-						end := min(off+defaultChunk+gramLen, len(data))
-						t.probe(data[off:end], int64(off), int64(off), end == len(data), func(uint64, int64) { hits++ })
-					}
-				}
-				b.ReportMetric(float64(hits)/float64(b.N)/64, "hits/MB")
+				benchTier(b, t, data)
 			})
 		}
 		b.Run("scan/"+name, func(b *testing.B) {
