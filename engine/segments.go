@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
-	"strings"
 
 	"github.com/minio/sha256-simd"
 
@@ -121,8 +120,7 @@ func compileSalt(pua bool, ignores []item) []byte {
 	h := sha256.New()
 	fmt.Fprintf(h, "sigtool-segment-1\x00pua=%v\x00", pua)
 	for _, it := range ignores {
-		h.Write([]byte(strings.ReplaceAll(it.text, "\n", " ")))
-		h.Write([]byte{'\n'})
+		h.Write([]byte(it.text + "\n")) // a line holds no line end
 	}
 	return h.Sum(nil)
 }
