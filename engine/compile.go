@@ -130,9 +130,10 @@ type compiler struct {
 
 // building is a group whose lines the adder is adding.
 type building struct {
-	g *group
-	b *matcher.Builder
-	p *part
+	g    *group
+	b    *matcher.Builder
+	p    *part
+	from string // "feed file:line" of the group's first batch, for errors
 }
 
 func newCompiler(ctx context.Context, opt *Options, prev *Snapshot) *compiler {
@@ -217,7 +218,7 @@ func (c *compiler) add(b *batch) error {
 	}
 	if c.cur == nil || c.cur.g != b.group {
 		c.finishGroup()
-		c.startGroup(b.group)
+		c.startGroup(b)
 	}
 	p := c.cur.p
 	p.lines += b.lines
@@ -279,9 +280,10 @@ func (c *compiler) addIgnores(b *batch) error {
 	return nil
 }
 
-// startGroup starts a builder for g with every ignore entry in it.
-func (c *compiler) startGroup(g *group) {
-	bl := &building{g: g, b: matcher.NewBuilder(), p: &part{unloaded: map[string]int{}}}
+// startGroup starts a builder for the group of b with every ignore entry in it.
+func (c *compiler) startGroup(b *batch) {
+	bl := &building{g: b.group, b: matcher.NewBuilder(), p: &part{unloaded: map[string]int{}},
+		from: fmt.Sprintf("%s %s:%d", b.feed, b.file, b.first)}
 	for _, it := range c.ignores {
 		bl.b.AddLine(it.e, it.text) // checked in addIgnores
 	}
@@ -303,7 +305,7 @@ func (c *compiler) finishGroup() {
 		if err != nil {
 			c.mu.Lock()
 			if c.err == nil {
-				c.err = err
+				c.err = fmt.Errorf("lines from %s on: %w", bl.from, err)
 			}
 			c.mu.Unlock()
 			return

@@ -15,22 +15,7 @@ import (
 func TestStalledTransfer(t *testing.T) {
 	m := newMock(t)
 	advertise(t, m, 6)
-	six := corpus(t, "test-6.cvd")
-	m.handle("test.cvd", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Length", strconv.Itoa(len(six)))
-		w.WriteHeader(http.StatusOK)
-		for i := 0; i < len(six); i++ {
-			if _, err := w.Write(six[i : i+1]); err != nil {
-				return
-			}
-			w.(http.Flusher).Flush()
-			select {
-			case <-time.After(2 * time.Second):
-			case <-r.Context().Done():
-				return
-			}
-		}
-	})
+	m.handle("test.cvd", trickle(corpus(t, "test-6.cvd"), 1, 2*time.Second))
 	e := newEnv(t, false, m.URL())
 	e.cfg.ReadIdleTimeout.Duration = 500 * time.Millisecond
 	e.seed(3)
@@ -110,16 +95,7 @@ func TestSlowSteadyTransferCompletes(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			m := newMock(t)
 			advertise(t, m, 6)
-			six := corpus(t, "test-6.cvd")
-			m.handle("test.cvd", func(w http.ResponseWriter, r *http.Request) {
-				w.Header().Set("Content-Length", strconv.Itoa(len(six)))
-				w.WriteHeader(http.StatusOK)
-				for i := 0; i < len(six); i += c.chunk {
-					w.Write(six[i:min(i+c.chunk, len(six))])
-					w.(http.Flusher).Flush()
-					time.Sleep(c.interval)
-				}
-			})
+			m.handle("test.cvd", trickle(corpus(t, "test-6.cvd"), c.chunk, c.interval))
 			e := newEnv(t, false, m.URL())
 			e.cfg.ReadIdleTimeout.Duration = c.idle
 			start := time.Now()
@@ -172,5 +148,25 @@ func TestConnectTimeout(t *testing.T) {
 	}
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("took %v", took)
+	}
+}
+
+// trickle serves data chunk bytes at a time, one chunk per interval, until
+// the client goes away.
+func trickle(data []byte, chunk int, interval time.Duration) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Length", strconv.Itoa(len(data)))
+		w.WriteHeader(http.StatusOK)
+		for i := 0; i < len(data); i += chunk {
+			if _, err := w.Write(data[i:min(i+chunk, len(data))]); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+			select {
+			case <-time.After(interval):
+			case <-r.Context().Done():
+				return
+			}
+		}
 	}
 }

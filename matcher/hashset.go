@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"fmt"
 	"math/bits"
 	"slices"
 	"unsafe"
@@ -161,8 +162,8 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 		permute[[20]byte](a, perm)
 	case 32:
 		permute[[32]byte](a, perm)
-	default:
-		permuteAny(a, perm, width)
+	default: // widths come from hashWidth
+		panic(fmt.Sprintf("matcher: hash set of %d-byte digests", width))
 	}
 	hs.n = n
 	// Blocks are allocated whole: trim the last, as a small Segment's
@@ -216,31 +217,6 @@ func permute[D [16]byte | [20]byte | [32]byte](a *hashAcc, perm []uint32) {
 				break
 			}
 			*dig(j) = *dig(src)
-			*a.size(j), *a.name(j) = *a.size(src), *a.name(src)
-			j = src
-		}
-	}
-}
-
-// permuteAny is permute for any width.
-func permuteAny(a *hashAcc, perm []uint32, width int) {
-	tmpD := make([]byte, width)
-	for start := range perm {
-		if perm[start] == uint32(start) {
-			continue
-		}
-		copy(tmpD, a.digest(start))
-		tmpS, tmpN := *a.size(start), *a.name(start)
-		j := start
-		for {
-			src := int(perm[j])
-			perm[j] = uint32(j)
-			if src == start {
-				copy(a.digest(j), tmpD)
-				*a.size(j), *a.name(j) = tmpS, tmpN
-				break
-			}
-			copy(a.digest(j), a.digest(src))
 			*a.size(j), *a.name(j) = *a.size(src), *a.name(src)
 			j = src
 		}

@@ -73,20 +73,29 @@ func forEachSigFile(t *testing.T, dir string, fn func(t *testing.T, path string,
 func TestGoldenValid(t *testing.T) {
 	forEachSigFile(t, "testdata/valid", func(t *testing.T, path string, kind Kind) {
 		var b strings.Builder
-		for i, line := range readLines(t, path) {
-			e, err := ParseLine(kind, line)
-			if errors.Is(err, ErrNoSignature) {
-				continue
-			}
-			if err != nil {
-				t.Errorf("%s:%d: %v", path, i+1, err)
-				continue
-			}
-			fmt.Fprintf(&b, "line %d: %s", i+1, dumpEntry(e))
+		eachEntry(t, path, kind, func(no int, e Entry) {
+			fmt.Fprintf(&b, "line %d: %s", no, dumpEntry(e))
 			checkPatternsRoundTrip(t, e)
-		}
+		})
 		checkGolden(t, path+".golden", b.String())
 	})
+}
+
+// eachEntry parses every line of path, reports the lines that fail, and
+// calls fn with the number and entry of each signature line.
+func eachEntry(t *testing.T, path string, kind Kind, fn func(no int, e Entry)) {
+	t.Helper()
+	for i, line := range readLines(t, path) {
+		e, err := ParseLine(kind, line)
+		if errors.Is(err, ErrNoSignature) {
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s:%d: %v", path, i+1, err)
+			continue
+		}
+		fn(i+1, e)
+	}
 }
 
 // TestGoldenInvalid parses every line of testdata/invalid/*.<kind>: each

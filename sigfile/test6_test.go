@@ -3,7 +3,6 @@ package sigfile
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -36,19 +35,11 @@ func TestTest6Members(t *testing.T) {
 		if want := sums[filepath.Base(path)]; want != hex.EncodeToString(sum[:]) {
 			t.Errorf("%s: sha256 does not match test.info (%s)", path, want)
 		}
-		for i, line := range readLines(t, path) {
-			e, err := ParseLine(kind, line)
-			if errors.Is(err, ErrNoSignature) {
-				continue
-			}
-			if err != nil {
-				t.Errorf("%s:%d: %v", path, i+1, err)
-				continue
-			}
+		eachEntry(t, path, kind, func(_ int, e Entry) {
 			if e.Skip == "" {
 				count[e.TypeName()]++
 			}
-		}
+		})
 	}
 	// The member files hold these loadable signatures (plus one ndb line
 	// for old engines only): hdb+hdu 3, hsb+hsu 2, mdb+mdu 2, msb+msu 2,

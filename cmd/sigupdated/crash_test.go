@@ -117,21 +117,11 @@ func TestTermDuringUpdate(t *testing.T) {
 		if v > 1 {
 			feed.publish(v)
 		}
-		cmd := exec.Command(bin, "--config", cfgPath)
-		stderr, err := cmd.StderrPipe()
-		if err != nil {
-			t.Fatal(err)
-		}
-		logs := watchLog(stderr)
-		if err := cmd.Start(); err != nil {
-			t.Fatal(err)
-		}
+		cmd, logs, done := startDaemon(t, bin, "--config", cfgPath)
 		// The first check starts right after this line; stop somewhere in it.
 		logs.waitFor(t, 0, 10*time.Second, "sigupdated started")
 		time.Sleep(time.Duration(rng.Int64N(int64(150 * time.Millisecond))))
 		cmd.Process.Signal(syscall.SIGTERM)
-		done := make(chan error, 1)
-		go func() { done <- cmd.Wait() }()
 		select {
 		case err := <-done:
 			if err != nil {

@@ -8,7 +8,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -141,18 +140,8 @@ databases = ["test"]
 		t.Fatal(err)
 	}
 
-	cmd := exec.Command(bin, "--config", cfgPath, "--listen", "127.0.0.1:0")
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	logs := watchLog(stderr)
 	start := time.Now()
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
+	cmd, logs, exited := startDaemon(t, bin, "--config", cfgPath, "--listen", "127.0.0.1:0")
 	defer func() {
 		select {
 		case <-exited:

@@ -184,6 +184,24 @@ func storeVersion(t *testing.T, dbPath string, f *nativeFeed) int {
 	return fi.Version
 }
 
+// startDaemon starts bin with args and watches its log; exited receives
+// the result of its Wait once.
+func startDaemon(t *testing.T, bin string, args ...string) (*exec.Cmd, *logWatch, chan error) {
+	t.Helper()
+	cmd := exec.Command(bin, args...)
+	stderr, err := cmd.StderrPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := watchLog(stderr)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	return cmd, logs, exited
+}
+
 // logWatch collects a process's log lines.
 type logWatch struct {
 	mu    sync.Mutex
