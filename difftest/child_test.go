@@ -1,7 +1,6 @@
 package difftest
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"os"
@@ -10,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sigtool/sigtool/unpack"
 )
 
 // TestMain turns the test binary into the benchmark's measuring child when
@@ -47,7 +48,7 @@ func measureOurs(job string) (f ourFigures) {
 	best := time.Duration(1<<63 - 1)
 	for range 3 {
 		t0 := time.Now()
-		names, err := m.Detect(context.Background(), bytes.NewReader(buf), int64(len(buf)))
+		names, err := m.Detect(context.Background(), unpack.Bytes(buf), int64(len(buf)))
 		if err != nil {
 			return ourFigures{Err: err.Error()}
 		}

@@ -1,7 +1,6 @@
 package mailscan
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -21,7 +20,7 @@ func NewScanner(e *scan.Engine, p Policy, q *quarantine.Store) *Scanner {
 
 func engineFunc(e *scan.Engine) scanFunc {
 	return func(ctx context.Context, name string, data []byte) (fileVerdict, error) {
-		r, err := e.Scan(ctx, name, bytes.NewReader(data), int64(len(data)))
+		r, err := e.Scan(ctx, name, unpack.Bytes(data), int64(len(data)))
 		if err != nil {
 			return fileVerdict{}, err
 		}

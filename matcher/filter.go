@@ -226,8 +226,8 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 // a whole 4-gram is inside buf (chunks overlap by more than that; at the
 // end of the file up to the last byte), calling hit for every exact gram
 // match whose window holds, in position order. It returns the next
-// position to probe.
-func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref uint64, pos int64)) int64 {
+// position to probe. b is scratch space, empty on entry and on return.
+func (t *gramTier) probe(buf []byte, base, from int64, eof bool, b *passBatch, hit func(ref uint64, pos int64)) int64 {
 	n := int64(len(buf))
 	lim := n - gramLen + 1 // the first position not probed
 	if eof {
@@ -238,10 +238,9 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 		return from
 	}
 	if t.direct != nil && useDirect {
-		return t.probeDirect(buf, base, i, lim, hit)
+		return t.probeDirect(buf, base, i, lim, b, hit)
 	}
 	s := t.stride
-	var b passBatch
 	for {
 		var lanes uint32
 		i, lanes = active.probe(buf, i, len(buf), t.bloom, t.shift, t.gmask, s)
@@ -251,7 +250,7 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 		for ; lanes != 0; lanes &= lanes - 1 {
 			j := i + s*bits.TrailingZeros32(lanes)
 			if b.add(j, binary.LittleEndian.Uint32(buf[j:])&t.gmask) {
-				t.lookupBatch(buf, &b, base, hit)
+				t.lookupBatch(buf, b, base, hit)
 			}
 		}
 		i += kernelLanes * s
@@ -268,32 +267,27 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, hit func(ref ui
 		}
 		if m := bloomBits(g); t.bloom[g*gramMul>>t.shift]&m == m {
 			if b.add(i, g) {
-				t.lookupBatch(buf, &b, base, hit)
+				t.lookupBatch(buf, b, base, hit)
 			}
 		}
 	}
-	t.lookupBatch(buf, &b, base, hit)
+	t.lookupBatch(buf, b, base, hit)
 	return base + int64(i)
 }
 
 // probeDirect is probe for a 3-gram tier at stride 1 with the direct
-// kernel, from buf[i] to lim. Passing positions are looked up in batches
-// (lookupBatch).
-func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, hit func(ref uint64, pos int64)) int64 {
-	var b passBatch
-	for {
-		var lanes uint32
-		i, lanes = active.direct(buf, i, len(buf), t.direct)
-		if lanes == 0 {
-			break
+// kernel, from buf[i] to lim. The kernel appends passing positions to the
+// lookup batch (lookupBatch) itself.
+func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, b *passBatch, hit func(ref uint64, pos int64)) int64 {
+	for i+directReach <= len(buf) {
+		var n int
+		i, n = active.direct(buf, i, len(buf), t.direct, b.pos[b.n:])
+		for k := b.n; k < b.n+n; k++ {
+			b.key[k] = binary.LittleEndian.Uint32(buf[b.pos[k]:]) & t.gmask * gramMul
 		}
-		for ; lanes != 0; lanes &= lanes - 1 {
-			j := i + bits.TrailingZeros32(lanes)
-			if b.add(j, binary.LittleEndian.Uint32(buf[j:])&t.gmask) {
-				t.lookupBatch(buf, &b, base, hit)
-			}
+		if b.n += n; b.n > len(b.pos)-directLanes {
+			t.lookupBatch(buf, b, base, hit)
 		}
-		i += directLanes
 	}
 	for ; int64(i) < lim; i++ {
 		var g uint32
@@ -306,10 +300,10 @@ func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, hit fun
 			g &= t.gmask
 		}
 		if directHas(t.direct, g) && b.add(i, g) {
-			t.lookupBatch(buf, &b, base, hit)
+			t.lookupBatch(buf, b, base, hit)
 		}
 	}
-	t.lookupBatch(buf, &b, base, hit)
+	t.lookupBatch(buf, b, base, hit)
 	return base + int64(i)
 }
 

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/sigtool/sigtool/sigfile"
+	"github.com/sigtool/sigtool/unpack"
 )
 
 // entry parses one database line with the real parser.
@@ -71,11 +72,20 @@ func ndb(t testing.TB, chunk int, lines ...string) *Matcher {
 	return buildWith(t, chunk, es...)
 }
 
+// detect scans data both ways Detect reads: copied chunk by chunk through
+// an io.ReaderAt, and in place (unpack.Bytes); the two must agree.
 func detect(t testing.TB, m *Matcher, data []byte) []string {
 	t.Helper()
 	got, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data)))
 	if err != nil {
 		t.Fatalf("Detect: %v", err)
+	}
+	inPlace, err := m.Detect(context.Background(), unpack.Bytes(data), int64(len(data)))
+	if err != nil {
+		t.Fatalf("Detect in place: %v", err)
+	}
+	if !slices.Equal(got, inPlace) {
+		t.Fatalf("Detect: %v through io.ReaderAt, %v in place", got, inPlace)
 	}
 	return got
 }

@@ -24,7 +24,7 @@ const (
 type kernel struct {
 	name   string
 	probe  func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32)
-	direct func(buf []byte, i, end int, bm []uint32) (int, uint32)
+	direct func(buf []byte, i, end int, bm []uint32, out []int32) (int, int)
 }
 
 // kernelLanes is the grams per block: a block starts every

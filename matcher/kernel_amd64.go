@@ -31,8 +31,8 @@ var shuffles = func() (t [5][32]byte) {
 
 var avx2Kernel = kernel{"avx2", func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
 	return probeAVX2(buf[:end], i, end, bloom, shift, gmask, stride, &shuffles[stride])
-}, func(buf []byte, i, end int, bm []uint32) (int, uint32) {
-	return directBMI(buf[:end], i, end, &bm[0])
+}, func(buf []byte, i, end int, bm []uint32, out []int32) (int, int) {
+	return directBMI(buf[:end], i, end, &bm[0], out)
 }}
 
 // kernels lists the kernels this CPU can run, the generic one first.

@@ -49,19 +49,20 @@ func directHas(bm []uint32, g uint32) bool {
 }
 
 // directGeneric checks the blocks of 16 positions at i, i+16, ... while a
-// block's reach fits in buf[:end], like probeGeneric: at the first block
-// with a passing position it returns the block's start and a bit per
-// passing position; after the last block the next start and 0.
-func directGeneric(buf []byte, i, end int, bm []uint32) (int, uint32) {
-	for ; i+directReach <= end; i += directLanes {
-		var lanes uint32
+// block's reach fits in buf[:end], appending every passing position to
+// out, until fewer than directLanes slots of out are left. It returns the
+// next block's start and the number of positions appended. Positions are
+// int32: buf must be shorter than 2 GiB.
+func directGeneric(buf []byte, i, end int, bm []uint32, out []int32) (int, int) {
+	n := 0
+	for ; i+directReach <= end && n+directLanes <= len(out); i += directLanes {
 		for j := range directLanes {
 			g := binary.LittleEndian.Uint32(buf[i+j:]) & directMask
-			lanes |= (bm[g>>5] >> (g & 31) & 1) << j
-		}
-		if lanes != 0 {
-			return i, lanes
+			if bm[g>>5]>>(g&31)&1 != 0 {
+				out[n] = int32(i + j)
+				n++
+			}
 		}
 	}
-	return i, 0
+	return i, n
 }

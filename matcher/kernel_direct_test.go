@@ -18,18 +18,13 @@ import (
 // buf[:end] whose 3-gram passes bm, as probeDirect finds them.
 func passingDirect(k kernel, buf []byte, i, end int, bm []uint32) []int {
 	var out []int
-	for {
-		p, lanes := k.direct(buf, i, end, bm)
-		i = p
-		if lanes == 0 {
-			break
+	pos := make([]int32, 3*directLanes) // small: the kernel must stop when it is full
+	for i+directReach <= end {
+		var n int
+		i, n = k.direct(buf, i, end, bm, pos)
+		for _, p := range pos[:n] {
+			out = append(out, int(p))
 		}
-		for j := range directLanes {
-			if lanes>>j&1 != 0 {
-				out = append(out, p+j)
-			}
-		}
-		i += directLanes
 	}
 	for ; i+4 <= end; i++ {
 		if directHas(bm, binary.LittleEndian.Uint32(buf[i:])&0xffffff) {

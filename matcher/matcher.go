@@ -49,6 +49,7 @@ type detection struct {
 	used  []int   // segments in this call, in the order first used
 	buf   []byte
 	next  []int64
+	batch passBatch // the probes' scratch space (6 KB: not on the heap per probe)
 	hitFn func(ref uint64, pos int64)
 	hitSh func(ref uint32, pos int64)
 }
@@ -236,8 +237,15 @@ func (sc *scan) verdicts(out *[]string) {
 	}
 }
 
+// inMemory is a reader whose whole content is in memory (unpack.Bytes):
+// Detect probes its bytes where they are instead of copying them chunk by
+// chunk, and verification never reads through it.
+type inMemory interface {
+	Bytes() []byte
+}
+
 // stream reads the file once, feeding the digests and probing every filter
-// group over each chunk.
+// group over each chunk. Content in memory is probed in place.
 func (d *detection) stream(ctx context.Context, dig *digester) error {
 	m := d.m
 	size := d.v.size
@@ -245,8 +253,13 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 	if chunk <= 0 {
 		chunk = defaultChunk
 	}
+	var mem []byte
+	if im, ok := d.v.r.(inMemory); ok && int64(len(im.Bytes())) >= size {
+		mem = im.Bytes()[:size]
+		d.v.buf, d.v.off = mem, 0
+	}
 	keep := min(keepBytes, max(chunk, gramLen))
-	if need := keep + int(min(int64(chunk), size)); cap(d.buf) < need {
+	if need := keep + int(min(int64(chunk), size)); mem == nil && cap(d.buf) < need {
 		d.buf = make([]byte, need) // small files: a small buffer
 	}
 	buf := d.buf[:cap(d.buf)]
@@ -265,25 +278,33 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 		if err := ctx.Err(); err != nil {
 			return err
 		}
-		if n > keep {
-			copy(buf, buf[n-keep:n])
-			base += int64(n - keep)
-			n = keep
-		}
 		want := int(min(int64(chunk), size-read))
-		got, err := d.v.r.ReadAt(buf[n:n+want], read)
-		if got < want {
-			if err == nil || errors.Is(err, io.EOF) {
-				err = ErrShortRead
+		if mem != nil {
+			// The window the copy would have made: positions in buf fit
+			// in 32 bits whatever the file's size.
+			base = max(0, read-int64(keep))
+			buf = mem[base : read+int64(want)]
+			n = len(buf)
+		} else {
+			if n > keep {
+				copy(buf, buf[n-keep:n])
+				base += int64(n - keep)
+				n = keep
 			}
-			return fmt.Errorf("matcher: read %d bytes at offset %d: %w", want, read, err)
+			got, err := d.v.r.ReadAt(buf[n:n+want], read)
+			if got < want {
+				if err == nil || errors.Is(err, io.EOF) {
+					err = ErrShortRead
+				}
+				return fmt.Errorf("matcher: read %d bytes at offset %d: %w", want, read, err)
+			}
+			n += want
+			d.v.buf, d.v.off = buf[:n], base
 		}
-		dig.Write(buf[n : n+got])
-		n += got
-		read += int64(got)
-		d.v.buf, d.v.off = buf[:n], base
+		dig.Write(buf[n-want : n])
+		read += int64(want)
 		for ti, t := range m.tiers {
-			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, d.hitFn)
+			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, &d.batch, d.hitFn)
 		}
 		if m.short != nil {
 			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d.hitSh)

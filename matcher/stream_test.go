@@ -3,6 +3,7 @@ package matcher
 import (
 	"bytes"
 	"context"
+	"encoding/hex"
 	"errors"
 	"io"
 	"math/rand/v2"
@@ -10,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/sigtool/sigtool/sigfile"
+	"github.com/sigtool/sigtool/unpack"
 )
 
 // countingReader records how many bytes were read through ReadAt.
@@ -76,6 +78,51 @@ func TestManyCandidatesOneGap(t *testing.T) {
 	}
 	if cr.n > 4*int64(len(data)) {
 		t.Errorf("read %d bytes for a %d-byte file", cr.n, len(data))
+	}
+}
+
+// countingBytes is content in memory whose ReadAt calls are counted.
+type countingBytes struct {
+	data unpack.Bytes
+	n    int64
+}
+
+func (c *countingBytes) Bytes() []byte { return c.data }
+
+func (c *countingBytes) ReadAt(p []byte, off int64) (int, error) {
+	c.n += int64(len(p))
+	return c.data.ReadAt(p, off)
+}
+
+// TestInPlace: content in memory is scanned where it is, gaps and chunk
+// borders included, without a byte read through ReadAt; a slice shorter
+// than the declared size is read (and fails) like any short reader.
+func TestInPlace(t *testing.T) {
+	data := bytes.Repeat([]byte("filler.."), 1<<18) // 2 MiB: several chunks
+	copy(data[100:], "HEAD-MARKER")
+	copy(data[defaultChunk-5:], "ACROSS-THE-BORDER")
+	copy(data[len(data)-40:], "TAIL-MARKER")
+	for _, chunk := range []int{4096, defaultChunk} {
+		m := ndb(t, chunk,
+			"Star:0:*:484541442d4d41524b4552*5441494c2d4d41524b4552",
+			"Border:0:*:"+hex.EncodeToString([]byte("ACROSS-THE-BORDER")),
+			"EOFTail:0:EOF-40:5441494c2d4d41524b4552",
+			"Absent:0:*:5441494c2d4d41524b4552*484541442d4d41524b4552")
+		c := &countingBytes{data: data}
+		got, err := m.Detect(context.Background(), c, int64(len(data)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := []string{"Border", "EOFTail", "Star"}; !sameNames(got, want) {
+			t.Errorf("chunk %d: got %v, want %v", chunk, got, want)
+		}
+		if c.n != 0 {
+			t.Errorf("chunk %d: %d bytes read through ReadAt", chunk, c.n)
+		}
+	}
+	m := ndb(t, 16, "S:0:*:61626364")
+	if _, err := m.Detect(context.Background(), unpack.Bytes("abcdabcd"), 100); !errors.Is(err, ErrShortRead) {
+		t.Errorf("declared size beyond the slice: err = %v, want ErrShortRead", err)
 	}
 }
 

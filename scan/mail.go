@@ -7,6 +7,7 @@ import (
 	"io"
 
 	"github.com/sigtool/sigtool/mailmime"
+	"github.com/sigtool/sigtool/unpack"
 )
 
 // mailSniffSize is how much of a file ExpandMail reads to decide whether it
@@ -41,7 +42,7 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		parts := make([]Part, 0, len(msgs))
 		for i, m := range msgs {
 			b := m.Message(data)
-			parts = append(parts, Part{Name: fmt.Sprintf("message-%d", i+1), Content: bytes.NewReader(b), Size: int64(len(b))})
+			parts = append(parts, Part{Name: fmt.Sprintf("message-%d", i+1), Content: unpack.Bytes(b), Size: int64(len(b))})
 		}
 		return parts, true
 	}
@@ -51,7 +52,7 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 	}
 	var parts []Part
 	add := func(n string, b []byte) {
-		parts = append(parts, Part{Name: n, Content: bytes.NewReader(b), Size: int64(len(b))})
+		parts = append(parts, Part{Name: n, Content: unpack.Bytes(b), Size: int64(len(b))})
 	}
 	n := 0
 	_ = mailmime.Walk(root, func(p *mailmime.Part) error {

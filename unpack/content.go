@@ -2,7 +2,6 @@ package unpack
 
 import (
 	"context"
-	"errors"
 	"io"
 	"os"
 	"sync"
@@ -75,7 +74,7 @@ func (c *content) ReaderAt() io.ReaderAt {
 	if c.file != nil {
 		return c.file
 	}
-	return (*bytesReaderAt)(&c.buf)
+	return Bytes(c.buf)
 }
 
 func (c *content) close() {
@@ -96,22 +95,6 @@ func (c *content) close() {
 // function returns, and regrowing a fresh slice for every member of a
 // large archive costs more than the decoding.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-
-type bytesReaderAt []byte
-
-func (b *bytesReaderAt) ReadAt(p []byte, off int64) (int, error) {
-	if off < 0 {
-		return 0, errors.New("unpack: negative offset")
-	}
-	if off >= int64(len(*b)) {
-		return 0, io.EOF
-	}
-	n := copy(p, (*b)[off:])
-	if n < len(p) {
-		return n, io.EOF
-	}
-	return n, nil
-}
 
 // readContent reads at most lim.MaxFileSize bytes of r. It returns what was
 // read and, separately, the error that stopped it: a LimitFileSize error
