@@ -76,7 +76,9 @@
 // verified by a backtracking matcher (verify.go) that reads through a view
 // of the current chunk and, beyond it, the io.ReaderAt: a pattern may span
 // chunk borders or a "*" of any length while Detect reads the file once,
-// in order, in 1 MiB chunks. Unbounded gaps cache monotone facts per scan,
+// in order, in 1 MiB chunks; content already in memory (a reader with a
+// Bytes method, such as unpack.Bytes) is probed in place, not copied
+// (BenchmarkScan: inplace and readat). Unbounded gaps cache monotone facts per scan,
 // so many candidates of one pattern cost one walk of the file, not one
 // each.
 //
@@ -116,6 +118,17 @@
 //     tested in the 512 KB one inside the loop (tier alone 1.0-1.3 GB/s
 //     against 1.56-1.68), and one loop doing both tiers (860 MB/s against
 //     1.1 GB/s for the two loops: the 8 MB filter evicts the bitmap).
+//   - The direct kernel is bound by its L2 access per position, not by
+//     its instructions (64 MiB, a bitmap of the same fill, one process,
+//     experiments not kept): 64-bit words indexed by the data bytes
+//     themselves (no BEXTR; SHRX and OR instead of BT and ADC) ran the
+//     same (30.1 and 31.8 ms against 30.8); 16 grams lined up by VPERMB
+//     and one AVX-512 gather was slower (64 against 53 ms); the 512 KB
+//     bitmap at even positions and a 32 KB one at every position (what a
+//     stride-2 3-gram tier beside an every-byte one would run: of the
+//     11.5k patterns of this tier 7.8k have 3-grams for every residue
+//     mod 4, 2.9k more mod 2, 880 only at every byte) was slower than
+//     the one bitmap at every position (50 against 36 ms).
 //   - Check windows of the 3-gram tier from up to 3 bytes before the
 //     gram: its grams are often the last bytes of a short part, so a
 //     window from the gram on fixed ~20 bits; candidates from the tier
@@ -181,20 +194,35 @@
 // session: 300k 480 (470-522) -> 783 (580-892). BenchmarkScanSmall
 // (100k, 16 KB files) unchanged: 1427 -> 1476 MB/s.
 //
+// Content in memory probed in place, and the direct kernel appending its
+// passing positions to the lookup batch (no return per passing block; a
+// passing block was one in 17): in one process, alternating, a scan at
+// 300k took 69.5-72.7 ms in place against 72.1-75.7 copied. A day when
+// the machine ran ~20% slower (clamscan too: 1.7 MB/s against 2.2), in
+// one run of BenchmarkScan, in place / through io.ReaderAt: 10k
+// 1335-1547 / 1211-1471 MB/s, 100k 1114-1391 / 966-1038, 300k 804-824 /
+// 787-845, 300k + 4M 727-775 / 699-726; the old and new binaries
+// alternated five times at 300k, copying: medians 553 -> 763 MB/s
+// (383-803 against 610-921).
+//
 // BenchmarkTiers at 300k: the main tier alone 3.0-3.7 GB/s (1.3M entries,
 // 8 MB filter; 2.0-2.2 before batched lookups), the every-byte 3-gram tier
 // 1.7-1.85 GB/s (22k entries for 11.5k patterns; 1.4 with the Bloom
-// kernel). In a scan of 64 MiB (~85 ms in the profile): the two kernels
-// 31 and 33 ms, lookups 7, verification of the main tier's ~80 candidates
-// per MB 8.5 (the 3-gram tier's are now ~0.05 per MB), reading 5.
+// kernel). In a scan of 64 MiB (~75 ms in the profile, a quiet hour):
+// the two kernels 23 and 32 ms, lookups 12.5, copying chunks 6 (now gone
+// for content in memory); verification no longer shows (check windows).
 //
 // Against the targets: >= 1 GB/s per core is met up to 100k generated
-// signatures; at 300k generated ones the scan is at 850-920 MB/s, two
-// thirds of it the two kernels: the main tier's gathers into its 8 MB
+// signatures; at 300k generated ones the scan is at 0.8-1.05 GB/s as the
+// shared machine is busy or quiet, ~80% of it the two kernels (the rest
+// lookups of passing probes): the main tier's gathers into its 8 MB
 // filter and the every-byte pass for the 4% of short parts, bound by one
 // L2 access per byte (its bitmap is 512 KB; one that fits L1 passes too
-// many positions). What would remove that pass is fewer patterns needing
-// it (finer gram choice in anchor.go). Benchmarks: bench_test.go (BenchmarkBuild,
+// many positions). That pass stays
+// as long as some patterns need it: 880 of the generated ones (short
+// single parts such as 0213??eb58ac) have no usable gram at any stride
+// above 1, and a stride-2 tier beside an every-byte one for them
+// measured slower (above). Benchmarks: bench_test.go (BenchmarkBuild,
 // BenchmarkScan, BenchmarkScanSmall, BenchmarkTiers), kernel_test.go
 // (BenchmarkKernel), kernel_direct_test.go (BenchmarkDirect,
 // BenchmarkDirectAB), ac_bench_test.go.
