@@ -93,7 +93,7 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
 }
 
 func (m *Matcher) putDetection(d *detection) {
-	d.v.r = nil
+	d.v.r, d.v.buf = nil, nil // do not pin the caller's content in the pool
 	for _, i := range d.used {
 		if sc := d.segs[i]; len(sc.memo) > 1<<16 {
 			sc.memo = nil // do not pin a huge map from one odd file
