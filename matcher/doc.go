@@ -97,8 +97,11 @@
 //     16 lanes, measured the same and was dropped). Other CPUs and
 //     "-tags purego" use the Go loop; tests run the matcher on both.
 //   - Lookups of passing probes miss cache (the tables are ~20 MB at
-//     300k), so the filter is sized for few false passes: 8 MB at 300k
-//     (~0.1% of probes pass) scanned faster than 4 MB (~0.5%).
+//     300k), so the filter is sized for few false passes (32 bits an
+//     entry), but capped at 4 MB: at 300k that lets ~0.5% of probes pass
+//     instead of ~0.1% at 8 MB, and yet whole scans in one process,
+//     alternating, took 65-79 ms against 72-110 (session 4; in session 3
+//     the main tier alone was faster at 8 MB, see below).
 //   - 3-grams at stride 1 for the 4% of short parts, rather than finer
 //     4-gram tiers (3, 2, then 1 for what is left: every non-empty tier is
 //     a kernel run, 190-250 MB/s overall) or 3-grams at stride 2 (a gram
@@ -140,7 +143,8 @@
 //   - Lookups in batches of 256 in stages (directories, keys, then
 //     windows and hits), so that their cache misses overlap: main tier
 //     alone 2.0 -> 3.0-3.7 GB/s, 3-gram tier 1.55 -> 1.75 GB/s. With them
-//     the 8 MB filter is still the best size (4 MB: main tier 2.5 GB/s).
+//     the 8 MB filter was still the best size for the main tier alone (4
+//     MB: 2.5 GB/s), though not for whole scans (above).
 //     Batches of 64 and 1024 measured the same.
 //   - No PSHUFB nibble tables (Teddy) for the 3-gram tier: 22k grams
 //     fill any small set of nibble masks.
@@ -215,14 +219,13 @@
 // Against the targets: >= 1 GB/s per core is met up to 100k generated
 // signatures; at 300k generated ones the scan is at 0.8-1.05 GB/s as the
 // shared machine is busy or quiet, ~80% of it the two kernels (the rest
-// lookups of passing probes): the main tier's gathers into its 8 MB
+// lookups of passing probes): the main tier's gathers into its 4 MB
 // filter and the every-byte pass for the 4% of short parts, bound by one
 // L2 access per byte (its bitmap is 512 KB; one that fits L1 passes too
-// many positions). That pass stays
-// as long as some patterns need it: 880 of the generated ones (short
-// single parts such as 0213??eb58ac) have no usable gram at any stride
-// above 1, and a stride-2 tier beside an every-byte one for them
-// measured slower (above). Benchmarks: bench_test.go (BenchmarkBuild,
+// many positions). That pass stays as long as some patterns need it:
+// 880 of the generated ones (short single parts such as 0213??eb58ac)
+// have no usable gram at any stride above 1, and a stride-2 tier beside
+// an every-byte one for them measured slower (above). Benchmarks: bench_test.go (BenchmarkBuild,
 // BenchmarkScan, BenchmarkScanSmall, BenchmarkTiers), kernel_test.go
 // (BenchmarkKernel), kernel_direct_test.go (BenchmarkDirect,
 // BenchmarkDirectAB), ac_bench_test.go.

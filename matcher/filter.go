@@ -14,11 +14,17 @@ import (
 // (kernel.go); only a passing probe looks up the exact table.
 
 // filterBits is the filter size per entry, before rounding the word count
-// up to a power of two: at 300k patterns the main tier gets 50 bits per
-// entry (8 MB, 0.1% of probes pass). Half of that doubled the passing
-// probes, each a lookup that misses cache; the bigger filter costs the
-// kernel little (it is bound by the gather, not by cache misses).
-const filterBits = 32
+// up to a power of two, and maxFilterWords caps it at 4 MB. Half of 32
+// bits doubled the passing probes at 100k (each a lookup that misses
+// cache: 52-59 against 57-61 ms a scan of 64 MiB); at 300k patterns 32
+// bits round up to 8 MB, and there the cap scans faster although ~0.5%
+// of probes pass instead of ~0.1%: 65-79 against 72-110 ms, five rounds
+// alternating in one process (the 8 MB filter crowds the shared L3 and
+// the 3-gram tier's bitmap; 2 MB: 76-91 ms).
+const (
+	filterBits     = 32
+	maxFilterWords = 1 << 20
+)
 
 // tierSpec is one pass of the filter: a stride, a gram length, how many
 // variants one gram may be entered with, and how many entries (all grams'
@@ -185,7 +191,7 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 			continue
 		}
 		t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
-		words := max(bits.Len(uint(n*filterBits/32)), 4)
+		words := min(max(bits.Len(uint(n*filterBits/32)), 4), bits.Len(maxFilterWords)-1)
 		t.shift = uint32(32 - words)
 		t.bloom = make([]uint32, 1<<words)
 		dirBits := max(bits.Len(uint(n-1))-1, 4)
