@@ -14,7 +14,7 @@ import (
 // (kernel.go); only a passing probe looks up the exact table.
 
 // filterBits is the filter size per entry, before rounding the word count
-// up to a power of two, and maxFilterWords caps it at 4 MB. Half of 32
+// up to a power of two, and maxFilterLog caps it at 4 MB. Half of 32
 // bits doubled the passing probes at 100k (each a lookup that misses
 // cache: 52-59 against 57-61 ms a scan of 64 MiB); at 300k patterns 32
 // bits round up to 8 MB, and there the cap scans faster although ~0.5%
@@ -22,8 +22,8 @@ import (
 // alternating in one process (the 8 MB filter crowds the shared L3 and
 // the 3-gram tier's bitmap; 2 MB: 76-91 ms).
 const (
-	filterBits     = 32
-	maxFilterWords = 1 << 20
+	filterBits   = 32
+	maxFilterLog = 20 // 1<<20 words of 4 bytes
 )
 
 // tierSpec is one pass of the filter: a stride, a gram length, how many
@@ -191,7 +191,7 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 			continue
 		}
 		t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
-		words := min(max(bits.Len(uint(n*filterBits/32)), 4), bits.Len(maxFilterWords)-1)
+		words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
 		t.shift = uint32(32 - words)
 		t.bloom = make([]uint32, 1<<words)
 		dirBits := max(bits.Len(uint(n-1))-1, 4)
