@@ -85,6 +85,9 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
 		}
 	}
 	d.v = view{r: r, size: size, win: d.v.win[:0]}
+	// A Detect that panicked (a fault reading a mapped file that shrank,
+	// recovered by the caller) may have left positions of its file here.
+	d.batch.n, d.batch.nm = 0, 0
 	d.exe = nil
 	d.epoch++
 	d.used = d.used[:0]

@@ -6,7 +6,11 @@ import (
 	"context"
 	"fmt"
 	"math/rand"
+	"os"
+	"path/filepath"
 	"testing"
+
+	"github.com/sigtool/sigtool/matcher"
 )
 
 // BenchmarkScanZip50MiB scans a zip holding 50 MiB in 50 members of
@@ -34,4 +38,41 @@ func BenchmarkScanZip50MiB(b *testing.B) {
 			b.Fatalf("err %v, %d members, problem %v", err, len(res.Members), res.Problem())
 		}
 	}
+}
+
+// BenchmarkScanFile scans a 64 MiB file of random bytes on disk (in the
+// page cache after the first run) with a matcher of 100,000 generated
+// body signatures: through its mapping, as ScanFile does, and copied
+// through ReadAt, as before mapping.
+func BenchmarkScanFile(b *testing.B) {
+	m := sigMatcher(b, matcher.GenerateBodySigs(100_000, 1)...)
+	data := make([]byte, 64<<20)
+	rand.New(rand.NewSource(2)).Read(data)
+	path := filepath.Join(b.TempDir(), "random.bin")
+	if err := os.WriteFile(path, data, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	e := New(m, DefaultOptions())
+	b.Run("mapped", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for range b.N {
+			if res, err := e.ScanFile(context.Background(), path); err != nil || len(res.Signatures) != 0 {
+				b.Fatalf("clean file: %v %v", res.Signatures, err)
+			}
+		}
+	})
+	b.Run("readat", func(b *testing.B) {
+		b.SetBytes(int64(len(data)))
+		for range b.N {
+			f, err := os.Open(path)
+			if err != nil {
+				b.Fatal(err)
+			}
+			res, err := e.Scan(context.Background(), path, f, int64(len(data)))
+			f.Close()
+			if err != nil || len(res.Signatures) != 0 {
+				b.Fatalf("clean file: %v %v", res.Signatures, err)
+			}
+		}
+	})
 }

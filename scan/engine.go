@@ -35,7 +35,8 @@ func (e *Engine) Options() Options { return e.opts }
 type budget struct {
 	files   int
 	scanned int64
-	topErr  error // the detector's failure on the scanned file itself
+	topErr  error    // the detector's failure on the scanned file itself
+	mapped  *mapping // the scanned file's mapping, if ScanFile made one
 }
 
 // Scan scans size bytes of r, named name (the top of every Path), and,
@@ -43,8 +44,11 @@ type budget struct {
 // in the Result; the error is non-nil only when the file itself could not
 // be scanned (the detector failed on it, or ctx ended).
 func (e *Engine) Scan(ctx context.Context, name string, r io.ReaderAt, size int64) (*Result, error) {
+	return e.scanTop(ctx, name, r, size, &budget{})
+}
+
+func (e *Engine) scanTop(ctx context.Context, name string, r io.ReaderAt, size int64, b *budget) (*Result, error) {
 	res := &Result{Path: name, Size: size}
-	b := &budget{}
 	lim := e.opts.Limits
 	if lim.MaxFileSize > 0 && size > lim.MaxFileSize {
 		// ClamAV skips such a file; we scan its head and say so.
@@ -77,7 +81,13 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 	if !st.Mode().IsRegular() {
 		return nil, fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
-	return e.Scan(ctx, path, f, st.Size())
+	b := &budget{}
+	if limit := e.opts.Limits.MaxFileSize; limit <= 0 || st.Size() <= limit {
+		if b.mapped = mapFile(f, st.Size()); b.mapped != nil {
+			defer b.mapped.unmap()
+		}
+	}
+	return e.scanTop(ctx, path, f, st.Size(), b)
 }
 
 // scan fills in n for the bytes r and descends into them. label is the
@@ -87,7 +97,13 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	sigs, err := e.d.Detect(ctx, r, size)
+	var sigs []string
+	var err error
+	if depth == 0 && b.mapped != nil {
+		sigs, err = e.detectMapped(ctx, b.mapped, size)
+	} else {
+		sigs, err = e.d.Detect(ctx, r, size)
+	}
 	n.Signatures = append(n.Signatures, sigs...)
 	if err != nil {
 		if ctx.Err() != nil {

@@ -1,0 +1,68 @@
+package scan
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"runtime/debug"
+	"unsafe"
+)
+
+// A file on disk is scanned through its memory mapping (on Linux): the
+// matcher then probes the file's bytes where they are instead of copying
+// them chunk by chunk. BenchmarkScanFile, 64 MiB at 100k body signatures:
+// 1284-1336 MB/s mapped against 1226-1255 through ReadAt (matcher
+// BenchmarkScan at 300k: 5-15%, "inplace" against "readat"). Only the
+// matcher's pass over the file itself reads the mapping; archives and mail
+// are unpacked through ReadAt as before, so a fault can only happen inside
+// that one call, on this goroutine.
+//
+// A file truncated by another process while it is scanned makes reading
+// the mapping fault (SIGBUS). detectMapped turns that fault into
+// ErrFileChanged instead of a crash: the file gets an error, never "OK".
+
+// ErrFileChanged is the error of a file that shrank while it was scanned.
+var ErrFileChanged = errors.New("the file shrank while it was scanned (truncated by another process); scan it again")
+
+// minMapSize is the smallest file worth mapping: below it the copy costs
+// less than setting up and tearing down the mapping.
+const minMapSize = 256 << 10
+
+// mapping is an open file with its bytes mapped: an io.ReaderAt whose
+// Bytes the matcher probes in place.
+type mapping struct {
+	*os.File
+	mem []byte
+}
+
+// Bytes returns the mapped bytes of the file.
+func (m *mapping) Bytes() []byte { return m.mem }
+
+// holds says whether addr lies inside the mapping.
+func (m *mapping) holds(addr uintptr) bool {
+	if len(m.mem) == 0 {
+		return false
+	}
+	start := uintptr(unsafe.Pointer(unsafe.SliceData(m.mem)))
+	return addr >= start && addr-start < uintptr(len(m.mem))
+}
+
+// detectMapped runs the detector over the mapping, turning a fault inside
+// it into ErrFileChanged.
+func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64) (sigs []string, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if f, ok := r.(interface{ Addr() uintptr }); ok && m.holds(f.Addr()) {
+			off := f.Addr() - uintptr(unsafe.Pointer(unsafe.SliceData(m.mem)))
+			sigs, err = nil, fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
+			return
+		}
+		panic(r)
+	}()
+	return e.d.Detect(ctx, m, size)
+}
