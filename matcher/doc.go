@@ -132,6 +132,27 @@
 //     11.5k patterns of this tier 7.8k have 3-grams for every residue
 //     mod 4, 2.9k more mod 2, 880 only at every byte) was slower than
 //     the one bitmap at every position (50 against 36 ms).
+//   - What bounds the two kernels is their cache misses, not their
+//     instructions (session 5, one process, alternating, experiments not
+//     kept): the direct kernel with four ADC chains instead of one ran
+//     the same (28.7-30.9 against 27.5-28.5 ms with an empty 512 KB
+//     bitmap, 18-19 ms both with a 32 KB one); one loop doing both tiers
+//     with scalar loads instead of the gather took 53-57 ms against 17 +
+//     30 apart, 37 with the main filter shrunk into L1, 50 with it in L2;
+//     scalar loads instead of the gather in the main kernel alone were
+//     slower (26-41 against 18-25 ms); an L1 first bitmap (18 bits, 4.7%
+//     of positions pass) with the 512 KB one tested inline for its passes,
+//     64 positions a block so that the block branch is predictable: 34.8
+//     against 30.8 ms; four or five bits per key in the main filter
+//     (0.30 and 0.25% false passes against 0.44) changed whole scans by
+//     less than the noise (58.4-63.2 and 58.5-66.1 ms against 59.6-61.6).
+//   - Emptying the every-byte tier (session 5): 4-grams of up to 256
+//     variants in the main tier, then 3-grams of up to 256 variants at
+//     stride 2, leave it nothing (288,483 / 10,637 stride 2 / 717 / 163
+//     stride 2 of the 300k), but the 717 patterns add 700k entries to the
+//     main filter (2.0M: 22 -> 30 ms alone) and the 163 make the stride-2
+//     tier 82k entries (38 ms alone, slower than the every-byte tier):
+//     whole scans 76-87 ms against 61-72.
 //   - Check windows of the 3-gram tier from up to 3 bytes before the
 //     gram: its grams are often the last bytes of a short part, so a
 //     window from the gram on fixed ~20 bits; candidates from the tier
@@ -216,8 +237,11 @@
 // the two kernels 23 and 32 ms, lookups 12.5, copying chunks 6 (now gone
 // for content in memory); verification no longer shows (check windows).
 //
+// Session 5, BenchmarkScan at 300k: 1064-1140 MB/s in place, 1046-1051
+// through io.ReaderAt (files on disk are now mapped, package scan).
+//
 // Against the targets: >= 1 GB/s per core is met up to 100k generated
-// signatures; at 300k generated ones the scan is at 0.8-1.05 GB/s as the
+// signatures; at 300k generated ones the scan is at 0.8-1.15 GB/s as the
 // shared machine is busy or quiet, ~80% of it the two kernels (the rest
 // lookups of passing probes): the main tier's gathers into its 4 MB
 // filter and the every-byte pass for the 4% of short parts, bound by one
