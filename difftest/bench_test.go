@@ -224,7 +224,7 @@ func benchTable(rows []benchRow, full bool) string {
 				r.clamLoad.Seconds(), r.clamMBs, mib(r.clamRSS), r.ours.ScanMBs/r.clamMBs)
 		}
 	}
-	fmt.Fprintf(&s, "\n%d MiB of random data, one core for our scan (one goroutine), clamscan %s --no-summary.\n",
+	fmt.Fprintf(&s, "\n%d MiB of random data, one core for our scan (one goroutine, best of five scans), clamscan %s --no-summary.\n",
 		benchDataSize>>20, clamVersion())
 	s.WriteString("clamscan scan = (load+scan of the data) - (load+scan of a one-byte file).\n")
 	// The machine is shared: the load says how much the figures may be
