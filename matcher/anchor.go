@@ -95,22 +95,28 @@ const gramPad = gramLen - 1
 // with gramPad classes of any byte before and after it: index j is part
 // offset j-gramPad.
 func (c *code) partClasses(pd partDesc, out []byteClass) []byteClass {
+	return c.partClassesTo(pd, out, gramPad+maxSpan+gramLen)
+}
+
+// partClassesTo is partClasses for a caller that needs only the first n
+// classes (those past n may be missing, or "any" though the part goes on).
+func (c *code) partClassesTo(pd partDesc, out []byteClass, n int) []byteClass {
 	var anyByte byteClass
 	anyByte.all()
 	out = out[:0]
 	for range gramPad {
 		out = append(out, anyByte)
 	}
-	out = c.fixedClasses(pd, out)
+	out = c.fixedClasses(pd, out, min(n, gramPad+maxSpan+gramLen))
 	for range gramPad {
 		out = append(out, anyByte)
 	}
 	return out
 }
 
-// fixedClasses appends the classes of the part's fixed-distance region.
-func (c *code) fixedClasses(pd partDesc, out []byteClass) []byteClass {
-	const limit = gramPad + maxSpan + gramLen
+// fixedClasses appends the classes of the part's fixed-distance region,
+// until out has limit classes.
+func (c *code) fixedClasses(pd partDesc, out []byteClass, limit int) []byteClass {
 	for _, o := range c.ops[pd.op0:pd.op1] {
 		if len(out) >= limit {
 			break

@@ -3,7 +3,10 @@ package matcher
 import (
 	"encoding/binary"
 	"math/bits"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 )
 
 // The anchor filter. A pattern in a tier of stride S (anchor.go) is
@@ -143,89 +146,179 @@ func classWindow(cl []byteClass) window {
 
 // buildTiers builds one filter tier per tier spec that has patterns, over
 // the filtered patterns of every segment (first gives each segment's first
-// global pattern index). One walk over the patterns lists every gram
-// variant (8 bytes each, with an index into the list of grams); a counting
-// sort by directory bucket then places them (bucket order is all lookup
-// needs).
+// global pattern index). The patterns are walked twice, in parallel over
+// runs of patterns: the first walk counts each run's grams and gram
+// variants per tier, so that the second writes them straight into lists
+// allocated once at their size (this runs beside a serving matcher, and
+// growing lists by appending would leave as much again as garbage). A
+// counting sort by directory bucket then places the variants (bucket order
+// is all lookup needs).
 func buildTiers(segs []*Segment, first []uint32) []*gramTier {
+	runs := patternRuns(segs)
+	// at[r*len(tiers)+ti]: where run r's grams and variants in tier ti go.
+	at := make([]tierSpan, len(runs)*len(tiers))
+	eachRun(runs, func(r int, buf *[]byteClass) {
+		walkRun(segs[runs[r].seg], runs[r], 0, buf, func(ti int, cl []byteClass, j uint16, _ uint64) {
+			sp := &at[r*len(tiers)+ti]
+			sp.grefs++
+			sp.ents += variantCount(cl[j:j+uint16(tiers[ti].q)], tiers[ti].q)
+		})
+	})
+	var lists [len(tiers)]tierLists
+	for r := range runs {
+		for ti := range tiers {
+			sp := &at[r*len(tiers)+ti]
+			n := *sp
+			*sp = lists[ti].len
+			lists[ti].len.grefs += n.grefs
+			lists[ti].len.ents += n.ents
+		}
+	}
+	for ti := range lists {
+		l := &lists[ti]
+		l.ents = make([]uint64, l.len.ents)
+		l.grefs = make([]uint64, l.len.grefs)
+		l.wins = make([]window, l.len.grefs)
+	}
+	eachRun(runs, func(r int, buf *[]byteClass) {
+		next := slices.Clone(at[r*len(tiers) : (r+1)*len(tiers)])
+		walkRun(segs[runs[r].seg], runs[r], first[runs[r].seg], buf, func(ti int, cl []byteClass, j uint16, ref uint64) {
+			l, sp, q := &lists[ti], &next[ti], tiers[ti].q
+			gi := uint64(sp.grefs)
+			sp.grefs++
+			l.grefs[gi] = ref<<16 | uint64(j)
+			l.wins[gi] = gramWindow(cl, int(j), q)
+			gramVariants(cl[j:j+uint16(q)], q, func(g uint32) {
+				l.ents[sp.ents] = uint64(g)<<32 | gi
+				sp.ents++
+			})
+		})
+	})
 	var out []*gramTier
-	var buf []byteClass
 	for ti, ts := range tiers {
-		q := ts.q
-		// Two walks: the first counts, so that the lists are allocated
-		// once at their size (this runs beside a serving matcher, and
-		// growing them by appending would leave as much again as garbage).
-		var ents []uint64 // gram<<32 | index in grefs
-		var grefs []uint64
-		var wins []window // per gref, in 3-gram tiers
-		nents, ngrefs := 0, 0
-		for walk := range 2 {
-			if walk == 1 {
-				ents, grefs = make([]uint64, 0, nents), make([]uint64, 0, ngrefs)
-				wins = make([]window, 0, ngrefs)
-			}
-			for si, s := range segs {
-				c := &s.c
-				for pi := range s.pats {
-					p := &s.pats[pi]
-					if !s.filtered[pi] || int(p.tier) != ti {
-						continue
-					}
-					buf = c.partClasses(c.parts[p.part0+p.anchorPart], buf)
-					for _, j := range s.offs[p.anchorLit : p.anchorLit+p.anchorLen] {
-						if walk == 0 {
-							ngrefs++
-							gramVariants(buf[j:j+uint16(q)], q, func(uint32) { nents++ })
-							continue
-						}
-						gi := uint64(len(grefs))
-						grefs = append(grefs, uint64(first[si]+uint32(pi))<<16|uint64(j))
-						wins = append(wins, gramWindow(buf, int(j), q))
-						gramVariants(buf[j:j+uint16(q)], q, func(g uint32) { ents = append(ents, uint64(g)<<32|gi) })
-					}
-				}
-			}
+		if len(lists[ti].ents) > 0 {
+			out = append(out, lists[ti].place(ts))
 		}
-		n := len(ents)
-		if n == 0 {
-			continue
-		}
-		t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
-		words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
-		t.shift = uint32(32 - words)
-		t.bloom = make([]uint32, 1<<words)
-		dirBits := max(bits.Len(uint(n-1))-1, 4)
-		t.dirShift = uint32(32 - dirBits)
-		t.dir = make([]uint32, 1<<dirBits+1)
-		for _, e := range ents {
-			t.dir[uint32(e>>32)*gramMul>>t.dirShift+1]++
-		}
-		for i := 1; i < len(t.dir); i++ {
-			t.dir[i] += t.dir[i-1]
-		}
-		next := slices.Clone(t.dir)
-		t.keys = make([]uint32, n)
-		t.refs = make([]uint64, n)
-		if wins != nil {
-			t.checks = make([]window, n)
-		}
-		for _, e := range ents {
-			g := uint32(e >> 32)
-			key := g * gramMul
-			i := next[key>>t.dirShift]
-			next[key>>t.dirShift]++
-			t.keys[i], t.refs[i] = key, grefs[uint32(e)]
-			if wins != nil {
-				t.checks[i] = wins[uint32(e)]
-			}
-			t.bloom[key>>t.shift] |= bloomBits(g)
-		}
-		if q < gramLen {
-			t.direct = newDirect(t.keys)
-		}
-		out = append(out, t)
 	}
 	return out
+}
+
+// tierSpan counts grams (one reference and window each) and their
+// variants (one filter entry each).
+type tierSpan struct{ grefs, ents int }
+
+// tierLists is one tier's entries before placement: ents are
+// gram<<32 | index in grefs and wins.
+type tierLists struct {
+	len   tierSpan
+	ents  []uint64
+	grefs []uint64
+	wins  []window
+}
+
+// place builds the tier: a counting sort of the entries by directory
+// bucket, and the filter.
+func (l *tierLists) place(ts tierSpec) *gramTier {
+	n, q := len(l.ents), ts.q
+	t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
+	words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
+	t.shift = uint32(32 - words)
+	t.bloom = make([]uint32, 1<<words)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	wg.Go(func() { // beside the placement: they share only the read-only entries
+		for _, e := range l.ents {
+			g := uint32(e >> 32)
+			t.bloom[g*gramMul>>t.shift] |= bloomBits(g)
+		}
+	})
+	dirBits := max(bits.Len(uint(n-1))-1, 4)
+	t.dirShift = uint32(32 - dirBits)
+	t.dir = make([]uint32, 1<<dirBits+1)
+	for _, e := range l.ents {
+		t.dir[uint32(e>>32)*gramMul>>t.dirShift+1]++
+	}
+	for i := 1; i < len(t.dir); i++ {
+		t.dir[i] += t.dir[i-1]
+	}
+	next := slices.Clone(t.dir)
+	t.keys = make([]uint32, n)
+	t.refs = make([]uint64, n)
+	t.checks = make([]window, n)
+	for _, e := range l.ents {
+		key := uint32(e>>32) * gramMul
+		i := next[key>>t.dirShift]
+		next[key>>t.dirShift]++
+		t.keys[i], t.refs[i], t.checks[i] = key, l.grefs[uint32(e)], l.wins[uint32(e)]
+	}
+	if q < gramLen {
+		t.direct = newDirect(t.keys)
+	}
+	return t
+}
+
+// patternRun is a run of one segment's patterns, the unit of parallel
+// work in buildTiers.
+type patternRun struct{ seg, lo, hi int }
+
+// runLen is the patterns per run: enough to make handing out runs cheap,
+// few enough that one large segment (a Builder's Build) still splits.
+const runLen = 4096
+
+func patternRuns(segs []*Segment) []patternRun {
+	var runs []patternRun
+	for si, s := range segs {
+		for lo := 0; lo < len(s.pats); lo += runLen {
+			runs = append(runs, patternRun{si, lo, min(lo+runLen, len(s.pats))})
+		}
+	}
+	return runs
+}
+
+// eachRun calls f for every run, on as many goroutines as there are
+// CPUs, each with its own scratch classes.
+func eachRun(runs []patternRun, f func(r int, buf *[]byteClass)) {
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), len(runs)) {
+		wg.Go(func() {
+			var buf []byteClass
+			for r := int(next.Add(1) - 1); r < len(runs); r = int(next.Add(1) - 1) {
+				f(r, &buf)
+			}
+		})
+	}
+	wg.Wait()
+}
+
+// walkRun calls fn for every anchor gram of the filtered patterns of run
+// (in segment s, whose first global pattern index is first): the
+// pattern's tier, the classes of its anchor part, the gram's offset in
+// them and the pattern's global index.
+func walkRun(s *Segment, run patternRun, first uint32, buf *[]byteClass, fn func(ti int, cl []byteClass, j uint16, ref uint64)) {
+	c := &s.c
+	for pi := run.lo; pi < run.hi; pi++ {
+		p := &s.pats[pi]
+		if !s.filtered[pi] {
+			continue
+		}
+		offs := s.offs[p.anchorLit : p.anchorLit+p.anchorLen]
+		// The classes as far as the last gram's check window reaches.
+		*buf = c.partClassesTo(c.parts[p.part0+p.anchorPart], *buf, int(slices.Max(offs))+8)
+		for _, j := range offs {
+			fn(int(p.tier), *buf, j, uint64(first)+uint64(pi))
+		}
+	}
+}
+
+// variantCount is the number of values of the q-gram at cl, as
+// gramVariants would list them.
+func variantCount(cl []byteClass, q int) int {
+	n := 1
+	for i := range q {
+		n *= cl[i].n
+	}
+	return n
 }
 
 // probe scans absolute positions from `from` (aligned to the stride) while
