@@ -242,11 +242,12 @@
 // the two kernels 23 and 32 ms, lookups 12.5, copying chunks 6 (now gone
 // for content in memory); verification no longer shows (check windows).
 //
-// Session 5, BenchmarkScan at 300k: 1064-1140 MB/s in place, 1046-1051
-// through io.ReaderAt (files on disk are now mapped, package scan).
+// Session 5, BenchmarkScan (means of 20 scans, over several hours): 300k
+// 953-1140 MB/s in place, 825-1051 through io.ReaderAt; 300k + 4M
+// 841-1049 and 817-924 (files on disk are now mapped, package scan).
 //
 // Against the targets: >= 1 GB/s per core is met up to 100k generated
-// signatures; at 300k generated ones the scan is at 0.8-1.15 GB/s as the
+// signatures; at 300k generated ones the scan is at 0.84-1.15 GB/s as the
 // shared machine is busy or quiet, ~80% of it the two kernels (the rest
 // lookups of passing probes): the main tier's gathers into its 4 MB
 // filter and the every-byte pass for the 4% of short parts, bound by one
