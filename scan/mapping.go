@@ -39,13 +39,11 @@ type mapping struct {
 // Bytes returns the mapped bytes of the file.
 func (m *mapping) Bytes() []byte { return m.mem }
 
-// holds says whether addr lies inside the mapping.
-func (m *mapping) holds(addr uintptr) bool {
-	if len(m.mem) == 0 {
-		return false
-	}
+// offset returns the file offset of addr, and whether it lies inside the
+// mapping.
+func (m *mapping) offset(addr uintptr) (uintptr, bool) {
 	start := uintptr(unsafe.Pointer(unsafe.SliceData(m.mem)))
-	return addr >= start && addr-start < uintptr(len(m.mem))
+	return addr - start, len(m.mem) > 0 && addr >= start && addr-start < uintptr(len(m.mem))
 }
 
 // detectMapped runs the detector over the mapping, turning a fault inside
@@ -57,10 +55,11 @@ func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64) (sigs
 		if r == nil {
 			return
 		}
-		if f, ok := r.(interface{ Addr() uintptr }); ok && m.holds(f.Addr()) {
-			off := f.Addr() - uintptr(unsafe.Pointer(unsafe.SliceData(m.mem)))
-			sigs, err = nil, fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
-			return
+		if f, ok := r.(interface{ Addr() uintptr }); ok {
+			if off, in := m.offset(f.Addr()); in {
+				sigs, err = nil, fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
+				return
+			}
 		}
 		panic(r)
 	}()
