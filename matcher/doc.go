@@ -145,7 +145,11 @@
 //     64 positions a block so that the block branch is predictable: 34.8
 //     against 30.8 ms; four or five bits per key in the main filter
 //     (0.30 and 0.25% false passes against 0.44) changed whole scans by
-//     less than the noise (58.4-63.2 and 58.5-66.1 ms against 59.6-61.6).
+//     less than the noise (58.4-63.2 and 58.5-66.1 ms against 59.6-61.6);
+//     neither did a directory of half as many buckets, each with a 32-bit
+//     mask of its keys so that most false passes skip the keys (minimum
+//     58.6-60.1 ms against 58.8-60.1), nor the tiers' tables on huge pages
+//     (58.5 against 58.7, 56.7 against 56.0 with 4M hashes).
 //   - Emptying the every-byte tier (session 5): 4-grams of up to 256
 //     variants in the main tier, then 3-grams of up to 256 variants at
 //     stride 2, leave it nothing (288,483 / 10,637 stride 2 / 717 / 163
