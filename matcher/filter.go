@@ -224,14 +224,6 @@ func (l *tierLists) place(ts tierSpec) *gramTier {
 	words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
 	t.shift = uint32(32 - words)
 	t.bloom = make([]uint32, 1<<words)
-	var wg sync.WaitGroup
-	defer wg.Wait()
-	wg.Go(func() { // beside the placement: they share only the read-only entries
-		for _, e := range l.ents {
-			g := uint32(e >> 32)
-			t.bloom[g*gramMul>>t.shift] |= bloomBits(g)
-		}
-	})
 	dirBits := max(bits.Len(uint(n-1))-1, 4)
 	t.dirShift = uint32(32 - dirBits)
 	t.dir = make([]uint32, 1<<dirBits+1)
@@ -246,10 +238,12 @@ func (l *tierLists) place(ts tierSpec) *gramTier {
 	t.refs = make([]uint64, n)
 	t.checks = make([]window, n)
 	for _, e := range l.ents {
-		key := uint32(e>>32) * gramMul
+		g := uint32(e >> 32)
+		key := g * gramMul
 		i := next[key>>t.dirShift]
 		next[key>>t.dirShift]++
 		t.keys[i], t.refs[i], t.checks[i] = key, l.grefs[uint32(e)], l.wins[uint32(e)]
+		t.bloom[key>>t.shift] |= bloomBits(g)
 	}
 	if q < gramLen {
 		t.direct = newDirect(t.keys)

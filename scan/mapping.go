@@ -26,8 +26,13 @@ import (
 var ErrFileChanged = errors.New("the file shrank while it was scanned (truncated by another process); scan it again")
 
 // minMapSize is the smallest file worth mapping: below it the copy costs
-// less than setting up and tearing down the mapping.
-const minMapSize = 256 << 10
+// less than setting up and tearing down the mapping. maxMapSize is the
+// largest: the mapping is populated up front, which for a file larger than
+// memory (limits off, a disk image) would read it twice.
+const (
+	minMapSize = 256 << 10
+	maxMapSize = 1 << 30
+)
 
 // mapping is an open file with its bytes mapped: an io.ReaderAt whose
 // Bytes the matcher probes in place.

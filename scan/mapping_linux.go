@@ -7,11 +7,12 @@ import (
 )
 
 // mapFile maps size bytes of f read-only, or returns nil when the file is
-// too small to be worth it or cannot be mapped (it is then read as before).
+// too small or too large to be worth it, or cannot be mapped (it is then
+// read through ReadAt).
 // The pages are mapped at once (MAP_POPULATE): faulting them in one by one
 // as the matcher reaches them cost about as much as the copy it saves.
 func mapFile(f *os.File, size int64) *mapping {
-	if size < minMapSize || int64(int(size)) != size {
+	if size < minMapSize || size > maxMapSize {
 		return nil
 	}
 	mem, err := unix.Mmap(int(f.Fd()), 0, int(size), unix.PROT_READ, unix.MAP_SHARED|unix.MAP_POPULATE)

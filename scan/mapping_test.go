@@ -169,3 +169,27 @@ func TestScanFileTruncated(t *testing.T) {
 		t.Fatalf("after the fault: %v %v, want [Short]", res.Signatures, err)
 	}
 }
+
+// TestMapFileSizes: mapFile maps files from minMapSize up to maxMapSize
+// and leaves smaller and larger ones to ReadAt (it decides on the size
+// given, before mapping anything).
+func TestMapFileSizes(t *testing.T) {
+	path := plantedFile(t, minMapSize, nil)
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	for _, tc := range []struct {
+		size   int64
+		mapped bool
+	}{{minMapSize - 1, false}, {minMapSize, canMap}, {maxMapSize + 1, false}} {
+		m := mapFile(f, tc.size)
+		if (m != nil) != tc.mapped {
+			t.Errorf("size %d: mapped %v, want %v", tc.size, m != nil, tc.mapped)
+		}
+		if m != nil {
+			m.unmap()
+		}
+	}
+}
