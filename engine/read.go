@@ -53,6 +53,8 @@ type batch struct {
 	skipped int    // parsed with Entry.Skip set
 	puaOff  int    // PUA signatures while PUA is off
 	items   []item // lines for the builder, and invalid lines, in order
+	// parser holds the hash entries of items; kept with items by the pool.
+	parser sigfile.Parser
 
 	parsed chan struct{} // receives once parse is done
 }
@@ -76,7 +78,7 @@ func (b *batch) parse(puaOn bool) {
 			line = strings.TrimSuffix(line, "\r")
 		}
 		b.lines++
-		e, err := sigfile.ParseLine(b.kind, line)
+		e, err := b.parser.ParseLine(b.kind, line)
 		switch {
 		case errors.Is(err, sigfile.ErrNoSignature):
 		case err != nil:
@@ -91,8 +93,8 @@ func (b *batch) parse(puaOn bool) {
 	}
 }
 
-// batchPool recycles batches, and above all their item slices, which
-// would otherwise be most of the garbage of reading besides the entries.
+// batchPool recycles batches, and above all their item slices and hash
+// entries, which would otherwise be most of the garbage of reading.
 var batchPool = sync.Pool{New: func() any { return &batch{parsed: make(chan struct{}, 1)} }}
 
 func newBatch() *batch { return batchPool.Get().(*batch) }
@@ -101,8 +103,9 @@ func newBatch() *batch { return batchPool.Get().(*batch) }
 // not keep entries or store text alive.
 func (b *batch) free() {
 	clear(b.items)
-	items, parsed := b.items[:0], b.parsed
-	*b = batch{items: items, parsed: parsed}
+	b.parser.Reset()
+	items, parser, parsed := b.items[:0], b.parser, b.parsed
+	*b = batch{items: items, parser: parser, parsed: parsed}
 	batchPool.Put(b)
 }
 

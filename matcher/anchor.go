@@ -36,6 +36,43 @@ var commonByte = func() (t [256]bool) {
 	return
 }()
 
+// maskSet is the set of values v with v&mask == val&mask. The builders
+// need it for every masked byte and alternative of every pattern, so the
+// masks that hex signatures write ("??", "a?", "?a", "aa") take no walk
+// over all 256 values.
+func maskSet(mask, val byte) (set [4]uint64) {
+	val &= mask
+	switch mask {
+	case 0xff:
+		set[val>>6] = 1 << (val & 63)
+	case 0xf0: // 16 values in a row, inside one word
+		set[val>>6] = 0xffff << (val & 63)
+	case 0x0f: // val, val+16, val+32 and val+48 in each word
+		w := uint64(0x0001_0001_0001_0001) << val
+		set = [4]uint64{w, w, w, w}
+	default:
+		for v := range 256 {
+			if byte(v)&mask == val {
+				set[v>>6] |= 1 << (v & 63)
+			}
+		}
+	}
+	return set
+}
+
+// The classes of (B) and (W) inside a part.
+var boundaryClass, nonAlnumClass = func() (bc, nc byteClass) {
+	for v := range 256 {
+		if boundary[v] != 0 {
+			bc.add(byte(v))
+		}
+		if !isAlnum(byte(v)) {
+			nc.add(byte(v))
+		}
+	}
+	return bc, nc
+}()
+
 // byteClass is the set of values one byte of a part may take.
 type byteClass struct {
 	set [4]uint64
@@ -52,6 +89,14 @@ func (b *byteClass) add(v byte) {
 func (b *byteClass) all() {
 	b.set = [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
 	b.n = 256
+}
+
+// union adds every value of set.
+func (b *byteClass) union(set [4]uint64) {
+	for i, w := range set {
+		b.set[i] |= w
+	}
+	b.count()
 }
 
 func (b *byteClass) count() {
@@ -142,25 +187,17 @@ func (c *code) fixedClasses(pd partDesc, out []byteClass, limit int) []byteClass
 				}
 			}
 		case opMask:
-			var b byteClass
-			for v := range 256 {
-				if byte(v)&o.mask == o.val {
-					b.add(byte(v))
-				}
-			}
+			b := byteClass{set: maskSet(o.mask, o.val)}
+			b.count()
 			out = append(out, b)
 		case opSet:
 			b := byteClass{set: c.sets[o.a]}
 			b.count()
 			out = append(out, b)
-		case opBound, opNonAlnum:
-			var b byteClass
-			for v := range 256 {
-				if (o.kind == opBound && boundary[v] != 0) || (o.kind == opNonAlnum && !isAlnum(byte(v))) {
-					b.add(byte(v))
-				}
-			}
-			out = append(out, b)
+		case opBound:
+			out = append(out, boundaryClass)
+		case opNonAlnum:
+			out = append(out, nonAlnumClass)
 		case opAlt:
 			// Fixed-width alternative: byte i is one of the items' byte i.
 			a := c.alts[o.a]
@@ -176,14 +213,10 @@ func (c *code) fixedClasses(pd partDesc, out []byteClass, limit int) []byteClass
 				for _, it := range c.items[a.i0:a.i1] {
 					for i, bm := range c.bms[it.b0 : it.b0+it.n] {
 						b := &out[start+i]
-						for v := range 256 {
-							if byte(v)&bm.Mask == bm.Value&bm.Mask {
-								b.add(byte(v))
-								if o.nocase && bm.Mask == 0xff {
-									b.add(lower(byte(v)))
-									b.add(upper(byte(v)))
-								}
-							}
+						b.union(maskSet(bm.Mask, bm.Value))
+						if o.nocase && bm.Mask == 0xff {
+							b.add(lower(bm.Value))
+							b.add(upper(bm.Value))
 						}
 					}
 				}
@@ -202,28 +235,46 @@ func (c *code) fixedClasses(pd partDesc, out []byteClass, limit int) []byteClass
 	return out
 }
 
-// gramWeight is the number of filter entries the q-gram at cl costs (0:
-// unusable), times badWeight when its bytes are common ones.
-func gramWeight(cl []byteClass, q, maxExp int) int {
-	n := 1
-	common := 0
-	same := true
-	var first byteClass
+// classInfo is what gramWeight needs of a byteClass, computed once per
+// part instead of once per gram and tier.
+type classInfo struct {
+	n      int32 // number of values
+	one    int16 // the only value, or -1
+	common bool  // one is a common byte
+}
+
+// classInfos fills info with the classInfo of each class of cl.
+func classInfos(cl []byteClass, info []classInfo) []classInfo {
+	info = info[:0]
+	for i := range cl {
+		ci := classInfo{n: int32(cl[i].n), one: -1}
+		if v, ok := cl[i].single(); ok {
+			ci.one, ci.common = int16(v), commonByte[v]
+		}
+		info = append(info, ci)
+	}
+	return info
+}
+
+// gramWeight is the number of filter entries the q-gram at info costs (0:
+// unusable), times badWeight when its bytes are common ones or all one
+// value.
+func gramWeight(info []classInfo, q, maxExp int) int {
+	n, common := 1, 0
+	same := info[0].one >= 0
 	for i := range q {
-		n *= cl[i].n
+		n *= int(info[i].n)
 		if n > maxExp {
 			return 0
 		}
-		if v, ok := cl[i].single(); ok && commonByte[v] {
+		if info[i].common {
 			common++
 		}
-		if i == 0 {
-			first = cl[0]
-		} else if cl[i].n != 1 || cl[i].set != first.set {
+		if info[i].one != info[0].one {
 			same = false
 		}
 	}
-	if common >= q-1 || (same && first.n == 1) {
+	if common >= q-1 || same {
 		n *= badWeight
 	}
 	return n
@@ -237,23 +288,31 @@ type gramAnchor struct {
 	offs   []uint16 // gram offset in the part, one per residue
 }
 
+// gramScratch is chooseGrams' scratch space, kept by the Builder so that
+// a pattern costs no allocation.
+type gramScratch struct {
+	cl   []byteClass
+	info []classInfo
+	ws   []int
+}
+
 // chooseGrams finds the cheapest tier in which some part of the pattern
-// is covered, and the cheapest grams for it. buf and w are
-// scratch space kept by the Builder (no allocation per pattern).
-func (c *code) chooseGrams(part0, nparts uint32, buf *[]byteClass, w *[]int) (gramAnchor, bool) {
+// is covered, and the cheapest grams for it.
+func (c *code) chooseGrams(part0, nparts uint32, sc *gramScratch) (gramAnchor, bool) {
 	var best gramAnchor
 	found := false
 	var offs [16]uint16 // room for any tier's stride
 	for pi := uint32(0); pi < nparts; pi++ {
-		cl := c.partClasses(c.parts[part0+pi], *buf)
-		*buf = cl
+		sc.cl = c.partClasses(c.parts[part0+pi], sc.cl)
+		sc.info = classInfos(sc.cl, sc.info)
+		info := sc.info
 		for ti, ts := range tiers {
 			s := ts.stride
 			if found && ti > best.tier {
 				break
 			}
-			ws := (*w)[:0]
-			for j := 0; j+ts.q <= len(cl) && j < maxSpan; j++ {
+			ws := sc.ws[:0]
+			for j := 0; j+ts.q <= len(info) && j < maxSpan; j++ {
 				if j < gramPad-(s-1) {
 					// A gram starting k bytes before the part serves the
 					// alignments s ≡ k (mod stride); for k >= stride the
@@ -261,9 +320,9 @@ func (c *code) chooseGrams(part0, nparts uint32, buf *[]byteClass, w *[]int) (gr
 					ws = append(ws, 0)
 					continue
 				}
-				ws = append(ws, gramWeight(cl[j:], ts.q, ts.maxExpand))
+				ws = append(ws, gramWeight(info[j:], ts.q, ts.maxExpand))
 			}
-			*w = ws
+			sc.ws = ws
 			total, ok := 0, true
 			for r := 0; r < s && ok; r++ {
 				bw := 0

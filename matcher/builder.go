@@ -30,9 +30,8 @@ type Builder struct {
 	chunk int
 	// offs holds the anchor gram offsets of anchored patterns (pattern
 	// anchorLit/anchorLen index it); a Segment keeps it for Combine.
-	offs  []uint16
-	clBuf []byteClass
-	wBuf  []int
+	offs []uint16
+	gs   gramScratch // chooseGrams' scratch space
 }
 
 type ignoreRule struct {
@@ -233,7 +232,7 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 		return err
 	}
 	p := pattern{part0: part0, nparts: nparts, owner: owner, sub: sub, lsig: lsig, target: target, off: off}
-	ga, gok := b.c.chooseGrams(part0, nparts, &b.clBuf, &b.wBuf)
+	ga, gok := b.c.chooseGrams(part0, nparts, &b.gs)
 	var sa anchorChoice
 	if !gok {
 		sa = b.c.chooseShort(part0, nparts)

@@ -208,16 +208,13 @@ func (b *partBuilder) alt(e sigfile.Elem) error {
 	if maxW == 1 && minW == 1 {
 		var set [4]uint64
 		for _, a := range e.Alts {
-			for v := 0; v < 256; v++ {
-				if byte(v)&a[0].Mask == a[0].Value&a[0].Mask {
-					set[v>>6] |= 1 << (v & 63)
-					if b.nocase && a[0].Mask == 0xff {
-						l := lower(byte(v))
-						u := upper(byte(v))
-						set[l>>6] |= 1 << (l & 63)
-						set[u>>6] |= 1 << (u & 63)
-					}
-				}
+			for i, w := range maskSet(a[0].Mask, a[0].Value) {
+				set[i] |= w
+			}
+			if b.nocase && a[0].Mask == 0xff {
+				l, u := lower(a[0].Value), upper(a[0].Value)
+				set[l>>6] |= 1 << (l & 63)
+				set[u>>6] |= 1 << (u & 63)
 			}
 		}
 		if e.Negate {

@@ -128,6 +128,7 @@ func splitSegments(data []byte) []*segment {
 
 func parseSegment(file string, kind sigfile.Kind, s *segment) {
 	rest := s.data
+	var p sigfile.Parser // each entry is done with before the next line
 	for len(rest) > 0 {
 		var line []byte
 		if i := bytes.IndexByte(rest, '\n'); i >= 0 {
@@ -138,7 +139,8 @@ func parseSegment(file string, kind sigfile.Kind, s *segment) {
 		line = bytes.TrimSuffix(line, []byte{'\r'})
 		idx := s.lines
 		s.lines++
-		e, err := sigfile.ParseLine(kind, string(line))
+		p.Reset()
+		e, err := p.ParseLine(kind, string(line))
 		if errors.Is(err, sigfile.ErrNoSignature) {
 			continue
 		}

@@ -145,6 +145,7 @@ func verifyFile(data *bolt.Bucket, i int, rec FileRecord, fail func(error)) int 
 	var size int64
 	lines, sigs, invalid := 0, 0, 0
 	kind := sigfile.Kind(rec.Kind)
+	var p sigfile.Parser // entries are only counted
 	err := readChunks(data, i, rec, func(chunk []byte) error {
 		h.Write(chunk)
 		size += int64(len(chunk))
@@ -159,7 +160,8 @@ func verifyFile(data *bolt.Bucket, i int, rec FileRecord, fail func(error)) int 
 			if rec.Kind == "" {
 				continue
 			}
-			switch _, err := sigfile.ParseLine(kind, string(bytes.TrimSuffix(line, []byte{'\r'}))); {
+			p.Reset()
+			switch _, err := p.ParseLine(kind, string(bytes.TrimSuffix(line, []byte{'\r'}))); {
 			case err == nil:
 				sigs++
 			case errors.Is(err, sigfile.ErrNoSignature):

@@ -10,16 +10,16 @@ const minFLForAnySize = 73
 // sizes in 32 bits and reserves 0xffffffff.
 const maxHashSize = 1<<32 - 2
 
-// hashBox puts a HashSig and its digest bytes in one allocation: the store
-// parses millions of these lines.
+// hashBox puts a HashSig and its digest bytes in one allocation (or one
+// element of a Parser's block): the store parses millions of these lines.
 type hashBox struct {
 	sig HashSig
 	buf [32]byte
 }
 
 // parseHash parses HASH:SIZE:NAME[:MINFL[:MAXFL]], or SIZE:HASH:NAME[...]
-// when section is true (.mdb/.msb).
-func parseHash(kind Kind, line string, section bool) (Entry, error) {
+// when section is true (.mdb/.msb), into a box from p.
+func parseHash(kind Kind, line string, section bool, p *Parser) (Entry, error) {
 	var f [5]string
 	n, ok := splitFields(line, ':', f[:])
 	if !ok || n < 3 {
@@ -37,7 +37,7 @@ func parseHash(kind Kind, line string, section bool) (Entry, error) {
 		return Entry{}, err
 	}
 
-	box := new(hashBox)
+	box := p.box()
 	sig := &box.sig
 	sig.Name = f[2]
 	sig.Section = section

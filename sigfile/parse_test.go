@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/hex"
 	"errors"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -261,5 +262,45 @@ func TestParseLineSentinels(t *testing.T) {
 		if !errors.Is(err, tt.want) || !errors.Is(err, ErrSyntax) {
 			t.Errorf("ParseLine(%s, %q) = %v, want errors.Is %v and ErrSyntax", tt.kind, tt.line, err, tt.want)
 		}
+	}
+}
+
+// TestParser checks that a Parser's entries equal ParseLine's and stay
+// intact as its blocks grow, and that after Reset it parses without
+// allocating.
+func TestParser(t *testing.T) {
+	kinds := []Kind{KindHDB, KindHSB, KindMDB, KindFP}
+	lines := make([]string, 1000)
+	for i := range lines {
+		d := strings.Repeat(strconv.Itoa(i%10), []int{32, 40, 64}[i%3])
+		if kinds[i%len(kinds)] == KindMDB {
+			lines[i] = strconv.Itoa(i+1) + ":" + d + ":Sect." + strconv.Itoa(i)
+		} else {
+			lines[i] = d + ":" + strconv.Itoa(i+1) + ":Name." + strconv.Itoa(i)
+		}
+	}
+	var p Parser
+	got := make([]Entry, len(lines))
+	for i, line := range lines {
+		e, err := p.ParseLine(kinds[i%len(kinds)], line)
+		if err != nil {
+			t.Fatalf("line %d %q: %v", i, line, err)
+		}
+		got[i] = e
+	}
+	for i, line := range lines {
+		want, err := ParseLine(kinds[i%len(kinds)], line)
+		if err != nil || !reflect.DeepEqual(got[i], want) {
+			t.Fatalf("line %d: Parser gave %+v, ParseLine %+v (%v)", i, *got[i].Hash, *want.Hash, err)
+		}
+	}
+	allocs := testing.AllocsPerRun(10, func() {
+		p.Reset()
+		for i, line := range lines {
+			p.ParseLine(kinds[i%len(kinds)], line)
+		}
+	})
+	if allocs != 0 {
+		t.Errorf("%v allocations parsing %d lines after Reset, want 0", allocs, len(lines))
 	}
 }
