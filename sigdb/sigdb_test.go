@@ -361,6 +361,25 @@ func TestRefusesForeignAndNewerStores(t *testing.T) {
 	}
 }
 
+// TestLockedStore checks that a store open for writing refuses a second
+// open, for writing or reading, with ErrLocked and the path, and opens
+// again once closed.
+func TestLockedStore(t *testing.T) {
+	db, p := openTemp(t)
+	for _, ro := range []bool{false, true} {
+		_, err := Open(p, &Options{ReadOnly: ro, Timeout: 50 * time.Millisecond})
+		if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), p) {
+			t.Errorf("second Open (read-only %v) = %v, want ErrLocked naming %s", ro, err, p)
+		}
+	}
+	db.Close()
+	again, err := Open(p, &Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("Open after Close: %v", err)
+	}
+	again.Close()
+}
+
 func TestState(t *testing.T) {
 	db, _ := openTemp(t)
 	if v, err := db.GetState("updater", "cooldown"); v != nil || err != nil {
