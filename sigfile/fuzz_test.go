@@ -2,6 +2,8 @@ package sigfile
 
 import (
 	"errors"
+	"fmt"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -54,6 +56,15 @@ func FuzzParseLine(f *testing.F) {
 	f.Fuzz(func(t *testing.T, k uint8, line string) {
 		kind := kinds[int(k)%len(kinds)]
 		e, err := ParseLine(kind, line)
+		// A Parser's entry, in memory that held another one, is ParseLine's.
+		var p Parser
+		if _, err := p.ParseLine(KindMSB, "4096:"+strings.Repeat("ab", 32)+":Other.Name:73:200"); err != nil {
+			t.Fatal(err)
+		}
+		p.Reset()
+		if pe, perr := p.ParseLine(kind, line); !reflect.DeepEqual(pe, e) || fmt.Sprint(perr) != fmt.Sprint(err) {
+			t.Fatalf("Parser.ParseLine(%s, %q) = %+v, %v; ParseLine = %+v, %v", kind, line, pe, perr, e, err)
+		}
 		if err != nil {
 			if err != ErrNoSignature && !errors.Is(err, ErrSyntax) {
 				t.Fatalf("ParseLine(%s, %q) error %v is not ErrSyntax", kind, line, err)
