@@ -225,3 +225,32 @@ func TestHashSetOrder(t *testing.T) {
 		}
 	}
 }
+
+// TestIgnoreAcrossHashBlocks: an ignore list that drops more than a block's
+// worth of hashes leaves whole blocks empty; the set keeps the rest.
+func TestIgnoreAcrossHashBlocks(t *testing.T) {
+	const total, ignored = 2*accBlock + 100, accBlock + 50
+	content := func(i int) []byte { return []byte(fmt.Sprintf("file number %d", i)) }
+	es := []sigfile.Entry{entry(t, sigfile.KindIGN2, "Ignored.Many")}
+	for i := range total {
+		name := fmt.Sprintf("Kept.%d", i)
+		if i < ignored {
+			name = "Ignored.Many"
+		}
+		c := content(i)
+		es = append(es, entry(t, sigfile.KindHDB, fmt.Sprintf("%s:%d:%s", md5hex(c), len(c), name)))
+	}
+	m := buildWith(t, 4, es...)
+	if st := m.Stats(); st.HashSigs != total-ignored {
+		t.Errorf("HashSigs = %d, want %d", st.HashSigs, total-ignored)
+	}
+	for _, i := range []int{0, ignored - 1, ignored, total - 1} {
+		want := []string{fmt.Sprintf("Kept.%d", i)}
+		if i < ignored {
+			want = nil
+		}
+		if got := detect(t, m, content(i)); !sameNames(got, want) {
+			t.Errorf("file %d: got %v, want %v", i, got, want)
+		}
+	}
+}

@@ -68,7 +68,20 @@ func (a *hashAcc) name(i int) *uint32 { return &a.nblk[i/accBlock][i%accBlock] }
 
 func (a *hashAcc) len() int { return a.n }
 
-// build sorts the entries by digest: a counting sort on the first two bytes
+// cut keeps the first n entries: blocks past them go, and the last kept
+// block ends at them.
+func (a *hashAcc) cut(n int) {
+	a.n = n
+	blocks := (n + accBlock - 1) / accBlock
+	a.dblk, a.sblk, a.nblk = a.dblk[:blocks], a.sblk[:blocks], a.nblk[:blocks]
+	if blocks > 0 {
+		last, used := blocks-1, n-(blocks-1)*accBlock
+		a.dblk[last] = a.dblk[last][:used*a.width]
+		a.sblk[last], a.nblk[last] = a.sblk[last][:used], a.nblk[last][:used]
+	}
+}
+
+// build sorts the entries by digest: a counting sort on the leading bits
 // (digests are uniformly distributed) and a small sort inside each bucket,
 // giving a permutation that is then applied in place. keep filters entries
 // (ignore lists); it may be nil. sizeSet is needed only by section hashes
@@ -91,7 +104,10 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 			}
 			w++
 		}
-		a.n = w
+		a.cut(w)
+		if w == 0 {
+			return hs
+		}
 	}
 	n := a.n
 	// About four entries per bucket, up to the first two bytes: a
@@ -174,8 +190,8 @@ func (a *hashAcc) build(width int, keep func(name uint32) bool) hashSet {
 	// The distinct sizes: perm is free again, and a radix sort of millions
 	// of sizes is several times faster than slices.Sort.
 	sizes := perm[:0]
-	for bi, blk := range a.sblk {
-		for _, s := range blk[:min(accBlock, n-bi*accBlock)] {
+	for _, blk := range a.sblk {
+		for _, s := range blk {
 			if s == anySize {
 				hs.hasAny = true
 			} else {
