@@ -120,17 +120,18 @@ func TestScanFileMapped(t *testing.T) {
 	}
 }
 
-// truncating shrinks the file to nothing, then lets the real detector (or
-// a plain read of the bytes, if touch) run on the mapping that is now past
-// the end of the file.
+// truncating shrinks the file to to bytes, then lets the real detector (or
+// a plain read of the bytes, if touch) run on the mapping that now reaches
+// past the end of the file.
 type truncating struct {
 	path  string
+	to    int64
 	next  Detector
 	touch bool
 }
 
 func (d *truncating) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
-	if err := os.Truncate(d.path, 0); err != nil {
+	if err := os.Truncate(d.path, d.to); err != nil {
 		return nil, err
 	}
 	if d.touch {
@@ -145,8 +146,9 @@ func (d *truncating) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]s
 }
 
 // TestScanFileTruncated: a file truncated while its mapping is scanned
-// (the read faults: SIGBUS) is an error, ErrFileChanged, not a crash and
-// not clean; the matcher works on afterwards.
+// (the read faults: SIGBUS, or reads zeros inside the last page) is an
+// error, ErrFileChanged, not a crash and not clean; the matcher works on
+// afterwards.
 func TestScanFileTruncated(t *testing.T) {
 	if !canMap {
 		t.Skip("files are not mapped on " + runtime.GOOS)
@@ -162,9 +164,16 @@ func TestScanFileTruncated(t *testing.T) {
 			t.Fatalf("touch %v: result %+v, want an error and no verdict", touch, res)
 		}
 	}
+	// Cut inside the last page: nothing faults, the tail reads as zeros.
+	const size = 2<<20 + 4000
+	path := plantedFile(t, size, nil)
+	res, err := New(&truncating{path: path, to: size - 3900, next: m}, DefaultOptions()).ScanFile(context.Background(), path)
+	if !errors.Is(err, ErrFileChanged) || res == nil || res.Err == nil {
+		t.Fatalf("cut inside the last page: %+v, %v; want ErrFileChanged", res, err)
+	}
 	// The pooled state of the Detect that faulted must not leak into the next.
-	path := plantedFile(t, 2<<20, map[int][]byte{1<<20 - 3: {0xa1, 0xa2, 0, 0xa4, 0xa5}})
-	res, err := New(m, DefaultOptions()).ScanFile(context.Background(), path)
+	path = plantedFile(t, 2<<20, map[int][]byte{1<<20 - 3: {0xa1, 0xa2, 0, 0xa4, 0xa5}})
+	res, err = New(m, DefaultOptions()).ScanFile(context.Background(), path)
 	if err != nil || !slices.Equal(res.Signatures, []string{"Short"}) {
 		t.Fatalf("after the fault: %v %v, want [Short]", res.Signatures, err)
 	}
