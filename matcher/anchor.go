@@ -1,6 +1,10 @@
 package matcher
 
-import "math/bits"
+import (
+	"math/bits"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
 
 // Anchor choice. The filter probes a 4-gram every S positions (S is the
 // stride of the pattern's tier, see filter.go). A pattern can be found at
@@ -55,6 +59,18 @@ func maskSet(mask, val byte) (set [4]uint64) {
 			if byte(v)&mask == val {
 				set[v>>6] |= 1 << (v & 63)
 			}
+		}
+	}
+	return set
+}
+
+// byteSet is the set of values bm matches, with both cases of a fixed
+// letter when nocase.
+func byteSet(bm sigfile.ByteMatch, nocase bool) [4]uint64 {
+	set := maskSet(bm.Mask, bm.Value)
+	if nocase && bm.Mask == 0xff {
+		for _, v := range [2]byte{lower(bm.Value), upper(bm.Value)} {
+			set[v>>6] |= 1 << (v & 63)
 		}
 	}
 	return set
@@ -212,12 +228,7 @@ func (c *code) fixedClasses(pd partDesc, out []byteClass, limit int) []byteClass
 			if !a.negate {
 				for _, it := range c.items[a.i0:a.i1] {
 					for i, bm := range c.bms[it.b0 : it.b0+it.n] {
-						b := &out[start+i]
-						b.union(maskSet(bm.Mask, bm.Value))
-						if o.nocase && bm.Mask == 0xff {
-							b.add(lower(bm.Value))
-							b.add(upper(bm.Value))
-						}
+						out[start+i].union(byteSet(bm, o.nocase))
 					}
 				}
 			}

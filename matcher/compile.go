@@ -208,13 +208,8 @@ func (b *partBuilder) alt(e sigfile.Elem) error {
 	if maxW == 1 && minW == 1 {
 		var set [4]uint64
 		for _, a := range e.Alts {
-			for i, w := range maskSet(a[0].Mask, a[0].Value) {
+			for i, w := range byteSet(a[0], b.nocase) {
 				set[i] |= w
-			}
-			if b.nocase && a[0].Mask == 0xff {
-				l, u := lower(a[0].Value), upper(a[0].Value)
-				set[l>>6] |= 1 << (l & 63)
-				set[u>>6] |= 1 << (u & 63)
 			}
 		}
 		if e.Negate {

@@ -63,8 +63,8 @@
 // of random data, are all but rejected without touching the pattern). The
 // main tier is one run of the probe kernel (kernel.go, kernel_amd64.s):
 // AVX2 hashes eight grams at once and gathers their words of a blocked
-// Bloom filter (three bits in a 32-bit word, 50 bits per entry before
-// rounding). The 3-gram tier is one run of the direct kernel
+// Bloom filter (three bits in a 32-bit word, 32 bits per entry before
+// rounding, at most 4 MB: filter.go). The 3-gram tier is one run of the direct kernel
 // (kernel_direct.go): scalar, no hash, a 512 KB bitmap indexed by 22 bits
 // of the gram. Passing probes look the gram up, in batches, in an exact
 // table (a directory by key bits; entries placed by a counting sort, no
@@ -215,8 +215,9 @@
 // candidate, and computes a digest only when a size filter over all
 // segments allows that some hash has the file's size, then looks it up in
 // every segment: BenchmarkScanSegments (100k + 1M) scans 16 KiB files in
-// 26 segments as fast as in one (13.6 and 13.8 us a file; before the size
-// filter, 13.3 against 11.9).
+// 26 segments as fast as in two, one for the body signatures and one for
+// the hashes (13.6 and 13.8 us a file; before the size filter, 13.3
+// against 11.9).
 //
 // # Measured (2 shared cores, so +-30% between runs)
 //
@@ -250,7 +251,7 @@
 // (383-803 against 610-921).
 //
 // BenchmarkTiers at 300k: the main tier alone 3.0-3.7 GB/s (1.3M entries,
-// 8 MB filter; 2.0-2.2 before batched lookups), the every-byte 3-gram tier
+// the 8 MB filter of then; 2.0-2.2 before batched lookups), the every-byte 3-gram tier
 // 1.7-1.85 GB/s (22k entries for 11.5k patterns; 1.4 with the Bloom
 // kernel). In a scan of 64 MiB (~75 ms in the profile, a quiet hour):
 // the two kernels 23 and 32 ms, lookups 12.5, copying chunks 6 (now gone

@@ -413,8 +413,8 @@ type passBatch struct {
 	mpos [batchLen]int32
 }
 
-// batchLen is the positions (and matches) per lookup batch, 6 KB of
-// stack; 64 and 1024 measured the same.
+// batchLen is the positions (and matches) per lookup batch, 6 KB of the
+// pooled detection; 64 and 1024 measured the same.
 const batchLen = 256
 
 // add appends position i with gram g and says whether the batch is full.
@@ -461,14 +461,12 @@ func (t *gramTier) lookupBatch(buf []byte, b *passBatch, base int64, hit func(re
 func (t *gramTier) report(buf []byte, b *passBatch, base int64, hit func(ref uint64, pos int64)) {
 	for k := range b.nm {
 		e, i := b.me[k], int(b.mpos[k])
-		if t.checks != nil {
-			// Windows reaching past buf are not checked: the first bytes
-			// of the file, the last ones (zero-padded grams).
-			w := t.checks[e]
-			if s := i - int(w.val>>56); s >= 0 && s+8 <= len(buf) &&
-				binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
-				continue
-			}
+		// Windows reaching past buf are not checked: the first bytes of
+		// the file, the last ones (zero-padded grams).
+		w := t.checks[e]
+		if s := i - int(w.val>>56); s >= 0 && s+8 <= len(buf) &&
+			binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
+			continue
 		}
 		hit(t.refs[e], base+int64(i))
 	}

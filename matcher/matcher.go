@@ -85,9 +85,6 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
 		}
 	}
 	d.v = view{r: r, size: size, win: d.v.win[:0]}
-	// A Detect that panicked (a fault reading a mapped file that shrank,
-	// recovered by the caller) may have left positions of its file here.
-	d.batch.n, d.batch.nm = 0, 0
 	d.exe = nil
 	d.epoch++
 	d.used = d.used[:0]
@@ -132,8 +129,16 @@ func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]stri
 		return nil, fmt.Errorf("matcher: negative size %d", size)
 	}
 	d := m.getDetection(r, size)
-	defer m.putDetection(d)
+	out, err := m.detect(ctx, d, r, size)
+	// Not deferred: a Detect that panics (a fault reading a mapped file
+	// that shrank, recovered by the caller) leaves d half-way; it is
+	// dropped, not pooled.
+	m.putDetection(d)
+	return out, err
+}
 
+// detect is Detect with its pooled state.
+func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size int64) ([]string, error) {
 	if m.needExe && size > 0 {
 		head := make([]byte, min(size, 64))
 		if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
@@ -253,9 +258,6 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 	m := d.m
 	size := d.v.size
 	chunk := m.chunk
-	if chunk <= 0 {
-		chunk = defaultChunk
-	}
 	var mem []byte
 	if im, ok := d.v.r.(inMemory); ok && int64(len(im.Bytes())) >= size {
 		mem = im.Bytes()[:size]

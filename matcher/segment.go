@@ -2,8 +2,10 @@ package matcher
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/bits"
+	"slices"
 	"sort"
 )
 
@@ -59,14 +61,17 @@ const maxPatterns = 1 << 27
 // entries (an ignore list applies to the whole database); allow lists
 // apply across segments, as in ClamAV.
 func Combine(ctx context.Context, segs ...*Segment) (*Matcher, error) {
+	if slices.Contains(segs, nil) {
+		return nil, errors.New("matcher: Combine: a nil segment")
+	}
 	m := &Matcher{segs: segs, first: make([]uint32, len(segs)+1), chunk: defaultChunk}
+	if len(segs) > 0 && segs[0].chunk > 0 {
+		m.chunk = segs[0].chunk // tests build with small chunks
+	}
 	total := 0
 	var short []uint64
 	for i, s := range segs {
 		m.first[i] = uint32(total)
-		if s.chunk > 0 && i == 0 {
-			m.chunk = s.chunk
-		}
 		m.stats.add(&s.stats)
 		m.needExe = m.needExe || s.needExe
 		for t := range 3 {
