@@ -203,7 +203,7 @@ func (c *compiler) readError(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
-	if errors.Is(err, ErrCompile) || errors.Is(err, ErrStoreChanged) {
+	if errors.Is(err, ErrCompile) {
 		return err
 	}
 	return fmt.Errorf("%w: %w", ErrStore, err)

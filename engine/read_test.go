@@ -129,3 +129,23 @@ func TestCompileChunkErrors(t *testing.T) {
 		t.Errorf("canceled midway: %v, want context.Canceled", err)
 	}
 }
+
+// noLast hands out the store's chunks without their Last marks, as a
+// faulty chunk Source could.
+type noLast struct{ *sigdb.DB }
+
+func (n noLast) ForEachChunk(ctx context.Context, fn func(sigdb.Chunk) error) error {
+	return n.DB.ForEachChunk(ctx, func(c sigdb.Chunk) error {
+		c.Last = false
+		return fn(c)
+	})
+}
+
+// TestCompileUnfinishedFile: a chunk Source that ends inside a file (its
+// last group never closes) fails the compile instead of losing the lines.
+func TestCompileUnfinishedFile(t *testing.T) {
+	db, _ := chunkStore(t)
+	if _, err := Compile(context.Background(), noLast{db}); err == nil || !errors.Is(err, ErrStore) {
+		t.Errorf("chunks without a last one: %v, want an ErrStore error", err)
+	}
+}

@@ -82,35 +82,29 @@ func (s *Snapshot) addPart(g *group) {
 type grouper struct {
 	salt   []byte
 	h      hash.Hash
-	n      int // chunks in the open group
-	every  int
-	first  int
 	chunks []sigdb.Chunk // of the open group; Data valid while the read lasts
 }
 
 // add adds a chunk and reports whether it ends its group: at the end of
 // its file, or after a chunk whose digest ends in enough zero bits.
 func (gr *grouper) add(ch sigdb.Chunk) (end bool) {
-	if gr.n == 0 {
+	if len(gr.chunks) == 0 {
 		gr.h = sha256.New()
 		gr.h.Write(gr.salt)
 		fmt.Fprintf(gr.h, "%s\x00%s\x00%s\x00%v\x00", ch.Feed, ch.File, ch.Kind, ch.PUA)
-		gr.every = groupChunks(ch.Kind)
-		gr.first = ch.FirstLine
 	}
 	sum := sha256.Sum256(ch.Data)
 	gr.h.Write(sum[:])
-	gr.n++
 	gr.chunks = append(gr.chunks, ch)
-	return ch.Last || int(binary.BigEndian.Uint16(sum[:]))%gr.every == 0 || gr.n >= 4*gr.every
+	every := groupChunks(ch.Kind)
+	return ch.Last || int(binary.BigEndian.Uint16(sum[:]))%every == 0 || len(gr.chunks) >= 4*every
 }
 
 // close returns the open group's key and chunks and starts a new group.
 func (gr *grouper) close() (key [32]byte, first int, chunks []sigdb.Chunk) {
 	gr.h.Sum(key[:0])
-	chunks, first = gr.chunks, gr.first
-	gr.chunks, gr.n = nil, 0
-	return key, first, chunks
+	chunks, gr.chunks = gr.chunks, nil
+	return key, chunks[0].FirstLine, chunks
 }
 
 // compileSalt is what every segment depends on besides its own lines: the
