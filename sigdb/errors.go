@@ -14,9 +14,7 @@ var (
 	ErrRollback     = errors.New("sigdb: refusing to replace a feed with an older version")
 	ErrInvalidInput = errors.New("sigdb: invalid signature input")
 	ErrUnknownFile  = errors.New("sigdb: not a signature file or container")
-	// ErrLocked: a store has one writer at a time, and a running
-	// sigupdated keeps its store open.
-	ErrLocked = errors.New("sigdb: store is in use by another process (a running sigupdated keeps its store open: its /healthz and /metrics give the feed versions; stop it to import or verify)")
+	ErrLocked       = errors.New("sigdb: store is in use by another process")
 )
 
 // LineError is a bad line in an input file. Its message is "FILE:LINE: what".

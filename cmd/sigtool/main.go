@@ -61,7 +61,12 @@ func (g *globalOptions) openDB(readOnly bool) (*sigdb.DB, error) {
 	if err != nil {
 		return nil, err
 	}
-	return sigdb.Open(p, &sigdb.Options{ReadOnly: readOnly})
+	db, err := sigdb.Open(p, &sigdb.Options{ReadOnly: readOnly})
+	if errors.Is(err, sigdb.ErrLocked) {
+		// A store has one writer at a time, and the daemon keeps its own.
+		err = fmt.Errorf("%w (a running sigupdated keeps its store open: stop it to use this store, or read the feed versions from its --listen /healthz)", err)
+	}
+	return db, err
 }
 
 func newRootCommand() *cobra.Command {

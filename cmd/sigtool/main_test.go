@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sigtool/sigtool/sigdb"
 )
 
 const feedsDir = "../../../shared/corpus/feeds/clamav"
@@ -78,6 +80,21 @@ func TestImportBadLineExit2(t *testing.T) {
 	os.WriteFile(bad, []byte("Good.Sig-1:0:*:0102030405060708090a\nBad.Sig-2:0:*:zz11\n"), 0o644)
 	code, _, errOut := run(t, "--db", db, "import", bad)
 	if code != 2 || !strings.Contains(errOut, "bad.ndb:2") {
+		t.Fatalf("exit %d, stderr %q", code, errOut)
+	}
+}
+
+// TestLockedStoreSaysWhy: a store another process holds (as a running
+// sigupdated does) is an error that names it and what to do.
+func TestLockedStoreSaysWhy(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "s.db")
+	held, err := sigdb.Open(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	code, _, errOut := run(t, "--db", p, "info")
+	if code != 2 || !strings.Contains(errOut, p) || !strings.Contains(errOut, "in use by another process") || !strings.Contains(errOut, "sigupdated") {
 		t.Fatalf("exit %d, stderr %q", code, errOut)
 	}
 }
