@@ -138,7 +138,7 @@ func (db *DB) ReplaceFeed(ctx context.Context, meta FeedMeta, files []File, opt 
 
 type preparedFeed struct {
 	info   FeedInfo
-	files  []File
+	chunks [][][]byte // of each file, cut once (cutting sums every line)
 	report FeedReport
 }
 
@@ -148,7 +148,7 @@ func prepareFeed(ctx context.Context, f FeedImport, opt ImportOptions) (*prepare
 	if f.Meta.Name == "" {
 		return nil, nil, fmt.Errorf("sigdb: feed without a name")
 	}
-	p := &preparedFeed{files: f.Files}
+	p := &preparedFeed{}
 	p.info.FeedMeta = f.Meta
 	p.info.Imported = opt.Now().UTC()
 	p.info.ByType = map[string]int{}
@@ -162,8 +162,10 @@ func prepareFeed(ctx context.Context, f FeedImport, opt ImportOptions) (*prepare
 		}
 		seen[file.Name] = true
 		sum := sha256.Sum256(file.Data)
+		chunks := splitChunks(file.Data)
+		p.chunks = append(p.chunks, chunks)
 		rec := FileRecord{Name: file.Name, Size: int64(len(file.Data)), SHA256: hex.EncodeToString(sum[:]),
-			Lines: bytes.Count(file.Data, []byte{'\n'}), Chunks: len(splitChunks(file.Data))}
+			Lines: bytes.Count(file.Data, []byte{'\n'}), Chunks: len(chunks)}
 		if len(file.Data) > 0 && file.Data[len(file.Data)-1] != '\n' {
 			rec.Lines++
 		}
@@ -241,8 +243,8 @@ func writeFeed(feedsB *bolt.Bucket, p *preparedFeed) error {
 		return err
 	}
 	data.FillPercent = 1.0 // keys are appended in order: pack pages full
-	for i, f := range p.files {
-		for c, chunk := range splitChunks(f.Data) {
+	for i, chunks := range p.chunks {
+		for c, chunk := range chunks {
 			if err := data.Put(chunkKey(i, c), sealRecord(chunk)); err != nil {
 				return err
 			}
