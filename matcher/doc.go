@@ -190,8 +190,10 @@
 //     (classInfo) instead of decoding it once per gram and tier; hash
 //     lines are parsed into blocks that the engine's batches reuse
 //     (sigfile.Parser: 4M allocations fewer per compile). CPU per compile
-//     4.3 -> 3.3 s, BenchmarkCompile 2.31-2.98 -> 1.85-2.13 s, identical
-//     tables (SHA-256 of every tier's arrays at 300k, before and after).
+//     4.3 -> 3.3 s, BenchmarkCompile 2.31-2.98 -> 1.85-2.13 s (runs of it
+//     right after the change; 2.22-2.34 in the make bench run that
+//     followed, at a busier hour), identical tables (SHA-256 of every
+//     tier's arrays at 300k, before and after).
 //
 // Hashes live in sorted, pointer-free blocks per digest type (digest, size,
 // name index; a directory by the leading bits, ~4 entries a bucket): the
