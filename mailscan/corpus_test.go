@@ -42,7 +42,7 @@ func corpusMessages(t testing.TB) []corpusMessage {
 		if err != nil {
 			return err
 		}
-		if !isMbox(data) {
+		if msgs := mailmime.SplitMbox(data); len(msgs) == 0 || msgs[0].FromLine == "" {
 			out = append(out, corpusMessage{rel, data})
 			return nil
 		}

@@ -14,5 +14,4 @@ var (
 	ErrInternal   = errors.New("mailscan: internal error")
 	ErrPolicy     = errors.New("mailscan: bad policy")
 	ErrInput      = errors.New("mailscan: bad input")
-	ErrOutput     = errors.New("mailscan: writing output failed")
 )
