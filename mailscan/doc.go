@@ -13,8 +13,8 @@
 // Promises, in order of importance:
 //
 //   - Nothing is lost and nothing is falsely acknowledged. Whatever cannot
-//     be fully handled (a parse limit in package mailmime, a scan error or
-//     limit, a failed quarantine write, a bug) gives the action "error"
+//     be fully handled (a parse limit in package mailmime, a failed scan,
+//     a failed quarantine write, a bug) gives the action "error"
 //     with the ORIGINAL message. Anything removed from a message, and any
 //     deleted message, is in the quarantine before the new message exists;
 //     without a quarantine such messages are errors.
@@ -38,17 +38,23 @@
 //
 //   - Structural defects (missing boundaries, junk base64) are not errors:
 //     real clean mail has them. Only mailmime's limits are.
-//   - A damaged or unsupported archive whose bytes were scanned is
-//     accepted, as ClamAV does by default: a mail client cannot open it
-//     either, and clean mail carries such files. Limits are not accepted.
 //   - An archive signature match is allowed to come from a member stored
 //     uncompressed (its bytes show in the archive's own): the archive is
 //     then still cleanable, and the rebuilt archive is scanned again before
 //     it is trusted.
 //
+// What could not be scanned never passes as clean. A container or method
+// package unpack cannot open, a damaged archive, or a scan limit makes the
+// attachment "unscannable", named Policy.Unscannable.KIND (OverLimit,
+// UnknownContainer, UnsupportedMethod, Corrupt); Policy.Unscannable says
+// what follows: removed like an encrypted attachment (the default),
+// delivered with an X-Sigtool-Unscannable header field (action Flag), or
+// the message left unhandled (an error, so the MTA retries).
+//
 // Other readings of a part (mailmime Alternates: a second Content-Type, a
 // base64-encoded message/rfc822) are scanned too; a finding in one removes
 // the part they belong to, since their offsets do not index the message.
-// Files inside TNEF (winmail.dat) and uuencoded or yEnc blocks in text
-// bodies are scanned; a finding removes the part holding them.
+// Uuencoded and yEnc blocks in text bodies are scanned; a finding removes
+// the part holding them. TNEF (winmail.dat) is opened by the scan engine
+// like any archive.
 package mailscan

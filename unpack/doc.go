@@ -1,6 +1,10 @@
 // Package unpack opens the archive and compression formats a virus scanner
-// meets in mail and on disk (zip, tar, gzip, bzip2, xz, 7z, rar) and yields
-// their members one at a time, under limits.
+// meets in mail and on disk (zip, tar, gzip, bzip2, xz, 7z, rar, TNEF
+// "winmail.dat", BinHex 4.0) and yields their members one at a time, under
+// limits. It also recognises containers it cannot open (CAB, ARJ, LHA,
+// ACE, cpio, SZDD, CHM, StuffIt, ZOO, UPX-packed executables; see
+// unopened.go): Walk returns ErrNoUnpacker for them, so that a caller
+// never takes their unscanned members for clean.
 //
 // A format is recognised by its magic bytes ([Identify]), never by a file
 // name. [Walk] calls a function for each member with its content as an
@@ -33,7 +37,11 @@
 //     header fields (dictionary sizes), which is bounded where the decoder
 //     allows it.
 //
-// [Rebuild] writes a copy of a zip or tar (optionally gzip-wrapped) archive
-// without the members a caller wants removed, so a mail gateway can clean
-// an attachment instead of dropping it.
+// [Rebuild] writes a copy of a zip or tar (optionally gzip- or xz-wrapped)
+// archive without the members a caller wants removed, so a mail gateway
+// can clean an attachment instead of dropping it.
+//
+// Files: format.go (Identify), walk.go (Walk, member reading), one file per
+// format (zip.go, tar.go, stream.go for gzip/bzip2/xz, sevenzip.go, rar.go,
+// tnef.go, binhex.go), unopened.go, rebuild.go, limits.go, errors.go.
 package unpack
