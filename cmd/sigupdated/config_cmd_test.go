@@ -18,8 +18,8 @@ func TestConfigCheck(t *testing.T) {
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, []byte("[scan]\nunix_socket = \"/run/x.sock\"\nmax_threads = \"ten\"\n"), 0o644)
 	for _, c := range []struct {
-		args       []string
-		code       int
+		args        []string
+		code        int
 		out, errOut string
 	}{
 		{[]string{"config", "check", "--config", good}, exitOK, "scan service: unix /run/x.sock (mode 0660), tcp 127.0.0.1:3310; stream_max_length 100M, max_threads 10, max_queue 100", ""},
