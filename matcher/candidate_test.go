@@ -16,13 +16,13 @@ import (
 // state has grown, a Detect allocates nothing per candidate.
 func TestCandidatesDoNotAllocate(t *testing.T) {
 	m := buildWith(t, defaultChunk,
-		entry(t, sigfile.KindNDB, "Near:0:*:41414141414141414141{0-20}4243"),           // bounded gap, main tier
-		entry(t, sigfile.KindNDB, "Far:0:*:414141414141*4243"),                         // unbounded gap
-		entry(t, sigfile.KindNDB, "Left:0:*:4243{-30}4141414141414141"),                // anchor right of a gap
-		entry(t, sigfile.KindNDB, "Short:0:*:4141??4243"),                              // 3-gram tier
-		entry(t, sigfile.KindNDB, "Abs:0:100:4141414141414141"),                        // gated: one position
-		entry(t, sigfile.KindNDB, "PE:1:*:4141414141414141"),                           // wrong target
-		entry(t, sigfile.KindNDB, "Found:0:*:41414141414141"),                          // found at once, then done
+		entry(t, sigfile.KindNDB, "Near:0:*:41414141414141414141{0-20}4243"),             // bounded gap, main tier
+		entry(t, sigfile.KindNDB, "Far:0:*:414141414141*4243"),                           // unbounded gap
+		entry(t, sigfile.KindNDB, "Left:0:*:4243{-30}4141414141414141"),                  // anchor right of a gap
+		entry(t, sigfile.KindNDB, "Short:0:*:4141??4243"),                                // 3-gram tier
+		entry(t, sigfile.KindNDB, "Abs:0:100:4141414141414141"),                          // gated: one position
+		entry(t, sigfile.KindNDB, "PE:1:*:4141414141414141"),                             // wrong target
+		entry(t, sigfile.KindNDB, "Found:0:*:41414141414141"),                            // found at once, then done
 		entry(t, sigfile.KindLDB, "L;Target:0;0>3|1;4141414141414141;4141414141{2}4344"), // counts to its cap
 	)
 	want := []string{"Abs", "Found", "L"}
