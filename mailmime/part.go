@@ -60,9 +60,12 @@ type Part struct {
 	// also returned by Parse.
 	Defects []error
 
-	msg       []byte
-	rawParams map[string]string // Content-Type params as sent
-	alternate bool
+	msg        []byte
+	rawParams  map[string]string   // Content-Type params as sent
+	everyParam map[string][]string // every value of repeated params
+	alternate  bool
+	loose      bool // delimiter lines matched loosely (see delimKind)
+	pastClose  bool // a close delimiter does not end the parts
 }
 
 // Source returns the buffer the offsets of p index.
