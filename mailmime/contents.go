@@ -16,13 +16,15 @@ type Content struct {
 // order: a part's own reading, then its Alternates) and for every block
 // embedded in a text leaf, stopping at fn's first error. It is the one
 // walk of a message that both a file scanner and the mail policy use, so
-// what one finds the other finds. The same bytes decoded the same way are
-// offered once, however many readings share them.
+// what one finds the other finds. The same bytes decoded the same way (and
+// both or neither an attachment) are offered once, however many readings
+// share them.
 func Contents(root *Part, fn func(Content) error) error {
 	type key struct {
 		src                  *byte
 		start, end, embedded int
 		enc                  string
+		attachment           bool // a reader may treat it differently
 	}
 	seen := map[key]bool{}
 	return Walk(root, func(p *Part) error {
@@ -33,7 +35,7 @@ func Contents(root *Part, fn func(Content) error) error {
 		if len(p.msg) > 0 {
 			src = &p.msg[0]
 		}
-		k := key{src, p.BodyStart, p.End, -1, p.Encoding}
+		k := key{src, p.BodyStart, p.End, -1, p.Encoding, p.IsAttachment()}
 		if seen[k] {
 			return nil
 		}

@@ -25,8 +25,8 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 	cutParts := map[*mailmime.Part]bool{}
 	for _, t := range targets {
 		if !t.whole {
-			if data, ok := s.cutBody(t, eol); ok {
-				edits = append(edits, edit{t.part.BodyStart, t.part.End, data})
+			if es, ok := s.cutEdits(t, eol); ok {
+				edits = append(edits, es...)
 				cutParts[t.part] = true
 				continue
 			}
@@ -101,17 +101,33 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 	return s.wrapRoot(msg, root, rootTarget, body, banner, eol)
 }
 
-// cutBody returns t's part's new body: its decoded body (a multipart's
-// raw one) with each cut replaced by the notice, encoded again as the
+// cutEdits returns the edits that replace each cut of t by the notice. In
+// a multipart's preamble or epilogue each cut is an edit of its own; a
+// leaf gets its decoded body with the cuts replaced, encoded again as the
 // part was. ok is false when the notice cannot be written in the body's
 // charset or encoding; the part must then go as a whole.
-func (s *Scanner) cutBody(t *target, eol []byte) ([]byte, bool) {
+func (s *Scanner) cutEdits(t *target, eol []byte) ([]edit, bool) {
 	p := t.part
-	src := p.Body()
-	if p.IsLeaf() {
-		src, _ = p.Decode()
-	}
 	notice := s.fill(s.policy.Text.Notice, "", t)
+	if !p.IsLeaf() {
+		var es []edit
+		for _, c := range mergeCuts(t.cuts) {
+			es = append(es, edit{p.BodyStart + c.start, p.BodyStart + c.end, textPart(notice, eol)})
+		}
+		return es, true
+	}
+	body, ok := s.cutBody(t, notice, eol)
+	if !ok {
+		return nil, false
+	}
+	return []edit{{p.BodyStart, p.End, body}}, true
+}
+
+// cutBody returns a leaf's decoded body with its cuts replaced by the
+// notice, encoded again as the part was.
+func (s *Scanner) cutBody(t *target, notice string, eol []byte) ([]byte, bool) {
+	p := t.part
+	src, _ := p.Decode()
 	var out []byte
 	pos := 0
 	for _, c := range mergeCuts(t.cuts) {
@@ -134,7 +150,7 @@ func (s *Scanner) cutBody(t *target, eol []byte) ([]byte, bool) {
 	}
 	out = append(out, src[pos:]...)
 	switch {
-	case !p.IsLeaf() || identity(p):
+	case identity(p):
 		if (p.Encoding == "" || p.Encoding == "7bit") && !isASCII(out) {
 			return nil, false
 		}

@@ -100,10 +100,10 @@ func looksLikeMail(head []byte) bool {
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
-			return false
+		if colon <= 0 {
+			break // not a field: the header ends (or was never one)
 		}
-		switch string(bytes.ToLower(line[:colon])) {
+		switch string(bytes.ToLower(bytes.TrimRight(line[:colon], " \t"))) {
 		case "from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
 			"mime-version", "content-type", "delivered-to", "x-original-to", "reply-to", "sender":
 			known++
