@@ -26,8 +26,9 @@ const (
 //     matched strictly and loosely, and with parts going on past a close
 //     delimiter that more delimiters follow;
 //   - for a leaf, every Content-Transfer-Encoding and Content-Disposition
-//     field, and base64 for a body declared 7bit/8bit/binary (or with no
-//     encoding) that is nothing but base64.
+//     field, base64 for a body declared 7bit/8bit/binary (or with no
+//     encoding) that is nothing but base64, and the raw bytes of a body
+//     declared base64 that is not.
 //
 // Readings that come out the same as one already made are skipped.
 func (ps *parser) alternates(p *Part, deftype string) {
@@ -134,6 +135,10 @@ func (ps *parser) readingsOf(p *Part, bs int, t *mediaType, ctes, disps []string
 		if looksBase64(ps.msg[bs:p.End]) {
 			out = append(out, reading{cte: "base64", disp: disps[0]})
 		}
+	case "base64":
+		if !base64Text(ps.msg[bs:p.End]) { // a reader may show it as it is
+			out = append(out, reading{cte: "7bit", disp: disps[0]})
+		}
 	}
 	return out
 }
@@ -154,6 +159,17 @@ func (ps *parser) closeThenMore(p *Part, b string, loose bool) bool {
 		}
 		pos = next
 	}
+}
+
+// base64Text reports whether body holds nothing but base64 characters
+// and blanks.
+func base64Text(body []byte) bool {
+	for _, c := range body {
+		if b64val[c] < 0 && c != '=' && c != '\r' && c != '\n' && c != ' ' && c != '\t' {
+			return false
+		}
+	}
+	return true
 }
 
 // looksBase64 reports whether body is nothing but base64 lines of some
