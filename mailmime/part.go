@@ -103,12 +103,13 @@ func (p *Part) IsLeaf() bool { return len(p.Children) == 0 }
 func (p *Part) InAlternate() bool { return p.alternate }
 
 // IsAttachment reports whether p is a "binary attachment" for the gateway
-// policy: a leaf that is not text/* or that carries a file name.
+// policy: a leaf that is not text/*, carries a file name, or is disposed
+// as an attachment (a reader offers to save any of them as a file).
 func (p *Part) IsAttachment() bool {
 	if !p.IsLeaf() {
 		return false
 	}
-	return !strings.HasPrefix(p.ContentType, "text/") || p.Filename != ""
+	return !strings.HasPrefix(p.ContentType, "text/") || p.Filename != "" || p.Disposition == "attachment"
 }
 
 // Ext returns the lower-cased extension of Filename with its dot, or "".

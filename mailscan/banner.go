@@ -103,23 +103,34 @@ func firstTextBody(top *mailmime.Part, skip map[*mailmime.Part]bool) *mailmime.P
 	return found
 }
 
-// bannerInsert returns the bytes that, inserted at body.BodyStart+off,
-// put the banner (followed by a blank line) at the top of the body in the
-// body's own charset and transfer encoding, leaving the body's bytes
-// untouched. HTML gets it as a <pre> block, right after the <body> tag
-// when the body is not encoded (and not being cut: cut says its bytes are
-// rewritten), else in front. ok is false when that cannot be done
-// faithfully.
-func bannerInsert(body *mailmime.Part, banner string, eol []byte, cut bool) (off int, ins []byte, ok bool) {
+// bannerEdit returns the edit that puts the banner (followed by a blank
+// line) at the top of body in the body's own charset and transfer
+// encoding. Text gets it in front of its unchanged bytes. HTML gets it as
+// a <pre> block right after the <body> tag, where every reader shows it:
+// spliced into an unencoded body, or with the body decoded, changed and
+// encoded again; a body being cut (cut) gets it in front instead, as the
+// cut rewrites its bytes. ok is false when it cannot be done faithfully.
+func (s *Scanner) bannerEdit(body *mailmime.Part, banner string, eol []byte, cut bool) (edit, bool) {
 	lines := strings.Split(banner, "\n")
+	off := 0
 	if body.ContentType == "text/html" {
 		lines = strings.Split("<pre>"+html.EscapeString(banner)+"</pre>", "\n")
-		if identity(body) && !cut {
+		if !cut && identity(body) {
 			off = afterBodyTag(body.Body())
+		} else if decoded, _ := body.Decode(); !cut && afterBodyTag(decoded) > 0 {
+			enc, ok := encodeLines(append(lines, ""), body.Params["charset"])
+			if !ok {
+				return edit{}, false
+			}
+			at := afterBodyTag(decoded)
+			text := append(append(append([]byte{}, decoded[:at]...), bytes.Join(enc, eol)...), decoded[at:]...)
+			if out, ok := encodeBody(body, text, eol); ok {
+				return edit{body.BodyStart, body.End, out}, true
+			}
 		}
 	}
-	ins, ok = encodedBanner(body, lines, eol)
-	return off, ins, ok
+	ins, ok := encodedBanner(body, lines, eol)
+	return edit{body.BodyStart + off, body.BodyStart + off, ins}, ok
 }
 
 // afterBodyTag returns the offset just after the <body ...> tag of an

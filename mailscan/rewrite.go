@@ -54,9 +54,8 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 	placed := false
 	if rootTarget == nil {
 		for i, body := range bannerBodies(root, skip) {
-			off, ins, ok := bannerInsert(body, banner, eol, cutParts[body])
-			if ok {
-				edits = append(edits, edit{body.BodyStart + off, body.BodyStart + off, ins})
+			if e, ok := s.bannerEdit(body, banner, eol, cutParts[body]); ok {
+				edits = append(edits, e)
 				placed = placed || i == 0
 			}
 		}
@@ -149,16 +148,23 @@ func (s *Scanner) cutBody(t *target, notice string, eol []byte) ([]byte, bool) {
 		pos = c.end
 	}
 	out = append(out, src[pos:]...)
+	return encodeBody(p, out, eol)
+}
+
+// encodeBody encodes a leaf's new decoded body in the part's transfer
+// encoding; ok is false for an encoding we do not write, or 8-bit text
+// under a 7bit label.
+func encodeBody(p *mailmime.Part, text, eol []byte) ([]byte, bool) {
 	switch {
 	case identity(p):
-		if (p.Encoding == "" || p.Encoding == "7bit") && !isASCII(out) {
+		if (p.Encoding == "" || p.Encoding == "7bit") && !isASCII(text) {
 			return nil, false
 		}
-		return out, true
+		return text, true
 	case p.Encoding == "quoted-printable":
-		return qpBody(out, eol), true
+		return qpBody(text, eol), true
 	case p.Encoding == "base64":
-		enc := base64Lines(out, eol)
+		enc := base64Lines(text, eol)
 		if endsWithEOL(p.Body()) {
 			enc = append(enc, eol...)
 		}
