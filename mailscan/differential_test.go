@@ -53,11 +53,10 @@ func TestParserDifferential(t *testing.T) {
 		data    []byte
 	}
 	var mutants []mutant
-	for i, m := range msgs {
+	for _, m := range msgs {
 		for k := 0; k < per; k++ {
 			data, classes := mutate(rng, m.data)
 			mutants = append(mutants, mutant{fmt.Sprintf("%s~%d", m.name, k), classes, data})
-			_ = i
 		}
 	}
 	if len(mutants) < 2000 {
@@ -276,7 +275,6 @@ type mutantParts struct {
 	body        string
 	tail        string // after the payload part: eol, close delimiter, the rest
 	ownBoundary bool   // the boundary is ours (every delimiter line is ours to change)
-	nameComment bool
 }
 
 func (m *mutantParts) render() []byte {
