@@ -120,7 +120,6 @@ const (
 	replyReloading     = "RELOADING"
 	replyUpToDate      = "DBUPTODATE"
 	replyOK            = "OK"
-	replyEmpty         = "Empty file"
 	replyTimedOut      = "COMMAND READ TIMED OUT\n" // always \n, whatever the prefix
 	errSizeLimit       = "INSTREAM size limit exceeded."
 	errSessionCommand  = "Command invalid inside IDSESSION."

@@ -1,6 +1,7 @@
 package clamd
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"io"
@@ -86,8 +87,10 @@ func (ss *session) next(ctx context.Context) bool {
 		ss.term = term
 	default:
 		if ss.inSess {
-			ss.term = '\n'
-			ss.send(ss.reply().error("", errSessionOldStyle))
+			// Answered with the session's number and terminator, as clamd.
+			// clamd follows it with its generic error line.
+			ss.id++
+			ss.send(append(ss.reply().error("", errSessionOldStyle), ss.reply().error("", errProcessing)...))
 			return false
 		}
 		ss.rd.r-- // the first byte is part of the command
@@ -98,7 +101,9 @@ func (ss *session) next(ctx context.Context) bool {
 		ss.id++
 	}
 	ss.s.stats.commands.Add(1)
-	if len(ss.rd.fds) > 0 && spec.cmd != cmdFildes {
+	// A descriptor belongs to a FILDES; one that came with no FILDES
+	// in sight is a protocol error, as in clamd.
+	if len(ss.rd.fds) > 0 && spec.cmd != cmdFildes && !bytes.Contains(ss.rd.buffered(), []byte("FILDES")) {
 		ss.send(ss.reply().error("", errStrayFD))
 		return false
 	}

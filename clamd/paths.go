@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -14,8 +13,8 @@ import (
 
 // scanPath is SCAN, CONTSCAN, MULTISCAN and ALLMATCHSCAN on a file or
 // directory the daemon reads itself. As clamd: one line per infected or
-// failed file (SCAN stops at the first infected file), "PATH: Empty file"
-// for an empty file named directly, then "ARG: OK" when nothing was found
+// failed file (SCAN stops at the first infected file), then "ARG: OK"
+// when nothing was found
 // and not every file failed. MULTISCAN scans max_threads files at once;
 // ALLMATCHSCAN reports every signature of a file.
 func (ss *session) scanPath(ctx context.Context, cmd command, arg string) {
@@ -35,11 +34,6 @@ func (ss *session) scanPath(ctx context.Context, cmd command, arg string) {
 	snap := ss.s.snapshot()
 	if snap == nil {
 		ss.send(r.error(arg, errNoEngine))
-		return
-	}
-	if fi, err := os.Stat(real); err == nil && fi.Mode().IsRegular() && fi.Size() == 0 {
-		// Counted as scanned, so OK follows (scanner.c).
-		ss.send(append(r.single(real, replyEmpty), r.single(arg, replyOK)...))
 		return
 	}
 	jobs := 1
