@@ -17,7 +17,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/sigtool/sigtool/clamd"
 	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/feeds"
@@ -40,7 +39,7 @@ type daemon struct {
 	mirror    atomic.Pointer[feeds.Mirror]
 	lastCycle atomic.Pointer[cycleReport]
 	policy    atomic.Pointer[mailscan.Policy] // for mail requests; SIGHUP replaces it
-	scanSrv   *clamd.Server                   // nil without [scan]
+	mailLimit int64                           // largest mail request: [scan] stream_max_length
 
 	stop    context.CancelFunc // SHUTDOWN
 	reloads chan struct{}      // RELOAD and SELFCHECK
@@ -107,6 +106,10 @@ func newDaemon(f *flags, cfg *daemonconfig.Config, st *store, log *slog.Logger) 
 	opt.Metrics = em
 	d.live = engine.NewLive(opt)
 	d.reloads = make(chan struct{}, 1)
+	d.mailLimit = daemonconfig.DefaultStreamMaxLength
+	if cfg.Scan != nil {
+		d.mailLimit = int64(cfg.Scan.StreamMaxLength)
+	}
 	return d, nil
 }
 

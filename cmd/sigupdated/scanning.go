@@ -72,7 +72,6 @@ func (d *daemon) startScanService(ctx context.Context) (wait func(), err error) 
 			}
 		})
 	}
-	d.scanSrv = srv
 	return func() { wg.Wait(); srv.Wait() }, nil
 }
 
