@@ -1,6 +1,10 @@
-// Package unpack opens the archive and compression formats a virus scanner
-// meets in mail and on disk (zip, tar, gzip, bzip2, xz, 7z, rar) and yields
-// their members one at a time, under limits.
+// Package unpack opens the archive, compression and document container
+// formats a virus scanner meets in mail and on disk and yields their
+// members one at a time, under limits: zip, tar, gzip, bzip2, xz, 7z, rar
+// (zip.go, tar.go, stream.go, sevenzip.go, rar.go), and OLE2 compound
+// files (ole2.go: every stream, plus the files of OLE1 packages in
+// ole10.go, VBA module sources in vba.go and PowerPoint's embedded objects
+// in ppt.go).
 //
 // A format is recognised by its magic bytes ([Identify]), never by a file
 // name. [Walk] calls a function for each member with its content as an

@@ -17,6 +17,7 @@ const (
 	Xz
 	SevenZip
 	Rar
+	OLE2
 )
 
 var formatNames = [...]string{
@@ -28,6 +29,7 @@ var formatNames = [...]string{
 	Xz:       "xz",
 	SevenZip: "7z",
 	Rar:      "rar",
+	OLE2:     "ole2",
 }
 
 func (f Format) String() string {
@@ -73,6 +75,8 @@ func Identify(head []byte) Format {
 		return SevenZip
 	case bytes.HasPrefix(head, magicRar4), bytes.HasPrefix(head, magicRar5):
 		return Rar
+	case bytes.HasPrefix(head, magicOLE2):
+		return OLE2
 	case isTarHeader(head):
 		return Tar
 	}

@@ -50,6 +50,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.sevenZip(src, size)
 	case Rar:
 		err = w.rar(src, size)
+	case OLE2:
+		err = w.ole2(src, size)
 	default:
 		err = fmt.Errorf("%w: format %s", ErrFormat, f)
 	}
