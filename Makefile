@@ -71,7 +71,7 @@ fuzz:
 # chaos repeats the kill tests: the daemon SIGKILLed during updates, mail
 # writers killed mid-write, SIGTERM during an update.
 chaos:
-	$(GO) test -race -count=5 -run 'Crash|Kill|Term' -timeout 60m ./cmd/sigupdated ./mailscan
+	$(GO) test -race -count=5 -run 'Crash|Kill|Term' -timeout 60m ./cmd/sigupdated ./cmd/sigtool
 
 lint:
 	gofmt -l . | (! grep .)

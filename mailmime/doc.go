@@ -3,7 +3,7 @@
 // Parse builds the part tree of one RFC 5322 message held in memory and
 // records byte offsets for every part (header, body, preamble, epilogue),
 // so that a rewriter can replace one part and keep every other byte, and a
-// scanner can decode each leaf (Decode, Uuencoded, YEnc, TNEF). SplitMbox
+// scanner can decode each leaf (Decode, Uuencoded, YEnc). SplitMbox
 // and ReadMaildir find the messages in mailboxes; IsEncrypted, IsSigned and
 // IsAttachment answer the gateway policy's questions about a part.
 //

@@ -323,9 +323,6 @@ func FuzzParse(f *testing.F) {
 				q.Uuencoded()
 				q.YEnc()
 				q.IsEncrypted()
-				if q.IsTNEF() {
-					q.TNEF()
-				}
 			}
 			return nil
 		})

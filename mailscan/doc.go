@@ -5,14 +5,16 @@
 // or delete it, and it does the rewrite.
 //
 // A Scanner holds a scan.Engine, a Policy and a quarantine.Store and is
-// safe for concurrent use. Process takes the message bytes and returns an
-// Outcome; Run is the whole `sigtool mailscan` command.
+// safe for concurrent use. Process is the whole entry point: the message
+// bytes and their Envelope in, an Outcome (action, findings, the message
+// to deliver) out. Reading mailboxes, writing files and exit statuses are
+// the command's (cmd/sigtool); the package holds no flags.
 //
 // Promises, in order of importance:
 //
 //   - Nothing is lost and nothing is falsely acknowledged. Whatever cannot
-//     be fully handled (a parse limit in package mailmime, a scan error or
-//     limit, a failed quarantine write, a bug) gives the action "error"
+//     be fully handled (a parse limit in package mailmime, a failed scan,
+//     a failed quarantine write, a bug) gives the action "error"
 //     with the ORIGINAL message. Anything removed from a message, and any
 //     deleted message, is in the quarantine before the new message exists;
 //     without a quarantine such messages are errors.
@@ -36,34 +38,23 @@
 //
 //   - Structural defects (missing boundaries, junk base64) are not errors:
 //     real clean mail has them. Only mailmime's limits are.
-//   - A damaged or unsupported archive whose bytes were scanned is
-//     accepted, as ClamAV does by default: a mail client cannot open it
-//     either, and clean mail carries such files. Limits are not accepted.
 //   - An archive signature match is allowed to come from a member stored
 //     uncompressed (its bytes show in the archive's own): the archive is
 //     then still cleanable, and the rebuilt archive is scanned again before
 //     it is trusted.
 //
+// What could not be scanned never passes as clean. A container or method
+// package unpack cannot open, a damaged archive, or a scan limit makes the
+// attachment "unscannable", named Policy.Unscannable.KIND (OverLimit,
+// UnknownContainer, UnsupportedMethod, Corrupt); Policy.Unscannable says
+// what follows: removed like an encrypted attachment (the default),
+// delivered with an X-Sigtool-Unscannable header field (action Flag), or
+// the message left unhandled (an error, so the MTA retries).
+//
 // Other readings of a part (mailmime Alternates: a second Content-Type, a
 // base64-encoded message/rfc822) are scanned too; a finding in one removes
 // the part they belong to, since their offsets do not index the message.
-// Files inside TNEF (winmail.dat) and uuencoded or yEnc blocks in text
-// bodies are scanned; a finding removes the part holding them.
-//
-// Run reads RFC 5322 files, mbox files (a file starting with a "From "
-// line; every message, written out as NAME.1, NAME.2, ...), Maildirs (the
-// files in cur/ and new/), or "-". With --out DIR the delivered message is
-// written to DIR/NAME through a temporary file and a rename, so DIR only
-// ever holds whole messages (leftover temporaries of a killed run are
-// removed at the next start); a deleted message writes nothing there.
-// Exit status: 0 all delivered unchanged, 1 some message rewritten or
-// deleted, 2 some message not handled (its original is what was written).
-//
-// Stdin mode ("-", an MTA pipe filter) builds the whole output before
-// writing anything to stdout and reports on stderr. Delivered or rewritten:
-// the message on stdout, exit 0 or 1. Deleted: NOTHING on stdout and exit
-// 1, so a filter script must treat "exit 1 with empty output" as "discard".
-// Any error: nothing on stdout and exit 75 (EX_TEMPFAIL), so the MTA keeps
-// the message and retries; this includes a scan limit, which will recur, so
-// the MTA's queue lifetime ends the retries with a bounce, never a loss.
+// Uuencoded and yEnc blocks in text bodies are scanned; a finding removes
+// the part holding them. TNEF (winmail.dat) is opened by the scan engine
+// like any archive.
 package mailscan

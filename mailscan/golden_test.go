@@ -13,6 +13,14 @@ import (
 	"github.com/sigtool/sigtool/mailmime"
 )
 
+// goldenVerdict is what NAME.verdict holds: the Outcome without the message.
+type goldenVerdict struct {
+	Path     string    `json:"path"`
+	Action   Action    `json:"action"`
+	Findings []Finding `json:"findings"`
+	Reasons  []string  `json:"reasons"`
+}
+
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
 
 // TestGolden runs every testdata/golden/NAME.eml through the default policy
@@ -42,7 +50,7 @@ func TestGolden(t *testing.T) {
 			if !bytes.Equal(msg, orig) {
 				t.Fatal("Process modified its input")
 			}
-			verdict, _ := json.MarshalIndent(jsonVerdict{Path: name, Action: o.Action, Findings: o.Findings, Reasons: o.Reasons}, "", "  ")
+			verdict, _ := json.MarshalIndent(goldenVerdict{Path: name, Action: o.Action, Findings: o.Findings, Reasons: o.Reasons}, "", "  ")
 			verdict = append(verdict, '\n')
 			base := strings.TrimSuffix(in, ".eml")
 			compareGolden(t, base+".verdict", verdict)

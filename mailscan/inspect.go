@@ -2,7 +2,6 @@ package mailscan
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -63,6 +62,9 @@ func (s *Scanner) inspect(ctx context.Context, root *mailmime.Part) ([]*target, 
 			return err
 		}
 		if len(t.hits) == 0 {
+			if len(t.flags) > 0 {
+				targets = append(targets, t)
+			}
 			return nil
 		}
 		if t.original == nil {
@@ -96,14 +98,8 @@ func (s *Scanner) examineLeaf(ctx context.Context, p *mailmime.Part, t *target) 
 		if v, err = s.scanPart(ctx, p, p.Filename, data); err != nil {
 			return v, err
 		}
-		if s.policy.BlockEncrypted && v.Encrypted {
-			t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
-		}
-		if n := s.policy.MaxMembers; n > 0 && v.MemberCount > n {
-			t.add(s.policy.Names.TooManyMembers, reasonTooManyMembers, true)
-		}
-		for _, sig := range v.Signatures {
-			t.add(sig, reasonVirus, v.Self)
+		if err := s.judge(t, v, v.Self); err != nil {
+			return v, err
 		}
 		t.original = data
 	}
@@ -111,12 +107,6 @@ func (s *Scanner) examineLeaf(ctx context.Context, p *mailmime.Part, t *target) 
 		return v, nil
 	}
 	var emb []mailmime.Embedded
-	if p.IsTNEF() {
-		// A damaged or mislabeled TNEF was scanned as a whole above; what
-		// could be read of it is scanned here too.
-		e, _ := p.TNEF()
-		emb = append(emb, e...)
-	}
 	if strings.HasPrefix(p.ContentType, "text/") {
 		emb = append(emb, p.Uuencoded()...)
 		emb = append(emb, p.YEnc()...)
@@ -126,11 +116,8 @@ func (s *Scanner) examineLeaf(ctx context.Context, p *mailmime.Part, t *target) 
 		if err != nil {
 			return v, err
 		}
-		if s.policy.BlockEncrypted && ev.Encrypted {
-			t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
-		}
-		for _, sig := range ev.Signatures {
-			t.add(sig, reasonVirus, true)
+		if err := s.judge(t, ev, true); err != nil {
+			return v, err
 		}
 		if p.Filename == "" && e.Name != "" {
 			t.file = displayName(e.Name)
@@ -172,8 +159,8 @@ func (s *Scanner) examineAlternates(ctx context.Context, p *mailmime.Part, t *ta
 	return nil
 }
 
-// scanPart runs the engine on data and turns anything not fully scanned
-// into an error, as the doubt rule wants.
+// scanPart runs the engine on data; a failed scan (not a file that could
+// not be scanned, which judge handles) is an error.
 func (s *Scanner) scanPart(ctx context.Context, p *mailmime.Part, name string, data []byte) (fileVerdict, error) {
 	v, err := s.scan(ctx, name, data)
 	where := fmt.Sprintf("part at byte %d (%s %q)", p.Start, p.ContentType, displayName(name))
@@ -184,12 +171,36 @@ func (s *Scanner) scanPart(ctx context.Context, p *mailmime.Part, name string, d
 		return v, fmt.Errorf("%w: %s: %w", ErrScan, where, err)
 	}
 	if v.Problem != nil {
-		if errors.Is(v.Problem, unpack.ErrLimit) {
-			return v, fmt.Errorf("%w: %s: %w", ErrLimit, where, v.Problem)
-		}
 		return v, fmt.Errorf("%w: %s: %w", ErrScan, where, v.Problem)
 	}
 	return v, nil
+}
+
+// judge applies the rules on a scanned file's verdict to t: encryption,
+// member count, signatures (self: a match that dropping members cannot
+// cure), and the unscannable rule, whose tempfail choice is an error.
+func (s *Scanner) judge(t *target, v fileVerdict, self bool) error {
+	if s.policy.BlockEncrypted && v.Encrypted {
+		t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
+	}
+	if n := s.policy.MaxMembers; n > 0 && v.MemberCount > n {
+		t.add(s.policy.Names.TooManyMembers, reasonTooManyMembers, true)
+	}
+	for _, sig := range v.Signatures {
+		t.add(sig, reasonVirus, self)
+	}
+	for _, u := range v.Unscannable {
+		name := s.policy.Names.Unscannable + "." + u.why
+		switch s.policy.Unscannable {
+		case OnUnscannableTempfail:
+			return fmt.Errorf("%w: %s: %s: %w", ErrUnscannable, name, u.path, u.err)
+		case OnUnscannableDeliver:
+			t.flags = appendNew(t.flags, name)
+		default:
+			t.add(name, reasonUnscannable, true)
+		}
+	}
+	return nil
 }
 
 // clean rebuilds an archive without its infected members and returns the

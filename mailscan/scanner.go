@@ -77,12 +77,23 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	if n := s.policy.MaxAttachments; n > 0 && countAttachments(root) > n {
 		return s.deleteMessage(msg, root, env, "", s.policy.Names.TooManyAttachments, reasonTooManyAtt)
 	}
-	targets, err := s.inspect(ctx, root)
+	all, err := s.inspect(ctx, root)
 	if err != nil {
 		return nil, err
 	}
+	var targets, flagged []*target
+	for _, t := range all {
+		if len(t.hits) > 0 {
+			targets = append(targets, t)
+		} else {
+			flagged = append(flagged, t)
+		}
+	}
 	if len(targets) == 0 {
-		return deliver(msg), nil
+		if len(flagged) == 0 {
+			return deliver(msg), nil
+		}
+		return s.flag(&Outcome{Action: Flag, Message: msg}, root, flagged), nil
 	}
 	if s.store == nil {
 		return nil, ErrNoStore
@@ -110,6 +121,10 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 		return nil, fmt.Errorf("%w: result does not parse: %w", ErrRewrite, err)
 	}
 	out := &Outcome{Action: Rewrite, Message: newMsg}
+	if len(flagged) > 0 {
+		newRoot, _ := mailmime.Parse(newMsg)
+		out = s.flag(out, newRoot, flagged)
+	}
 	for _, t := range targets {
 		act := Removed
 		if t.cleaned != nil {
@@ -122,6 +137,35 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	}
 	return out, nil
 }
+
+// flag adds a header field naming each flagged attachment to out's
+// message (whose tree is root) and a finding for each.
+func (s *Scanner) flag(out *Outcome, root *mailmime.Part, flagged []*target) *Outcome {
+	msg := out.Message
+	eol := eolOf(msg)
+	at := root.Start
+	for _, f := range root.Header.Fields {
+		if f.Name != "" { // after an mbox "From " line
+			at = f.Start
+			break
+		}
+	}
+	var fields []byte
+	for _, t := range flagged {
+		for _, name := range t.flags {
+			fields = append(fields, unscannableField+": "+name+" ("+t.file+")"...)
+			fields = append(fields, eol...)
+			out.Findings = append(out.Findings, Finding{Filename: t.file, Signature: name, Action: Flagged})
+		}
+	}
+	out.Message = append(append(append([]byte{}, msg[:at]...), fields...), msg[at:]...)
+	out.Reasons = appendNew(out.Reasons, reasonUnscannable)
+	return out
+}
+
+// unscannableField names the header field that flags an attachment the
+// policy delivers although it could not be scanned.
+const unscannableField = "X-Sigtool-Unscannable"
 
 // deleteMessage drops the whole message, keeping it in the quarantine.
 func (s *Scanner) deleteMessage(msg []byte, root *mailmime.Part, env Envelope, file, name, reason string) (*Outcome, error) {

@@ -16,9 +16,12 @@ type target struct {
 	// mustRemove is set by any hit that dropping archive members cannot
 	// cure (policy hits, the file itself matched, embedded files).
 	mustRemove bool
-	cleaned    []byte // rebuilt, decoded content
-	original   []byte // what the quarantine keeps
-	qid        string
+	// flags are unscannable names the policy delivers with a header
+	// field instead of acting on.
+	flags    []string
+	cleaned  []byte // rebuilt, decoded content
+	original []byte // what the quarantine keeps
+	qid      string
 }
 
 // hit is one finding: a signature or policy name and why it counts.
@@ -30,6 +33,7 @@ const (
 	reasonEncrypted      = "encrypted"
 	reasonLongFileName   = "long-file-name"
 	reasonTooManyMembers = "too-many-members"
+	reasonUnscannable    = "unscannable"
 	reasonPartial        = "partial"
 	reasonTooManyAtt     = "too-many-attachments"
 	reasonOutbound       = "outbound"

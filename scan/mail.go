@@ -75,13 +75,6 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		for _, e := range p.YEnc() {
 			add(label+"/"+e.Name, e.Data)
 		}
-		if p.IsTNEF() {
-			if atts, err := p.TNEF(); err == nil {
-				for _, e := range atts {
-					add(label+"/"+e.Name, e.Data)
-				}
-			}
-		}
 		return nil
 	})
 	return parts, len(parts) > 0

@@ -9,6 +9,8 @@ import (
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 func dropNamed(names ...string) func(string) bool {
@@ -85,6 +87,7 @@ func TestRebuildTarAndTarGz(t *testing.T) {
 	}{
 		{"tar", Tar, tarData},
 		{"tar.gz", Gzip, gzipBytes(t, "x.tar", tarData)},
+		{"tar.xz", Xz, xzBytes(t, tarData)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := Rebuild(tt.format, tt.data, dropNamed("virus.exe"))
@@ -101,6 +104,16 @@ func TestRebuildTarAndTarGz(t *testing.T) {
 					t.Errorf("gzip name %q not kept", zr.Name)
 				}
 				r = zr
+			}
+			if tt.format == Xz {
+				zr, err := xz.NewReader(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r = zr
+			}
+			if f := Identify(out[:min(len(out), HeadSize)]); f != tt.format {
+				t.Errorf("rebuilt archive is %s", f)
 			}
 			tr := tar.NewReader(r)
 			var names []string
@@ -132,6 +145,7 @@ func TestRebuildRefuses(t *testing.T) {
 		{"7z", SevenZip, readTestdata(t, "plain.7z"), ErrNotRebuildable},
 		{"rar", Rar, rar5(nil, false), ErrNotRebuildable},
 		{"bzip2", Bzip2, readTestdata(t, "hello.txt.bz2"), ErrNotRebuildable},
+		{"xz of text", Xz, xzBytes(t, []byte("just text")), ErrNotRebuildable},
 		{"gzip of text", Gzip, gzipBytes(t, "a.txt", []byte("just text")), ErrNotRebuildable},
 		{"corrupt zip", Zip, []byte("PK\x03\x04 broken"), ErrCorrupt},
 		{"truncated tar", Tar, buildTar(t, []testFile{{"a", strings.Repeat("x", 2000)}})[:1000], ErrCorrupt},

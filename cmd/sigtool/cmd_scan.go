@@ -11,6 +11,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigtool/sigtool/engine"
+	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/scan"
 )
 
@@ -121,7 +122,7 @@ func runScan(ctx context.Context, g *globalOptions, o scanOptions, args []string
 		st := snap.Stats()
 		fmt.Fprintf(stdout, "\n----------- SCAN SUMMARY -----------\n")
 		fmt.Fprintf(stdout, "Known viruses: %d\n", st.HashSigs+st.SectionHashSigs+st.BodySigs+st.LogicalSigs)
-		fmt.Fprintf(stdout, "Engine version: sigtool %s\n", version)
+		fmt.Fprintf(stdout, "Engine version: sigtool %s\n", buildinfo.Version())
 		fmt.Fprintf(stdout, "Scanned files: %d\n", files)
 		fmt.Fprintf(stdout, "Infected files: %d\n", found)
 		if errs > 0 {

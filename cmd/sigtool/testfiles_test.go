@@ -34,6 +34,8 @@ var testFileMembers = map[string]string{
 	"clam_cache_emax.tgz":  "!clam_cache_emax.tar!clam02.tgz!clam02.tar!clam03.tgz!clam03.tar!clam04.tgz!clam04.tar!clam05.tgz!clam05.tar!clam06.tgz!clam06.tar!clam07.tgz!clam07.tar!clam08.tgz!clam08.tar!clam.exe",
 	"clam.ole.doc":         "!ObjectPool/_1279313719/Ole10Native/clam.exe",
 	"clam.ppt":             "!PowerPoint Document/ExOleObjStg-1!Ole10Native/clam.exe",
+	"clam.exe.binhex":      "!clam.exe",
+	"clam.tnef":            "!clam.exe",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -61,13 +63,11 @@ var testFilesNotYet = map[string]string{
 	"clam.impl.zip":      "zip Implode",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
-	"clam.exe.binhex":    "BinHex 4.0",
 	"clam.exe.html":      "HTML",
 	"clam.exe.rtf":       "RTF",
 	"clam.exe.szdd":      "SZDD",
 	"clam.pdf":           "PDF",
 	"clam.sis":           "Symbian SIS",
-	"clam.tnef":          "MS-TNEF outside mail",
 	"clam_IScab_ext.exe": "InstallShield, external cabinet",
 	"clam_IScab_int.exe": "InstallShield, embedded cabinet",
 	"clam_ISmsi_ext.exe": "InstallShield MSI, external",
