@@ -47,8 +47,6 @@ var notUnpacked = map[string]string{
 	"clam.mail":            "mail message with an attachment",
 	"clam.exe.rtf":         "object embedded in RTF",
 	"clam.exe.szdd":        "SZDD (MS compress.exe) file",
-	"clam.ole.doc":         "OLE2 compound document (VBA/embedded objects)",
-	"clam.ppt":             "PowerPoint (OLE2) with embedded object",
 	"clam.pdf":             "PDF object streams",
 	"clam.sis":             "Symbian SIS installer",
 	"clam_IScab_ext.exe":   "InstallShield installer with an external cabinet",

@@ -20,6 +20,7 @@ const (
 	Rar
 	Tnef
 	BinHex
+	OLE2
 
 	// Recognised, not opened (see unopened.go).
 	Cab
@@ -45,6 +46,7 @@ var formatNames = [...]string{
 	Rar:      "rar",
 	Tnef:     "tnef",
 	BinHex:   "binhex",
+	OLE2:     "ole2",
 	Cab:      "cab",
 	Arj:      "arj",
 	Lha:      "lha",
@@ -108,6 +110,8 @@ func Identify(head []byte) Format {
 		return Tnef
 	case bytes.HasPrefix(head, BinHexPrefix):
 		return BinHex
+	case bytes.HasPrefix(head, magicOLE2):
+		return OLE2
 	case isTarHeader(head):
 		return Tar
 	}
