@@ -385,6 +385,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		case modeSlow:
 			st.Slow++
 			m.slow = append(m.slow, uint32(pi))
+			m.slowFirst = append(m.slowFirst, m.c.firstSet(m.c.parts[p.part0]))
 		case modeShort:
 			st.ShortAnchored++
 			g := m.c.lit[p.anchorLit : p.anchorLit+p.anchorLen]

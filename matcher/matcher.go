@@ -328,8 +328,8 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 	var slowNext int64
 	slowRange := func(to int64) {
 		for i, s := range m.segs {
-			for _, pi := range s.slow {
-				d.seg(i).slowRange(pi, slowNext, to)
+			for k := range s.slow {
+				d.seg(i).slowRange(k, slowNext, to)
 			}
 		}
 		slowNext = to
@@ -442,17 +442,24 @@ func (sc *scan) direct(pi uint32) {
 	}
 }
 
-// slowRange tries an unanchored pattern at every allowed start in [from, to).
-func (sc *scan) slowRange(pi uint32, from, to int64) {
+// slowRange tries an unanchored pattern (the k-th of the segment's slow
+// ones) at every allowed start in [from, to) that its first byte allows.
+func (sc *scan) slowRange(k int, from, to int64) {
+	pi := sc.m.slow[k]
 	p := &sc.m.pats[pi]
 	lo, hi, ok := sc.startRange(p.off)
-	if !ok {
+	if !ok || !sc.wanted(p) {
 		return
 	}
-	pd := &sc.m.c.parts[p.part0]
-	for s := max(from, lo); s < to && s <= hi && sc.wanted(p); s++ {
-		if sc.firstByteOK(pd, s) && sc.matchAt(pi, 0, s) {
-			sc.record(pi)
+	first := &sc.m.slowFirst[k]
+	for s := max(from, lo); s < to && s <= hi; s++ {
+		if b, ok := sc.v.at(s); ok && first[b>>6]>>(b&63)&1 == 0 {
+			continue
+		}
+		if sc.matchAt(pi, 0, s) {
+			if sc.record(pi); !sc.wanted(p) {
+				return
+			}
 		}
 	}
 }

@@ -29,13 +29,16 @@ type Segment struct {
 	short    []uint64 // 2-gram<<48 | shortRef of each short-anchored pattern
 	direct   []uint32
 	slow     []uint32
-	always   []uint32 // logical signatures true with no subsignature match
-	hash     [3]hashSet
-	sect     [3]hashSet
-	allow    [3]hashSet
-	needExe  bool
-	stats    Stats
-	chunk    int
+	// slowFirst holds, for each of slow, the bytes its match can start
+	// with: the walk over every position tests that first.
+	slowFirst [][4]uint64
+	always    []uint32 // logical signatures true with no subsignature match
+	hash      [3]hashSet
+	sect      [3]hashSet
+	allow     [3]hashSet
+	needExe   bool
+	stats     Stats
+	chunk     int
 }
 
 // Stats returns counts of what the segment holds.

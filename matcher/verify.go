@@ -1,6 +1,10 @@
 package matcher
 
-import "bytes"
+import (
+	"bytes"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
 
 // Verification: given that a pattern's part j may start at s, decide whether
 // the whole pattern matches there. Parts to the right are searched forward
@@ -241,6 +245,49 @@ func (sc *scan) firstByteOK(pd *partDesc, s int64) bool {
 		return sc.step(o, s) >= 0
 	}
 	return true
+}
+
+// firstSet is the set of bytes a match of part pd can start with (every
+// byte when its first byte is not fixed by its first ops).
+func (c *code) firstSet(pd partDesc) [4]uint64 {
+	all := [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	for _, o := range c.ops[pd.op0:pd.op1] {
+		lo, hi := c.width(o)
+		if hi == 0 {
+			continue // a zero-width condition
+		}
+		if lo == 0 {
+			return all // may consume nothing: the next op's byte counts too
+		}
+		switch o.kind {
+		case opLit:
+			return byteSet(sigfile.ByteMatch{Value: c.lit[o.a], Mask: 0xff}, o.nocase)
+		case opMask:
+			return maskSet(o.mask, o.val)
+		case opSet:
+			return c.sets[o.a]
+		case opBound:
+			return boundaryClass.set
+		case opNonAlnum:
+			return nonAlnumClass.set
+		case opLine:
+			return [4]uint64{1<<'\n' | 1<<'\r'}
+		case opAlt:
+			a := c.alts[o.a]
+			if a.negate {
+				return all
+			}
+			var set [4]uint64
+			for _, it := range c.items[a.i0:a.i1] {
+				for w, x := range byteSet(c.bms[it.b0], o.nocase) {
+					set[w] |= x
+				}
+			}
+			return set
+		}
+		return all
+	}
+	return all
 }
 
 // matchAt reports whether pattern p matches with part j starting at s.
