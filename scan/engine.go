@@ -140,7 +140,7 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 		return nil
 	}
 	n.Format = f
-	if e.tooDeep(n, depth) {
+	if e.opts.SkipArchives || e.tooDeep(n, depth) {
 		return nil
 	}
 	info, err := unpack.Walk(ctx, f, r, size, e.walkLimits(b), func(m unpack.Member) error {

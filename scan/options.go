@@ -18,6 +18,9 @@ type Options struct {
 	// (clamscan --alert-exceeds-max). Off, the limit is still recorded in
 	// Result.Limit and Result.Err.
 	AlertExceedsMax bool
+	// SkipArchives scans an archive's own bytes but not its members
+	// (clamscan --scan-archive=no).
+	SkipArchives bool
 	// Expand, when set, is offered every file and member before archive
 	// formats are tried. If it returns true, the parts it returns are
 	// scanned as the file's members (a mail message's attachments, say).
