@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigtool/sigtool/internal/clidoc"
 	"github.com/sigtool/sigtool/sigdb"
 )
 
@@ -100,6 +101,7 @@ EXIT STATUS
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
+	root.AddCommand(clidoc.Command(root, version))
 	return root
 }
 
