@@ -7,8 +7,11 @@ BIN     := bin
 PKGS    := ./...
 export GOFLAGS := -mod=mod
 
-# Debian packages the differential and sample tests use as references.
-DEB_PKGS := clamav clamav-testfiles clamdscan
+# Debian packages the differential and sample tests use as references
+# (python3: its email package is a reference MIME parser; debootstrap and
+# systemd-container: packaging's test installs on a fresh Debian booted
+# with systemd).
+DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon python3 debootstrap systemd-container
 
 .PHONY: all build run test test-short deps bench fuzz chaos lint clean install uninstall deb
 
@@ -35,7 +38,7 @@ SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
 BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
 FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
-GENERATE    := sigtool
+GENERATE    := sigtool sigupdated
 EXAMPLES    := packaging/etc/sigupdated.toml packaging/etc/policy.toml
 
 install: build
@@ -91,12 +94,13 @@ deb:
 # (root with apt-get). Without them the differential tests skip, except under
 # CI=true where a missing reference is a failure.
 deps:
-	@if ! command -v clamscan >/dev/null 2>&1 || [ ! -d /usr/share/clamav-testfiles ]; then \
+	@if ! command -v clamscan >/dev/null 2>&1 || ! command -v clamdscan >/dev/null 2>&1 || [ ! -x /usr/sbin/clamd ] || [ ! -d /usr/share/clamav-testfiles ] || ! command -v python3 >/dev/null 2>&1 \
+	     || ! command -v debootstrap >/dev/null 2>&1 || ! command -v systemd-nspawn >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $(DEB_PKGS)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)) >/dev/null 2>&1 \
 	      || echo "warning: apt-get install $(DEB_PKGS) failed; differential tests will skip"; \
-	  else echo "note: clamscan missing and not root; differential tests will skip"; fi; \
+	  else echo "note: clamscan or python3 missing and not root; differential tests will skip"; fi; \
 	fi
 
 # run: the main job on the built-in default: import the bundled signatures
@@ -143,7 +147,7 @@ fuzz:
 # chaos repeats the kill tests: the daemon SIGKILLed during updates, mail
 # writers killed mid-write, SIGTERM during an update.
 chaos:
-	$(GO) test -race -count=5 -run 'Crash|Kill|Term' -timeout 60m ./cmd/sigupdated ./mailscan
+	$(GO) test -race -count=5 -run 'Crash|Kill|Term' -timeout 60m ./cmd/sigupdated ./cmd/sigtool
 
 lint:
 	gofmt -l . | (! grep .)

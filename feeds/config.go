@@ -12,17 +12,22 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/BurntSushi/toml"
 )
 
-// Config is sigupdated's configuration file. The key names in the toml tags
-// are a contract with operators (see the README); unknown keys are errors so
-// a typo is not silently ignored.
+// Config is what the updater and the mirror need: the feeds and how to
+// fetch them. It is the feeds part of sigupdated's configuration file
+// (package daemonconfig reads the file and embeds this struct at its top
+// level), so the toml key names are a contract with operators (see the
+// README).
 type Config struct {
-	DB           string `toml:"db"`
 	ChecksPerDay int    `toml:"checks_per_day"`
 	ServeMirror  string `toml:"serve_mirror"`
+
+	// Proxy is the HTTP proxy for every download: "" takes it from the
+	// environment (HTTPS_PROXY, HTTP_PROXY, NO_PROXY), "none" uses no
+	// proxy even when the environment names one, else an http(s) URL,
+	// user:password@ included when the proxy needs it.
+	Proxy string `toml:"proxy"`
 
 	// UserAgent overrides "sigupdated/<version>". Set to "" to send none
 	// (only useful to test a proxy's behaviour).
@@ -65,7 +70,7 @@ const (
 	TypeFiles  = "files"
 )
 
-// Defaults applied by LoadConfig.
+// Defaults applied by ApplyDefaults.
 const (
 	DefaultChecksPerDay    = 24
 	DefaultConnectTimeout  = 30 * time.Second
@@ -115,51 +120,8 @@ func (e *ConfigError) Error() string {
 
 func (e *ConfigError) Unwrap() error { return ErrConfig }
 
-// LoadConfig reads, defaults and validates a configuration file. Any
-// problem is a *ConfigError (errors.Is(err, ErrConfig)). db may be empty
-// here: the daemon's --db flag can supply it.
-func LoadConfig(file string) (*Config, error) {
-	b, err := os.ReadFile(file)
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
-	}
-	c, err := ParseConfig(b)
-	if err != nil {
-		var ce *ConfigError
-		if errors.As(err, &ce) {
-			ce.File = file
-		}
-		return nil, err
-	}
-	return c, nil
-}
-
-// ParseConfig is LoadConfig on bytes.
-func ParseConfig(b []byte) (*Config, error) {
-	var c Config
-	md, err := toml.Decode(string(b), &c)
-	if err != nil {
-		key := "toml"
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			key = fmt.Sprintf("line %d", pe.Position.Line)
-			if pe.LastKey != "" {
-				key = fmt.Sprintf("%s (line %d)", pe.LastKey, pe.Position.Line)
-			}
-		}
-		return nil, &ConfigError{Key: key, Msg: err.Error()}
-	}
-	if und := md.Undecoded(); len(und) > 0 {
-		return nil, &ConfigError{Key: und[0].String(), Msg: "unknown key"}
-	}
-	c.setDefaults()
-	if err := c.Validate(); err != nil {
-		return nil, err
-	}
-	return &c, nil
-}
-
-func (c *Config) setDefaults() {
+// ApplyDefaults fills in every key left unset.
+func (c *Config) ApplyDefaults() {
 	if c.ChecksPerDay == 0 {
 		c.ChecksPerDay = DefaultChecksPerDay
 	}
@@ -193,6 +155,9 @@ func (c *Config) Validate() error {
 			return &ConfigError{Key: "serve_mirror", Msg: err.Error()}
 		}
 	}
+	if _, err := c.proxyURL(); err != nil {
+		return &ConfigError{Key: "proxy", Msg: err.Error()}
+	}
 	if c.UserAgent != nil && strings.ContainsAny(*c.UserAgent, "\r\n") {
 		return &ConfigError{Key: "user_agent", Msg: "contains a line break"}
 	}
@@ -203,9 +168,6 @@ func (c *Config) Validate() error {
 		if err := checkCertsDir("certs_dir", c.CertsDir); err != nil {
 			return err
 		}
-	}
-	if len(c.Feeds) == 0 {
-		return &ConfigError{Key: "feed", Msg: "no [[feed]] configured"}
 	}
 	names := map[string]string{}      // config feed names
 	storeNames := map[string]string{} // store feed names must not collide

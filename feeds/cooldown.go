@@ -126,7 +126,7 @@ func parseRetryAfter(v string, now time.Time) (time.Duration, bool) {
 }
 
 // Cooldowns lists the configured mirrors that are cooling down now.
-func Cooldowns(st Store, cfg *Config, now time.Time) ([]Cooldown, error) {
+func Cooldowns(st StoreReader, cfg *Config, now time.Time) ([]Cooldown, error) {
 	var out []Cooldown
 	for _, m := range cfg.mirrorKeys() {
 		b, err := st.GetState(stateCooldown, m)

@@ -1,7 +1,8 @@
 // Package feeds downloads, verifies and applies signature updates: the
 // engine of the sigupdated daemon, which replaces ClamAV's freshclam.
 //
-// It holds the configuration file (LoadConfig), the Updater that runs one
+// It holds the feeds' settings (Config, the feeds part of sigupdated's
+// file, which package daemonconfig reads), the Updater that runs one
 // cycle over every configured feed (RunOnce), the publisher side of our own
 // signed feeds (Keygen, BuildNative), and Mirror, an http.Handler that
 // republishes what the store holds so a fleet can update from one node.

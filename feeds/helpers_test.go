@@ -98,7 +98,7 @@ func newEnv(t testing.TB, fake bool, mirrors ...string) *env {
 	}
 	e.cfg.ConnectTimeout.Duration = 2 * time.Second
 	e.cfg.ReadIdleTimeout.Duration = 3 * time.Second
-	e.cfg.setDefaults()
+	e.cfg.ApplyDefaults()
 	return e
 }
 

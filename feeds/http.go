@@ -22,8 +22,15 @@ import (
 // on slow links, ClamAV issue 266).
 func newHTTPClient(cfg *Config) *http.Client {
 	d := &net.Dialer{Timeout: cfg.ConnectTimeout.Duration, KeepAlive: 30 * time.Second}
+	proxy := http.ProxyFromEnvironment
+	switch u, _ := cfg.proxyURL(); {
+	case u != nil:
+		proxy = http.ProxyURL(u)
+	case cfg.Proxy == ProxyNone:
+		proxy = nil
+	}
 	return &http.Client{Transport: &http.Transport{
-		Proxy:       http.ProxyFromEnvironment,
+		Proxy:       proxy,
 		DialContext: d.DialContext,
 		// We check digests of the exact bytes the mirror holds.
 		DisableCompression:  true,
@@ -31,6 +38,22 @@ func newHTTPClient(cfg *Config) *http.Client {
 		IdleConnTimeout:     30 * time.Second,
 		TLSHandshakeTimeout: cfg.ConnectTimeout.Duration,
 	}}
+}
+
+// ProxyNone as the proxy key turns off the environment's proxy.
+const ProxyNone = "none"
+
+// proxyURL is the configured proxy; nil for "" (the environment's) and
+// ProxyNone.
+func (c *Config) proxyURL() (*url.URL, error) {
+	if c.Proxy == "" || c.Proxy == ProxyNone {
+		return nil, nil
+	}
+	u, err := url.Parse(c.Proxy)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("%q: want an http(s) URL like http://proxy.example:3128, or %q", c.Proxy, ProxyNone)
+	}
+	return u, nil
 }
 
 // validators are the conditional-request values remembered per URL.

@@ -34,7 +34,7 @@ import (
 // are honoured.
 type Mirror struct {
 	cfg   *Config
-	store Store
+	store StoreReader
 	log   *slog.Logger
 
 	mu    sync.Mutex
@@ -48,7 +48,7 @@ type builtCVD struct {
 }
 
 // NewMirror returns the serve_mirror handler for cfg's feeds.
-func NewMirror(cfg *Config, st Store, log *slog.Logger) *Mirror {
+func NewMirror(cfg *Config, st StoreReader, log *slog.Logger) *Mirror {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

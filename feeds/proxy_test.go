@@ -5,7 +5,6 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/http/httputil"
-	"net/url"
 	"strings"
 	"sync"
 	"testing"
@@ -13,8 +12,9 @@ import (
 
 // X2: through a forward proxy on 127.0.0.1 our User-Agent reaches the
 // mirror unchanged, and a CDN filtering on it lets us through.
-// (http.ProxyFromEnvironment never proxies loopback addresses, so the
-// proxy is set on the updater's transport directly.)
+// The proxy comes from the config's proxy key (the environment's
+// HTTP_PROXY would not do here: Go never proxies loopback addresses
+// from the environment).
 func TestUserAgentThroughProxy(t *testing.T) {
 	m := newMock(t)
 	serveCVD(t, m, 6, true)
@@ -30,14 +30,12 @@ func TestUserAgentThroughProxy(t *testing.T) {
 		rp.ServeHTTP(w, r)
 	}))
 	t.Cleanup(proxy.Close)
-	pu, err := url.Parse(proxy.URL)
-	if err != nil {
+	e := newEnv(t, false, m.URL())
+	e.cfg.Proxy = proxy.URL
+	if err := e.cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-
-	e := newEnv(t, false, m.URL())
 	u := e.updater()
-	u.client.Transport.(*http.Transport).Proxy = http.ProxyURL(pu)
 	sum, err := u.RunOnce(context.Background())
 	if err != nil || len(sum.Results) != 1 || sum.Results[0].Status != StatusUpdated {
 		t.Fatalf("err %v, results %+v\n%s", err, sum.Results, e.log)

@@ -9,11 +9,17 @@ import (
 // Store is what the updater needs of the signature store; *sigdb.DB
 // implements it. Tests also run against an in-memory fake.
 type Store interface {
+	StoreReader
 	ReplaceFeed(ctx context.Context, meta sigdb.FeedMeta, files []sigdb.File, opt sigdb.ImportOptions) (*sigdb.ImportReport, error)
+	PutState(bucket, key string, val []byte) error
+}
+
+// StoreReader is the read half of Store: all the Mirror needs, so a
+// daemon can serve it without holding the store open.
+type StoreReader interface {
 	Feed(name string) (*sigdb.FeedInfo, error)
 	FeedFiles(ctx context.Context, name string) ([]sigdb.File, error)
 	GetState(bucket, key string) ([]byte, error)
-	PutState(bucket, key string, val []byte) error
 }
 
 var _ Store = (*sigdb.DB)(nil)

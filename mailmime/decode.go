@@ -1,9 +1,6 @@
 package mailmime
 
-import (
-	"fmt"
-	"strings"
-)
+import "fmt"
 
 // Decode returns the body with its Content-Transfer-Encoding undone:
 // base64 and quoted-printable leniently (see DecodeBase64,
@@ -56,28 +53,20 @@ func (p *Part) YEnc() []Embedded {
 	return scanYEnc(data)
 }
 
+// BinHex returns the BinHex 4.0 blocks in the part's decoded body, as
+// sent (Data is the encoded block; package unpack decodes it).
+func (p *Part) BinHex() []Embedded {
+	if !p.IsLeaf() {
+		return nil
+	}
+	data, _ := p.Decode()
+	return scanBinHex(data)
+}
+
 // Text returns the decoded body of a text part converted to UTF-8 from its
 // charset parameter; ok is false when the charset is unknown (the bytes are
 // then returned as they are).
 func (p *Part) Text() (string, bool) {
 	data, _ := p.Decode()
 	return decodeCharset(p.Params["charset"], data)
-}
-
-// IsTNEF reports whether the part declares a TNEF payload: type
-// application/ms-tnef (or vnd.ms-tnef) or the name winmail.dat. The
-// payload may still not be TNEF; TNEF then returns ErrNotTNEF.
-func (p *Part) IsTNEF() bool {
-	return p.ContentType == "application/ms-tnef" || p.ContentType == "application/vnd.ms-tnef" ||
-		strings.EqualFold(p.Filename, "winmail.dat")
-}
-
-// TNEF decodes the part and reads it as a TNEF stream (see ReadTNEF).
-func (p *Part) TNEF() ([]Embedded, error) {
-	data, _ := p.Decode()
-	att, err := ReadTNEF(data)
-	if err != nil {
-		return att, fmt.Errorf("part at byte %d: %w", p.Start, err)
-	}
-	return att, nil
 }

@@ -159,7 +159,7 @@ func dumpTree(root *Part) string {
 		for _, f := range []struct {
 			on   bool
 			name string
-		}{{p.IsAttachment(), "attachment"}, {p.IsPartial, "partial"}, {p.IsEncrypted(), "encrypted"}, {p.IsSigned(), "signed"}, {p.IsTNEF(), "tnef"}} {
+		}{{p.IsAttachment(), "attachment"}, {p.IsPartial, "partial"}, {p.IsEncrypted(), "encrypted"}, {p.IsSigned(), "signed"}} {
 			if f.on {
 				flags = append(flags, f.name)
 			}
@@ -177,15 +177,6 @@ func dumpTree(root *Part) string {
 			sb.WriteString("\n")
 			for _, e := range append(p.Uuencoded(), p.YEnc()...) {
 				fmt.Fprintf(&sb, "%s  %s %q %d bytes sha256:%s\n", ind, e.Kind, e.Name, len(e.Data), shortHash(e.Data))
-			}
-			if p.IsTNEF() {
-				atts, err := p.TNEF()
-				for _, e := range atts {
-					fmt.Fprintf(&sb, "%s  %s %q %d bytes sha256:%s\n", ind, e.Kind, e.Name, len(e.Data), shortHash(e.Data))
-				}
-				if err != nil {
-					fmt.Fprintf(&sb, "%s  tnef error: %v\n", ind, err)
-				}
 			}
 		} else if p.IsMultipart() && (p.Preamble.Len() > 0 || p.Epilogue.Len() > 0) {
 			fmt.Fprintf(&sb, "%s  preamble %d bytes, epilogue %d bytes\n", ind, p.Preamble.Len(), p.Epilogue.Len())

@@ -3,7 +3,6 @@ package mailscan
 import (
 	"context"
 	"errors"
-	"fmt"
 
 	"github.com/sigtool/sigtool/quarantine"
 	"github.com/sigtool/sigtool/scan"
@@ -43,18 +42,22 @@ func verdictOf(r *scan.Result) fileVerdict {
 			v.Signatures = appendNew(v.Signatures, n.Signatures[0])
 		}
 	}
-	for _, m := range r.Members {
+	members := r.Members
+	if len(members) == 1 && members[0].Format == unpack.Tar && (r.Format == unpack.Gzip || r.Format == unpack.Bzip2 || r.Format == unpack.Xz) {
+		// A compressed tar: Rebuild drops the tar's members.
+		members = members[0].Members
+	}
+	for _, m := range members {
 		v.Members = append(v.Members, memberVerdict{Name: m.Name, Infected: m.Infected()})
 	}
 	for n := range r.All() {
-		switch {
-		case n.Limit != "":
-			v.Problem = fmt.Errorf("%w: %s at %s", unpack.ErrLimit, n.Limit, n.Path)
-		case n.Err != nil && !damaged(n.Err):
-			v.Problem = n.Err
+		if n.Err == nil {
+			continue
 		}
-		if v.Problem != nil {
-			break
+		if why := unscannableKind(n.Err); why != "" {
+			v.Unscannable = append(v.Unscannable, unscannable{why: why, path: n.Path, err: n.Err})
+		} else if v.Problem == nil {
+			v.Problem = n.Err // a detector failure: our fault, not the file's
 		}
 	}
 	return v
@@ -79,10 +82,18 @@ func selfOnly(r *scan.Result) bool {
 	return false
 }
 
-// damaged reports whether err says the input archive is broken rather than
-// that our scan fell short. Like ClamAV (without --alert-broken) we accept
-// a damaged archive whose bytes were scanned: a mail client cannot open it
-// either, and real clean mail carries such files (the corpus does).
-func damaged(err error) bool {
-	return errors.Is(err, unpack.ErrCorrupt) || errors.Is(err, unpack.ErrUnsupported)
+// unscannableKind names why a file (or member) could not be scanned
+// completely, or "" when err is not about the file.
+func unscannableKind(err error) string {
+	switch {
+	case errors.Is(err, unpack.ErrLimit):
+		return UnscannableLimit
+	case errors.Is(err, unpack.ErrNoUnpacker):
+		return UnscannableContainer
+	case errors.Is(err, unpack.ErrUnsupported):
+		return UnscannableMethod
+	case errors.Is(err, unpack.ErrCorrupt):
+		return UnscannableCorrupt
+	}
+	return ""
 }

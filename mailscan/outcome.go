@@ -6,6 +6,7 @@ type Action string
 const (
 	Deliver Action = "deliver" // unchanged, byte for byte
 	Rewrite Action = "rewrite" // attachments cleaned or removed, banner added
+	Flag    Action = "flag"    // delivered with header fields added (policy: unscannable = "deliver")
 	Delete  Action = "delete"  // the whole message is dropped (kept in quarantine)
 	Error   Action = "error"   // not fully handled: the original is kept
 )
@@ -15,6 +16,7 @@ const (
 	Cleaned     = "cleaned"      // infected members removed from an archive
 	Removed     = "removed"      // the attachment was replaced by a notice
 	MailDeleted = "mail-deleted" // the whole message was deleted
+	Flagged     = "flagged"      // kept, and named in a header field
 )
 
 // Envelope is what the MTA knows about a message besides its bytes.
@@ -28,7 +30,8 @@ type Envelope struct {
 type Outcome struct {
 	Action Action
 	// Message is what to deliver: the original (the same slice) for
-	// Deliver and Error, the new message for Rewrite, nil for Delete.
+	// Deliver and Error, the new message for Rewrite and Flag, nil for
+	// Delete.
 	Message  []byte
 	Findings []Finding
 	// Reasons explains the action in words a log reader can grep:

@@ -46,6 +46,14 @@ type Policy struct {
 	LongFileName int `toml:"long_file_name" yaml:"long_file_name"`
 	// BlockEncrypted removes encrypted attachments and parts.
 	BlockEncrypted bool `toml:"block_encrypted" yaml:"block_encrypted"`
+	// Unscannable is what happens to an attachment that could not be
+	// scanned completely: a container or compression method we cannot
+	// open, a damaged archive, or a scan limit. OnUnscannableRemove (the
+	// default) treats it as the spec treats encrypted attachments;
+	// OnUnscannableDeliver delivers it and says so in a header field;
+	// OnUnscannableTempfail leaves the message unhandled, so the MTA
+	// retries and finally bounces it.
+	Unscannable string `toml:"unscannable" yaml:"unscannable"`
 
 	Names PolicyNames `toml:"names" yaml:"names"`
 	Text  Texts       `toml:"text" yaml:"text"`
@@ -58,7 +66,25 @@ type PolicyNames struct {
 	TooManyMembers     string `toml:"too_many_members" yaml:"too_many_members"`
 	Partial            string `toml:"partial" yaml:"partial"`
 	TooManyAttachments string `toml:"too_many_attachments" yaml:"too_many_attachments"`
+	// Unscannable is the prefix of the unscannable names: NAME.KIND with
+	// KIND one of the Unscannable* kinds ("Policy.Unscannable.Corrupt").
+	Unscannable string `toml:"unscannable" yaml:"unscannable"`
 }
+
+// What Policy.Unscannable may say.
+const (
+	OnUnscannableRemove   = "remove"
+	OnUnscannableDeliver  = "deliver"
+	OnUnscannableTempfail = "tempfail"
+)
+
+// Why an attachment could not be scanned: the last part of its name.
+const (
+	UnscannableLimit     = "OverLimit"         // a scan limit cut it (size, files, depth, ratio)
+	UnscannableContainer = "UnknownContainer"  // a container we recognise but cannot open (CAB, ARJ, UPX...)
+	UnscannableMethod    = "UnsupportedMethod" // an archive member compressed in a way we cannot decode
+	UnscannableCorrupt   = "Corrupt"           // a damaged or truncated archive
+)
 
 // Texts are the templates of what the gateway writes into mail. Lines are
 // separated by "\n" and written with the message's own line ending.
@@ -86,12 +112,14 @@ func DefaultPolicy() Policy {
 		MaxMembers:     99,
 		LongFileName:   200,
 		BlockEncrypted: true,
+		Unscannable:    OnUnscannableRemove,
 		Names: PolicyNames{
 			Encrypted:          "Policy.Encrypted",
 			LongFileName:       "Policy.LongFileName",
 			TooManyMembers:     "Policy.TooManyMembers",
 			Partial:            "Policy.Partial",
 			TooManyAttachments: "Policy.TooManyAttachments",
+			Unscannable:        "Policy.Unscannable",
 		},
 		Text: Texts{
 			Cleaned: head + "Found virus {NAME} in file {FILE}\nThe file is cleaned." + tail,
@@ -148,11 +176,16 @@ func (p *Policy) Validate() error {
 	for key, v := range map[string]string{
 		"names.encrypted": p.Names.Encrypted, "names.long_file_name": p.Names.LongFileName,
 		"names.too_many_members": p.Names.TooManyMembers, "names.partial": p.Names.Partial,
-		"names.too_many_attachments": p.Names.TooManyAttachments,
+		"names.too_many_attachments": p.Names.TooManyAttachments, "names.unscannable": p.Names.Unscannable,
 	} {
 		if v == "" || strings.ContainsAny(v, "\r\n") {
 			return bad("%s must be one non-empty line", key)
 		}
+	}
+	switch p.Unscannable {
+	case OnUnscannableRemove, OnUnscannableDeliver, OnUnscannableTempfail:
+	default:
+		return bad("unscannable must be %q, %q or %q, not %q", OnUnscannableRemove, OnUnscannableDeliver, OnUnscannableTempfail, p.Unscannable)
 	}
 	if !strings.Contains(p.Text.Removed, "{QUARANTINE}") {
 		// Without the ID nobody can find the removed file again.

@@ -101,6 +101,8 @@ func TestErrorsKeepOriginal(t *testing.T) {
 	deep := []byte(strings.Repeat("Content-Type: message/rfc822\n\n", mailmime.MaxDepth+2) + "x\n")
 	limited := scan.DefaultOptions()
 	limited.Limits.MaxFileSize = 10
+	tempfail := testPolicy()
+	tempfail.Unscannable = OnUnscannableTempfail
 	closed := openStore(t)
 	closed.Close()
 	canceled, cancel := context.WithCancel(context.Background())
@@ -118,7 +120,7 @@ func TestErrorsKeepOriginal(t *testing.T) {
 		{"quarantine write fails", NewScanner(testEngine(), testPolicy(), closed), nil, infected, Envelope{}, ErrQuarantine},
 		{"detector fails", NewScanner(testEngine(), testPolicy(), openStore(t)), nil, bytes.Replace(infected, []byte("invoice.exe\"\nContent-Transfer-Encoding: base64\n\n"), []byte("invoice.exe\"\n\nDETECT-FAIL\n"), 1), Envelope{}, ErrScan},
 		{"engine error", &Scanner{policy: testPolicy(), scan: failingScan(errDetect), store: openStore(t)}, nil, infected, Envelope{}, ErrScan},
-		{"scan limit", NewScanner(scan.New(fakeDetector{}, limited), testPolicy(), openStore(t)), nil, infected, Envelope{}, ErrLimit},
+		{"scan limit, policy tempfail", NewScanner(scan.New(fakeDetector{}, limited), tempfail, openStore(t)), nil, infected, Envelope{}, ErrUnscannable},
 		{"parse limit", NewScanner(testEngine(), testPolicy(), openStore(t)), nil, deep, Envelope{}, ErrParse},
 		{"canceled", NewScanner(testEngine(), testPolicy(), openStore(t)), canceled, infected, Envelope{}, context.Canceled},
 		{"bad direction", NewScanner(testEngine(), testPolicy(), openStore(t)), nil, infected, Envelope{Direction: "sideways"}, ErrInput},

@@ -20,9 +20,20 @@ type fileVerdict struct {
 	Encrypted   bool // the file, or any member at any depth, is encrypted
 	MemberCount int  // entries the archive lists at its top level
 	Members     []memberVerdict
-	// Problem is set when something was not fully scanned (a limit, a scan
-	// error): the doubt rule then keeps the original message.
+	// Unscannable lists what could not be scanned because of the file
+	// itself (a limit, a container or method we cannot open, damage):
+	// the policy's unscannable rule decides.
+	Unscannable []unscannable
+	// Problem is set when the scan itself failed (the detector): the
+	// doubt rule then keeps the original message.
 	Problem error
+}
+
+// unscannable is one place in a file that was not scanned, and why.
+type unscannable struct {
+	why  string // one of the Unscannable* kinds
+	path string
+	err  error
 }
 
 // memberVerdict is one top-level archive member.

@@ -13,10 +13,14 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sigtool/sigtool/daemonconfig"
+	"github.com/sigtool/sigtool/mailscan"
 )
 
 const repo = ".."
@@ -341,4 +345,65 @@ func debianTree(t *testing.T) string {
 	runCmd(t, "", nil, "cp", "-a", cache, root)
 	t.Cleanup(func() { os.RemoveAll(root) })
 	return root
+}
+
+// TestExampleConfigs: the shipped examples are valid as they are, and the
+// policy example shows every key with its default value.
+func TestExampleConfigs(t *testing.T) {
+	data, err := os.ReadFile("etc/sigupdated.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The example names the installed policy; check it against ours.
+	data = bytes.ReplaceAll(data, []byte(`"/etc/sigtool/policy.toml"`), []byte(`"etc/policy.toml"`))
+	cfg, err := daemonconfig.Parse(data)
+	if err != nil {
+		t.Fatalf("etc/sigupdated.toml: %v", err)
+	}
+	if cfg.DB != "/var/lib/sigtool/sigtool.db" || cfg.Scan == nil || !strings.HasPrefix(cfg.Scan.UnixSocket, "/run/sigtool/") {
+		t.Errorf("example does not use the unit's directories: db %q, scan %+v", cfg.DB, cfg.Scan)
+	}
+	p, err := mailscan.LoadPolicy("etc/policy.toml")
+	if err != nil {
+		t.Fatalf("etc/policy.toml: %v", err)
+	}
+	def := mailscan.DefaultPolicy()
+	p.Gateway = def.Gateway // commented out in the example: the host name
+	if len(p.Domains) == 0 && len(p.Addresses) == 0 {
+		p.Domains, p.Addresses = def.Domains, def.Addresses // [] in the file, nil by default
+	}
+	if !reflect.DeepEqual(p, def) {
+		t.Errorf("etc/policy.toml differs from the defaults it documents:\n got %+v\nwant %+v", p, def)
+	}
+	for _, key := range tomlKeys(reflect.TypeOf(def)) {
+		if !regexp.MustCompile(`(?m)^#?` + regexp.QuoteMeta(key) + ` = `).MatchString(string(mustRead(t, "etc/policy.toml"))) {
+			t.Errorf("etc/policy.toml does not show %s", key)
+		}
+	}
+}
+
+func mustRead(t *testing.T, p string) []byte {
+	data, err := os.ReadFile(p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return data
+}
+
+// tomlKeys lists the leaf keys of a struct's toml tags.
+func tomlKeys(typ reflect.Type) []string {
+	var keys []string
+	for i := range typ.NumField() {
+		f := typ.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if name == "" || name == "-" {
+			continue
+		}
+		if f.Type.Kind() == reflect.Struct {
+			keys = append(keys, tomlKeys(f.Type)...)
+			continue
+		}
+		keys = append(keys, name)
+	}
+	return keys
 }

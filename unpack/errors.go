@@ -13,6 +13,10 @@ var (
 	// ErrUnsupported means the archive uses a method this package cannot
 	// decode (for example zip Deflate64); the member is reported, unread.
 	ErrUnsupported = errors.New("unpack: unsupported compression method")
+	// ErrNoUnpacker means the input is a container this package
+	// recognises but cannot open (CAB, ARJ, a UPX-packed executable...):
+	// its members were not scanned.
+	ErrNoUnpacker = errors.New("unpack: container format not supported")
 	// ErrEncrypted is set on members that are encrypted and so not read.
 	ErrEncrypted = errors.New("unpack: encrypted")
 	// ErrLimit is what every *LimitError matches with errors.Is.

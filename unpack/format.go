@@ -2,6 +2,7 @@ package unpack
 
 import (
 	"bytes"
+	"encoding/binary"
 	"strconv"
 )
 
@@ -17,6 +18,21 @@ const (
 	Xz
 	SevenZip
 	Rar
+	Tnef
+	BinHex
+	OLE2
+
+	// Recognised, not opened (see unopened.go).
+	Cab
+	Arj
+	Lha
+	Ace
+	Cpio
+	Szdd
+	Chm
+	StuffIt
+	Zoo
+	UPX
 )
 
 var formatNames = [...]string{
@@ -28,7 +44,24 @@ var formatNames = [...]string{
 	Xz:       "xz",
 	SevenZip: "7z",
 	Rar:      "rar",
+	Tnef:     "tnef",
+	BinHex:   "binhex",
+	OLE2:     "ole2",
+	Cab:      "cab",
+	Arj:      "arj",
+	Lha:      "lha",
+	Ace:      "ace",
+	Cpio:     "cpio",
+	Szdd:     "szdd",
+	Chm:      "chm",
+	StuffIt:  "stuffit",
+	Zoo:      "zoo",
+	UPX:      "upx",
 }
+
+// Opened reports whether [Walk] can read f's members; the other formats
+// Identify knows are containers whose members stay unscanned.
+func (f Format) Opened() bool { return f > Unknown && f < Cab }
 
 func (f Format) String() string {
 	if f >= 0 && int(f) < len(formatNames) {
@@ -73,10 +106,16 @@ func Identify(head []byte) Format {
 		return SevenZip
 	case bytes.HasPrefix(head, magicRar4), bytes.HasPrefix(head, magicRar5):
 		return Rar
+	case len(head) >= 6 && binary.LittleEndian.Uint32(head) == tnefSignature:
+		return Tnef
+	case bytes.HasPrefix(head, BinHexPrefix):
+		return BinHex
+	case bytes.HasPrefix(head, magicOLE2):
+		return OLE2
 	case isTarHeader(head):
 		return Tar
 	}
-	return Unknown
+	return identifyUnopened(head)
 }
 
 // isBzip2 wants the block (or end-of-stream) magic after "BZh1".."BZh9":

@@ -5,19 +5,23 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/ulikunitz/xz"
 )
 
 // Rebuild returns a copy of the archive data without the members for which
 // drop returns true. Zip entries are copied raw (still compressed, same
 // CRC, same header fields) so kept members are byte-identical, and the
-// archive comment is kept; tar entries keep their headers. A gzip file is
-// rebuilt when it holds a tar (a .tar.gz); the tar is then recompressed.
-// Other formats give ErrNotRebuildable, and so does a gzip of anything but
-// a tar: the caller should then remove the whole attachment.
+// archive comment is kept; tar entries keep their headers. A gzip or xz
+// file is rebuilt when it holds a tar (.tar.gz, .tgz, .tar.xz, .tar.bz2);
+// the tar is then compressed again the same way. Other formats give
+// ErrNotRebuildable, and so does a compressed anything-but-a-tar: the
+// caller should then remove the whole attachment.
 func Rebuild(f Format, data []byte, drop func(name string) bool) ([]byte, error) {
 	switch f {
 	case Zip:
@@ -26,6 +30,11 @@ func Rebuild(f Format, data []byte, drop func(name string) bool) ([]byte, error)
 		return rebuildTar(data, drop)
 	case Gzip:
 		return rebuildTarGz(data, drop)
+	case Xz:
+		return rebuildTarXz(data, drop)
+	case Bzip2:
+		var out bytes.Buffer
+		return recompressTar(Bzip2, bzip2.NewReader(bytes.NewReader(data)), &bzip2Buffer{out: &out}, &out, drop)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrNotRebuildable, f)
 }
@@ -113,22 +122,52 @@ func rebuildTarGz(data []byte, drop func(string) bool) ([]byte, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: gzip: %w", ErrCorrupt, err)
 	}
-	// Peek at the payload so a gzip of a non-tar is refused before any work.
-	br := bufioPeeker(zr)
-	head, _ := br.Peek(HeadSize)
-	if Identify(head) != Tar {
-		return nil, fmt.Errorf("%w: gzip not holding a tar", ErrNotRebuildable)
-	}
 	var out bytes.Buffer
 	zw, _ := gzip.NewWriterLevel(&out, gzip.BestCompression)
 	zw.Header = zr.Header
+	return recompressTar(Gzip, zr, zw, &out, drop)
+}
+
+func rebuildTarXz(data []byte, drop func(string) bool) ([]byte, error) {
+	zr, err := newXzReader(bytes.NewReader(data))
+	if err != nil {
+		return nil, fmt.Errorf("%w: xz: %w", ErrCorrupt, err)
+	}
+	var out bytes.Buffer
+	zw, err := xz.NewWriter(&out)
+	if err != nil {
+		return nil, fmt.Errorf("unpack: rebuilding xz: %w", err)
+	}
+	return recompressTar(Xz, zr, zw, &out, drop)
+}
+
+// bzip2Buffer collects a tar and bzip2-compresses it into out on Close.
+type bzip2Buffer struct {
+	buf bytes.Buffer
+	out *bytes.Buffer
+}
+
+func (b *bzip2Buffer) Write(p []byte) (int, error) { return b.buf.Write(p) }
+
+func (b *bzip2Buffer) Close() error {
+	_, err := b.out.Write(compressBzip2(b.buf.Bytes()))
+	return err
+}
+
+// recompressTar copies the tar read from zr into zw without the dropped
+// members and returns what zw wrote into out. A stream that does not hold
+// a tar is refused before any work.
+func recompressTar(f Format, zr io.Reader, zw io.WriteCloser, out *bytes.Buffer, drop func(string) bool) ([]byte, error) {
+	br := bufio.NewReaderSize(zr, 64<<10)
+	head, _ := br.Peek(HeadSize)
+	if Identify(head) != Tar {
+		return nil, fmt.Errorf("%w: %s not holding a tar", ErrNotRebuildable, f)
+	}
 	if err := copyTar(zw, br, drop); err != nil {
 		return nil, err
 	}
 	if err := zw.Close(); err != nil {
-		return nil, fmt.Errorf("unpack: rebuilding gzip: %w", err)
+		return nil, fmt.Errorf("unpack: rebuilding %s: %w", f, err)
 	}
 	return out.Bytes(), nil
 }
-
-func bufioPeeker(r io.Reader) *bufio.Reader { return bufio.NewReaderSize(r, 64<<10) }

@@ -4,11 +4,14 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"errors"
 	"io"
 	"strings"
 	"testing"
+
+	"github.com/ulikunitz/xz"
 )
 
 func dropNamed(names ...string) func(string) bool {
@@ -85,6 +88,8 @@ func TestRebuildTarAndTarGz(t *testing.T) {
 	}{
 		{"tar", Tar, tarData},
 		{"tar.gz", Gzip, gzipBytes(t, "x.tar", tarData)},
+		{"tar.xz", Xz, xzBytes(t, tarData)},
+		{"tar.bz2", Bzip2, compressBzip2(tarData)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := Rebuild(tt.format, tt.data, dropNamed("virus.exe"))
@@ -101,6 +106,19 @@ func TestRebuildTarAndTarGz(t *testing.T) {
 					t.Errorf("gzip name %q not kept", zr.Name)
 				}
 				r = zr
+			}
+			if tt.format == Bzip2 {
+				r = bzip2.NewReader(r)
+			}
+			if tt.format == Xz {
+				zr, err := xz.NewReader(r)
+				if err != nil {
+					t.Fatal(err)
+				}
+				r = zr
+			}
+			if f := Identify(out[:min(len(out), HeadSize)]); f != tt.format {
+				t.Errorf("rebuilt archive is %s", f)
 			}
 			tr := tar.NewReader(r)
 			var names []string
@@ -131,7 +149,8 @@ func TestRebuildRefuses(t *testing.T) {
 	}{
 		{"7z", SevenZip, readTestdata(t, "plain.7z"), ErrNotRebuildable},
 		{"rar", Rar, rar5(nil, false), ErrNotRebuildable},
-		{"bzip2", Bzip2, readTestdata(t, "hello.txt.bz2"), ErrNotRebuildable},
+		{"bzip2 of text", Bzip2, readTestdata(t, "hello.txt.bz2"), ErrNotRebuildable},
+		{"xz of text", Xz, xzBytes(t, []byte("just text")), ErrNotRebuildable},
 		{"gzip of text", Gzip, gzipBytes(t, "a.txt", []byte("just text")), ErrNotRebuildable},
 		{"corrupt zip", Zip, []byte("PK\x03\x04 broken"), ErrCorrupt},
 		{"truncated tar", Tar, buildTar(t, []testFile{{"a", strings.Repeat("x", 2000)}})[:1000], ErrCorrupt},

@@ -50,7 +50,17 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.sevenZip(src, size)
 	case Rar:
 		err = w.rar(src, size)
+	case Tnef:
+		err = w.tnef(src, size)
+	case BinHex:
+		err = w.binhex(src, size)
+	case OLE2:
+		err = w.ole2(src, size)
 	default:
+		if f != Unknown && !f.Opened() {
+			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
+			break
+		}
 		err = fmt.Errorf("%w: format %s", ErrFormat, f)
 	}
 	return w.info, err

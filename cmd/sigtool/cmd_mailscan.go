@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/mailscan"
 	"github.com/sigtool/sigtool/quarantine"
@@ -17,7 +18,16 @@ import (
 type mailscanOptions struct {
 	policy     string
 	quarantine string
-	run        mailscan.RunOptions
+	out        string   // write delivered messages into this directory
+	json       bool     // one JSON object per message instead of a text line
+	recipients []string // envelope recipients (--rcpt); else the header's
+	direction  string   // "inbound" (default) or "outbound"
+	daemon     string   // stdin mode: the sigupdated scan service to use (mailscan_daemon.go)
+}
+
+// envelope is what the command line says about each message's envelope.
+func (o mailscanOptions) envelope(id string) mailscan.Envelope {
+	return mailscan.Envelope{Recipients: o.recipients, Direction: o.direction, ID: id}
 }
 
 func init() {
@@ -31,7 +41,8 @@ func newMailscanCommand(g *globalOptions) *cobra.Command {
 		Short: "Apply the gateway virus policy to mail files, mailboxes, Maildirs or stdin",
 		Long: `Apply the gateway virus policy to each message. MAIL is an RFC 5322 file, an
 mbox file (every message in it), a Maildir (cur/ and new/), or - for stdin to
-stdout (an MTA pipe filter).
+stdout (an MTA pipe filter). A directory that is not a Maildir is read as a
+directory of message files (hidden files skipped).
 
 With --out DIR the delivered message, unchanged or rewritten, is written to
 DIR/<name> through a temporary file and a rename; a deleted message writes
@@ -42,9 +53,17 @@ message/partial mail, too many attachments and similar policy cases delete the
 message. The policy file (TOML or YAML) changes any rule; see mailscan's
 package documentation for the keys.
 
+Verdicts go to stdout, one line per message ("PATH: ACTION: what"), or one
+JSON object per line with --json. In stdin mode the whole output is built
+before anything is written: the message goes to stdout and the verdict to
+stderr. A deleted message writes NOTHING to stdout and exits 1, so a filter
+script must treat "exit 1 with empty output" as "discard". Any error writes
+nothing to stdout and exits 75 (EX_TEMPFAIL): the MTA keeps the message and
+retries, and its queue lifetime ends the retries with a bounce, never a loss.
+
 EXIT STATUS
   0   every message delivered unchanged
-  1   some action taken (rewritten or deleted)
+  1   some action taken (rewritten, deleted, or flagged as unscannable)
   2   some message could not be handled; its original is kept
   75  stdin mode: the message was not handled, nothing was written: retry`,
 		Args: cobra.MinimumNArgs(1),
@@ -55,14 +74,24 @@ EXIT STATUS
 	f := cmd.Flags()
 	f.StringVar(&o.policy, "policy", "", "policy `FILE` (TOML or YAML)")
 	f.StringVar(&o.quarantine, "quarantine", "", "quarantine `PATH` (default: quarantine.db beside the store)")
-	f.StringVar(&o.run.Out, "out", "", "write delivered messages into `DIR`")
-	f.BoolVar(&o.run.JSON, "json", false, "one JSON object per message per line")
-	f.StringArrayVar(&o.run.Recipients, "rcpt", nil, "envelope recipient `ADDR` (repeatable); default: the message's headers")
-	f.StringVar(&o.run.Direction, "direction", "inbound", "inbound or outbound (outbound mail is not scanned)")
+	f.StringVar(&o.out, "out", "", "write delivered messages into `DIR`")
+	f.BoolVar(&o.json, "json", false, "one JSON object per message per line")
+	f.StringArrayVar(&o.recipients, "rcpt", nil, "envelope recipient `ADDR` (repeatable); default: the message's headers")
+	f.StringVar(&o.direction, "direction", "inbound", "inbound or outbound (outbound mail is not scanned)")
+	f.StringVar(&o.daemon, "daemon", "", "stdin mode: apply the policy of the sigupdated at `ADDR` (unix:/path or host:port; \"none\" compiles here); default $SIGTOOL_DAEMON, else the [scan] socket of "+daemonconfig.DefaultPath)
 	return cmd
 }
 
 func runMailscan(ctx context.Context, g *globalOptions, o mailscanOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 1 && args[0] == "-" {
+		c, err := mailDaemon(o.daemon)
+		if err != nil {
+			return &exitCodeError{code: exitTempFail, err: err}
+		}
+		if c != nil {
+			return mailExit(filterStdin(ctx, daemonProcess(c), o, stdin, stdout, stderr))
+		}
+	}
 	s, closeAll, err := newMailScanner(ctx, g, o)
 	if err != nil {
 		if len(args) == 1 && args[0] == "-" {
@@ -72,14 +101,20 @@ func runMailscan(ctx context.Context, g *globalOptions, o mailscanOptions, args 
 		return err
 	}
 	defer closeAll()
-	switch code := mailscan.Run(ctx, s, o.run, args, stdin, stdout, stderr); code {
-	case mailscan.ExitClean:
+	return mailExit(scanMail(ctx, s, o, args, stdin, stdout, stderr))
+}
+
+// mailExit gives a mailscan run's exit status (see the command's help).
+func mailExit(st mailStatus) error {
+	switch st {
+	case mailClean:
 		return nil
-	case mailscan.ExitAction:
+	case mailActed:
 		return errFound
-	default:
-		return &exitCodeError{code: code}
+	case mailRetry:
+		return &exitCodeError{code: exitTempFail}
 	}
+	return &exitCodeError{code: exitError}
 }
 
 // newMailScanner compiles the store and opens the quarantine.

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/sigtool/sigtool/engine"
+	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/internal/bytesize"
 	"github.com/sigtool/sigtool/scan"
 )
@@ -263,7 +264,7 @@ func runScan(ctx context.Context, g *globalOptions, o scanOptions, args []string
 	}
 	if o.version {
 		done()
-		fmt.Fprintf(stdout, "sigtool %s%s\n", version, dbVersion(feeds))
+		fmt.Fprintf(stdout, "sigtool %s%s\n", buildinfo.Version(), dbVersion(feeds))
 		return nil
 	}
 	paths, err := o.paths(args, rep.warn)

@@ -12,12 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/internal/clidoc"
 	"github.com/sigtool/sigtool/sigdb"
 )
-
-// version is set by the linker for releases.
-var version = "0.1.0-dev"
 
 // Exit statuses, decided here and only here.
 const (
@@ -86,10 +84,11 @@ EXIT STATUS
   1  something found (scan), some action taken (mailscan)
   2  error: bad input, damaged store, I/O failure
  75  mailscan in stdin mode could not handle the message: the MTA keeps it`,
-		Version:       version,
+		Version:       buildinfo.Version(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
+	root.SetVersionTemplate("sigtool {{.Version}}\n")
 	root.PersistentFlags().StringVar(&g.db, "db", "", "signature store `path`")
 	root.AddCommand(
 		newImportCommand(g),
@@ -101,7 +100,7 @@ EXIT STATUS
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
-	root.AddCommand(clidoc.Command(root, version))
+	root.AddCommand(clidoc.Command(root, buildinfo.Version()))
 	return root
 }
 

@@ -200,8 +200,6 @@ func TestCompatMatchesClamscan(t *testing.T) {
 	}
 }
 
-const testFilesDir = "/usr/share/clamav-testfiles"
-
 var engineLine = regexp.MustCompile(`^(Engine version|Data scanned|Time|Start Date|End Date):`)
 
 // comparable drops the engine and clock lines, cuts the ratio off "Data

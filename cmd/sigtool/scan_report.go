@@ -8,6 +8,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/scan"
 )
 
@@ -177,7 +178,7 @@ func (r *scanReport) summarize() {
 	}
 	r.info("\n----------- SCAN SUMMARY -----------")
 	r.info(fmt.Sprintf("Known viruses: %d", r.sigs))
-	r.info("Engine version: sigtool " + version)
+	r.info("Engine version: sigtool " + buildinfo.Version())
 	r.info(fmt.Sprintf("Scanned directories: %d", r.dirs))
 	r.info(fmt.Sprintf("Scanned files: %d", r.files))
 	r.info(fmt.Sprintf("Infected files: %d", r.infected))

@@ -40,6 +40,8 @@ func TestScanVerdicts(t *testing.T) {
 			[]string{"sample-hash.bin: Sigtool.Sample.Hash-1 FOUND"}, nil},
 		{"member of an archive is named", []string{filepath.Join(files, "archive.zip")}, 1,
 			[]string{"archive.zip!tools/sample-body.bin: Sigtool.Sample.Body-1 FOUND"}, nil},
+		{"TNEF file names what it carries", []string{filepath.Join(files, "winmail.dat")}, 1,
+			[]string{"winmail.dat!sample-hash.bin: Sigtool.Sample.Hash-1 FOUND"}, nil},
 		{"attachment inside mail", []string{filepath.Join(runData, "mail", "infected-archive.eml")}, 1,
 			[]string{"infected-archive.eml!docs.zip!tools/sample-body.bin: Sigtool.Sample.Body-1 FOUND"}, nil},
 		{"missing file is an error", []string{filepath.Join(files, "nope")}, 2,
@@ -78,8 +80,8 @@ func TestScanJSON(t *testing.T) {
 		t.Fatalf("exit %d", code)
 	}
 	lines := strings.Split(strings.TrimSpace(out), "\n")
-	if len(lines) != 4 {
-		t.Fatalf("%d JSON lines, want one per file (4):\n%s", len(lines), out)
+	if len(lines) != 5 {
+		t.Fatalf("%d JSON lines, want one per file (5):\n%s", len(lines), out)
 	}
 	status := map[string]string{}
 	for _, l := range lines {

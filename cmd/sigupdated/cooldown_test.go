@@ -42,7 +42,7 @@ func TestCooldownCommands(t *testing.T) {
 	if code, out := sigupdated("--clear-cooldown", "all"); code != exitOK || !strings.Contains(out, "cool-down cleared") {
 		t.Fatalf("--clear-cooldown: exit %d, %q", code, out)
 	}
-	if code, out := sigupdated("--cooldowns"); code != exitOK || out != "" {
+	if code, out := sigupdated("--cooldowns"); code != exitOK || out != "no mirror is on cool-down\n" {
 		t.Fatalf("after clearing: exit %d, %q", code, out)
 	}
 	sigupdated("--once")

@@ -3,11 +3,13 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -15,9 +17,11 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/feeds"
-	"github.com/sigtool/sigtool/sigdb"
+	"github.com/sigtool/sigtool/internal/buildinfo"
+	"github.com/sigtool/sigtool/mailscan"
 )
 
 // daemon is sigupdated's long-running state. The fields marked "loop" are
@@ -26,15 +30,19 @@ import (
 type daemon struct {
 	flags *flags
 	log   *slog.Logger
-	db    *sigdb.DB
+	store *store
 	live  *engine.Live
 
-	cfg     *feeds.Config  // loop
-	updater *feeds.Updater // loop
-	fm      *feeds.Metrics
+	cfg *daemonconfig.Config // loop
+	fm  *feeds.Metrics
 
 	mirror    atomic.Pointer[feeds.Mirror]
 	lastCycle atomic.Pointer[cycleReport]
+	policy    atomic.Pointer[mailscan.Policy] // for mail requests; SIGHUP replaces it
+	mailLimit int64                           // largest mail request: [scan] stream_max_length
+
+	stop    context.CancelFunc // SHUTDOWN
+	reloads chan struct{}      // RELOAD and SELFCHECK
 
 	reg        *prometheus.Registry
 	configOK   prometheus.Gauge
@@ -45,6 +53,7 @@ type daemon struct {
 
 // cycleReport is what /healthz says about the last update cycle.
 type cycleReport struct {
+	started  time.Time
 	Finished time.Time     `json:"finished"`
 	Updated  int           `json:"updated"`
 	Failed   int           `json:"failed"`
@@ -65,8 +74,8 @@ type feedFailure struct {
 // shutdownGrace bounds how long stopping waits for HTTP requests in flight.
 const shutdownGrace = 5 * time.Second
 
-func newDaemon(f *flags, cfg *feeds.Config, db *sigdb.DB, log *slog.Logger) (*daemon, error) {
-	d := &daemon{flags: f, log: log, db: db, cfg: cfg, reg: prometheus.NewRegistry(), random: rand.Float64}
+func newDaemon(f *flags, cfg *daemonconfig.Config, st *store, log *slog.Logger) (*daemon, error) {
+	d := &daemon{flags: f, log: log, store: st, cfg: cfg, reg: prometheus.NewRegistry(), random: rand.Float64}
 	var err error
 	if d.fm, err = feeds.NewMetrics(d.reg); err != nil {
 		return nil, err
@@ -87,24 +96,29 @@ func newDaemon(f *flags, cfg *feeds.Config, db *sigdb.DB, log *slog.Logger) (*da
 			return nil, err
 		}
 	}
-	build.WithLabelValues(programVersion()).Set(1)
+	build.WithLabelValues(buildinfo.Version()).Set(1)
 	d.configOK.Set(1)
-	if d.updater, err = d.newUpdater(cfg); err != nil {
+	d.mirror.Store(feeds.NewMirror(&cfg.Config, reader{st}, log))
+	opt, err := d.engineOptions(cfg)
+	if err != nil {
 		return nil, err
 	}
-	d.mirror.Store(feeds.NewMirror(cfg, db, log))
-	d.live = engine.NewLive(engine.Options{Metrics: em, Logger: log})
+	opt.Metrics = em
+	d.live = engine.NewLive(opt)
+	d.reloads = make(chan struct{}, 1)
+	d.mailLimit = daemonconfig.DefaultStreamMaxLength
+	if cfg.Scan != nil {
+		d.mailLimit = int64(cfg.Scan.StreamMaxLength)
+	}
 	return d, nil
-}
-
-func (d *daemon) newUpdater(cfg *feeds.Config) (*feeds.Updater, error) {
-	return feeds.New(cfg, d.db, feeds.Options{Logger: d.log, Metrics: d.fm, Version: programVersion()})
 }
 
 // serve runs until ctx ends: it opens the listeners, loads the matcher
 // from the store, checks the feeds at once and then on schedule, and
 // handles SIGHUP and SIGUSR1 arriving on sigs.
 func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
+	ctx, d.stop = context.WithCancel(ctx)
+	defer d.stop()
 	var servers []*http.Server
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -128,8 +142,8 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 		}()
 		return nil
 	}
-	if d.flags.listen != "" {
-		if err := start("metrics", d.flags.listen, d.observability()); err != nil {
+	if d.cfg.Listen != "" {
+		if err := start("metrics", d.cfg.Listen, d.observability()); err != nil {
 			return err
 		}
 	}
@@ -141,8 +155,14 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 
 	// Serve what the store holds before asking the network for more.
-	_ = d.live.Reload(ctx, d.db) // a failure is logged and counted; the next update retries
-	d.log.Info("sigupdated started", "version", programVersion(), "db", d.cfg.DB, "feeds", len(d.cfg.Feeds), "checks_per_day", d.cfg.ChecksPerDay)
+	d.reload(ctx) // a failure is logged and counted; the next update retries
+	// Like clamd, accept scans only once the signatures are loaded.
+	waitScans, err := d.startScanService(ctx)
+	if err != nil {
+		return err
+	}
+	defer waitScans()
+	d.log.Info("sigupdated started", "version", buildinfo.Version(), "db", d.cfg.DB, "feeds", len(d.cfg.Feeds), "checks_per_day", d.cfg.ChecksPerDay)
 
 	d.cycle(ctx)
 	timer := time.NewTimer(d.nextCheck())
@@ -154,6 +174,9 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 			return nil
 		case <-timer.C:
 			d.cycle(ctx)
+		case <-d.reloads:
+			d.log.Info("matcher reload requested (RELOAD)")
+			_ = d.reload(ctx)
 		case s := <-sigs:
 			switch s {
 			case syscall.SIGHUP:
@@ -173,15 +196,63 @@ func (d *daemon) nextCheck() time.Duration {
 	return delay
 }
 
+// reload compiles a new matcher from the store, opened shared for the
+// read. A failure is logged and counted by the engine; the old matcher
+// keeps serving.
+func (d *daemon) reload(ctx context.Context) error {
+	db, err := d.store.openRead()
+	if err != nil {
+		d.log.Error("cannot open the store to load the matcher", "db", d.store.path, "err", err)
+		return err
+	}
+	defer db.Close()
+	return d.live.Reload(ctx, db)
+}
+
 // cycle runs one update cycle and, when a feed changed, swaps in a matcher
-// compiled from the new store content. Failures are logged by the updater
-// and the engine and counted in their metrics.
+// compiled from the new store content. The store is open for writing only
+// during the cycle. Failures are logged by the updater and the engine and
+// counted in their metrics.
 func (d *daemon) cycle(ctx context.Context) {
 	if ctx.Err() != nil {
 		return
 	}
-	sum, err := d.updater.RunOnce(ctx)
-	rep := &cycleReport{Finished: time.Now(), Failed: len(sum.Failed())}
+	rep, err := d.update(ctx)
+	if err != nil {
+		d.cycleFails.Inc()
+		if rep.Failed == 0 && ctx.Err() == nil {
+			d.log.Error("update cycle failed", "err", err)
+		}
+	}
+	if ctx.Err() != nil {
+		return // stopping; the next start compiles from the store anyway
+	}
+	if rep.Updated > 0 || d.live.Current() == nil {
+		_ = d.reload(ctx)
+	}
+	d.lastCycle.Store(rep)
+	d.log.Info("update cycle done", "updated", rep.Updated, "failed", rep.Failed, "took", time.Since(rep.started).Round(time.Millisecond))
+}
+
+// update is the cycle's store part: open, run the updater, close.
+func (d *daemon) update(ctx context.Context) (*cycleReport, error) {
+	rep := &cycleReport{started: time.Now()}
+	if len(d.cfg.Feeds) == 0 {
+		rep.Finished = time.Now()
+		return rep, nil
+	}
+	db, err := d.store.openWrite()
+	if err != nil {
+		rep.Finished = time.Now()
+		return rep, fmt.Errorf("open the store: %w", err)
+	}
+	defer db.Close()
+	u, err := feeds.New(&d.cfg.Config, db, feeds.Options{Logger: d.log, Metrics: d.fm, Version: buildinfo.Version()})
+	if err != nil {
+		return rep, err
+	}
+	sum, err := u.RunOnce(ctx)
+	rep.Finished, rep.Failed = time.Now(), len(sum.Failed())
 	for _, r := range sum.Results {
 		switch r.Status {
 		case feeds.StatusUpdated:
@@ -194,26 +265,13 @@ func (d *daemon) cycle(ctx context.Context) {
 			rep.Failures = append(rep.Failures, f)
 		}
 	}
-	if err != nil {
-		d.cycleFails.Inc()
-		if rep.Failed == 0 && ctx.Err() == nil {
-			d.log.Error("update cycle failed", "err", err)
-		}
-	}
-	if ctx.Err() != nil {
-		return // stopping; the next start compiles from the store anyway
-	}
-	if rep.Updated > 0 || d.live.Current() == nil {
-		_ = d.live.Reload(ctx, d.db)
-	}
-	d.lastCycle.Store(rep)
-	d.log.Info("update cycle done", "updated", rep.Updated, "failed", rep.Failed, "took", time.Since(sum.Started).Round(time.Millisecond))
+	return rep, err
 }
 
 // reloadConfig is SIGHUP: a new configuration replaces the running one
 // only when it is valid as a whole.
 func (d *daemon) reloadConfig() {
-	cfg, err := loadConfig(d.flags)
+	cfg, err := d.flags.loadConfig()
 	if err == nil {
 		if cfg.DB != d.cfg.DB {
 			d.log.Warn("a new db takes effect at restart; still using the old one", "db", d.cfg.DB, "configured", cfg.DB)
@@ -223,18 +281,32 @@ func (d *daemon) reloadConfig() {
 			d.log.Warn("a new serve_mirror address takes effect at restart", "serving", d.cfg.ServeMirror, "configured", cfg.ServeMirror)
 			cfg.ServeMirror = d.cfg.ServeMirror
 		}
-	}
-	var u *feeds.Updater
-	if err == nil {
-		u, err = d.newUpdater(cfg)
+		if cfg.Listen != d.cfg.Listen {
+			d.log.Warn("a new listen address takes effect at restart", "serving", d.cfg.Listen, "configured", cfg.Listen)
+			cfg.Listen = d.cfg.Listen
+		}
 	}
 	if err != nil {
 		d.configOK.Set(0)
 		d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", err)
 		return
 	}
-	d.cfg, d.updater = cfg, u
-	d.mirror.Store(feeds.NewMirror(cfg, d.db, d.log))
+	if d.cfg.Scan != nil || d.cfg.Listen != "" {
+		policy, perr := cfg.Mail.LoadPolicy()
+		if perr != nil {
+			d.configOK.Set(0)
+			d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", perr)
+			return
+		}
+		d.policy.Store(&policy)
+		d.requestReload() // the next snapshot's mail scanner takes the new policy
+	}
+	if !reflect.DeepEqual(cfg.Scan, d.cfg.Scan) || cfg.Mail.Quarantine != d.cfg.Mail.Quarantine {
+		d.log.Warn("a new [scan] or [mail] quarantine takes effect at restart")
+		cfg.Scan, cfg.Mail.Quarantine = d.cfg.Scan, d.cfg.Mail.Quarantine
+	}
+	d.cfg = cfg
+	d.mirror.Store(feeds.NewMirror(&cfg.Config, reader{d.store}, d.log))
 	d.configOK.Set(1)
 	d.log.Info("configuration reloaded", "config", d.flags.config, "feeds", len(cfg.Feeds), "checks_per_day", cfg.ChecksPerDay)
 }

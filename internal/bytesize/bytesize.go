@@ -78,4 +78,19 @@ func (s *Size) Type() string { return "size" }
 
 func (s *Size) UnmarshalText(b []byte) error { return s.Set(string(b)) }
 
+// UnmarshalTOML takes a TOML integer (bytes) or string ("100M").
+func (s *Size) UnmarshalTOML(v any) error {
+	switch x := v.(type) {
+	case int64:
+		if x < 0 {
+			return fmt.Errorf("%d: %w", x, ErrSyntax)
+		}
+		*s = Size(x)
+		return nil
+	case string:
+		return s.Set(x)
+	}
+	return fmt.Errorf("%v: %w", v, ErrSyntax)
+}
+
 func (s Size) MarshalText() ([]byte, error) { return []byte(s.String()), nil }

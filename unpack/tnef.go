@@ -1,8 +1,10 @@
-package mailmime
+package unpack
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
+	"io"
 	"strings"
 	"unicode/utf16"
 	"unicode/utf8"
@@ -43,14 +45,28 @@ const (
 	maxTNEFNesting = 8
 )
 
-// ReadTNEF reads the attachments (Kind "tnef") of a TNEF stream. The
-// checksums are not enforced (a scanner wants the bytes either way). On a
-// truncated or corrupt stream it returns what it has read so far, with the
-// last attachment's data cut short, and an error wrapping ErrBadTNEF; data
-// without the TNEF signature gives ErrNotTNEF, so the caller scans it as
-// is (mislabelled parts exist).
-func ReadTNEF(data []byte) ([]Embedded, error) {
-	return readTNEF(data, 0)
+// tnef yields the attachments of a TNEF stream as members, those of
+// embedded messages after the others.
+func (w *walker) tnef(src io.ReaderAt, size int64) error {
+	data, err := io.ReadAll(io.NewSectionReader(src, 0, size))
+	if err != nil {
+		return fmt.Errorf("%w: tnef: %w", ErrCorrupt, err)
+	}
+	files, ferr := readTNEF(data, 0)
+	w.info.MemberCount = len(files)
+	for _, f := range files {
+		_, stop := w.emit(f.name, false, func() (io.Reader, error) { return bytes.NewReader(f.data), nil })
+		if stop != nil {
+			return stop
+		}
+	}
+	return ferr
+}
+
+// tnefFile is one attachment of a TNEF stream.
+type tnefFile struct {
+	name string
+	data []byte
 }
 
 type tnefAtt struct {
@@ -59,18 +75,25 @@ type tnefAtt struct {
 	hasData            bool
 }
 
-func readTNEF(b []byte, nest int) ([]Embedded, error) {
+// readTNEF reads the attachments of a TNEF stream. The checksums are not
+// enforced (a scanner wants the bytes either way). On a truncated or
+// corrupt stream it returns what it has read so far, with the last
+// attachment's data cut short, and an error wrapping ErrCorrupt; data
+// without the TNEF signature gives ErrFormat.
+func readTNEF(b []byte, nest int) ([]tnefFile, error) {
 	if len(b) < 6 || binary.LittleEndian.Uint32(b) != tnefSignature {
-		return nil, ErrNotTNEF
+		return nil, fmt.Errorf("%w: no TNEF signature", ErrFormat)
 	}
 	var atts []*tnefAtt
-	var nested []Embedded
+	var nested []tnefFile
 	var cur *tnefAtt
 	var ferr error
 	p := 6
 	for p < len(b) {
 		if len(b)-p < 9 {
-			ferr = fmt.Errorf("%w: truncated attribute header at byte %d", ErrBadTNEF, p)
+			// Too short for an attribute: padding some writers leave
+			// (ClamAV's own test stream ends in one stray byte). It
+			// cannot hold content, so it is no reason for doubt.
 			break
 		}
 		level := b[p]
@@ -79,7 +102,7 @@ func readTNEF(b []byte, nest int) ([]Embedded, error) {
 		p += 9
 		val := b[p:]
 		if uint64(n) > uint64(len(val)) {
-			ferr = fmt.Errorf("%w: attribute %#08x at byte %d claims %d bytes, %d left", ErrBadTNEF, id, p-9, n, len(val))
+			ferr = fmt.Errorf("%w: attribute %#08x at byte %d claims %d bytes, %d left", ErrCorrupt, id, p-9, n, len(val))
 		} else {
 			val = val[:n]
 		}
@@ -108,7 +131,7 @@ func readTNEF(b []byte, nest int) ([]Embedded, error) {
 		}
 		p += int(n) + 2 // value and checksum
 	}
-	var out []Embedded
+	var out []tnefFile
 	for _, a := range atts {
 		name := a.long
 		if name == "" {
@@ -131,7 +154,7 @@ func readTNEF(b []byte, nest int) ([]Embedded, error) {
 		if data == nil && name == "" {
 			continue
 		}
-		out = append(out, Embedded{Name: name, Kind: "tnef", Data: data})
+		out = append(out, tnefFile{name: name, data: data})
 	}
 	return append(out, nested...), ferr
 }

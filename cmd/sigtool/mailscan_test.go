@@ -1,4 +1,4 @@
-package mailscan
+package main
 
 import (
 	"bufio"
@@ -15,7 +15,61 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/sigtool/sigtool/mailscan"
+	"github.com/sigtool/sigtool/quarantine"
+	"github.com/sigtool/sigtool/scan"
 )
+
+// The mail messages these tests feed are mailscan's golden inputs.
+const mailGolden = "../../mailscan/testdata/golden"
+
+func golden(t testing.TB, name string) []byte {
+	t.Helper()
+	return mustRead(t, filepath.Join(mailGolden, name+".eml"))
+}
+
+// markerDetector stands in for the signature matcher: it reports
+// Test.Marker.A for bytes containing "MARKER-A" and fails on "DETECT-FAIL".
+type markerDetector struct{}
+
+func (markerDetector) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
+	data := make([]byte, size)
+	n, err := r.ReadAt(data, 0)
+	if err != nil && err != io.EOF {
+		return nil, err
+	}
+	var sigs []string
+	if bytes.Contains(data[:n], []byte("MARKER-A")) {
+		sigs = append(sigs, "Test.Marker.A")
+	}
+	if bytes.Contains(data[:n], []byte("DETECT-FAIL")) {
+		return sigs, errors.New("detector failure")
+	}
+	return sigs, nil
+}
+
+// mailScanner returns a policy scanner on the marker detector with a fresh
+// quarantine (none when noStore).
+func mailScanner(t testing.TB, noStore bool) *mailscan.Scanner {
+	t.Helper()
+	p := mailscan.DefaultPolicy()
+	p.Gateway = "gw.test"
+	var q *quarantine.Store
+	if !noStore {
+		var err error
+		if q, err = quarantine.Open(filepath.Join(t.TempDir(), "quarantine.db")); err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { q.Close() })
+	}
+	return mailscan.NewScanner(scan.New(markerDetector{}, scan.DefaultOptions()), p, q)
+}
+
+// runMail runs scanMail and returns the exit status the command would give.
+func runMail(s *mailscan.Scanner, o mailscanOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	return exitCode(mailExit(scanMail(context.Background(), s, o, args, stdin, stdout, stderr)))
+}
 
 // mkInputs lays out one of each input kind and returns the paths.
 func mkInputs(t *testing.T) (eml, mbox, maildir string) {
@@ -43,16 +97,16 @@ func mkInputs(t *testing.T) (eml, mbox, maildir string) {
 func TestRunFiles(t *testing.T) {
 	eml, mbox, maildir := mkInputs(t)
 	out := t.TempDir()
-	s, _ := newTestScanner(t, testPolicy())
+	s := mailScanner(t, false)
 	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), s, RunOptions{Out: out, JSON: true}, []string{eml, mbox, maildir}, nil, &stdout, &stderr)
-	if code != ExitAction {
+	code := runMail(s, mailscanOptions{out: out, json: true}, []string{eml, mbox, maildir}, nil, &stdout, &stderr)
+	if code != exitFound {
 		t.Fatalf("exit %d, stderr %s", code, &stderr)
 	}
-	got := map[string]Action{}
+	got := map[string]mailscan.Action{}
 	sc := bufio.NewScanner(&stdout)
 	for sc.Scan() {
-		var v jsonVerdict
+		var v mailVerdict
 		if err := json.Unmarshal(sc.Bytes(), &v); err != nil {
 			t.Fatalf("bad JSON line %q: %v", sc.Text(), err)
 		}
@@ -61,9 +115,9 @@ func TestRunFiles(t *testing.T) {
 		}
 		got[filepath.Base(v.Path)] = v.Action
 	}
-	want := map[string]Action{
-		"single.eml": Rewrite, "box.mbox#1": Deliver, "box.mbox#2": Rewrite, "box.mbox#3": Delete,
-		"1.host:2,S": Deliver, "2.host": Rewrite,
+	want := map[string]mailscan.Action{
+		"single.eml": mailscan.Rewrite, "box.mbox#1": mailscan.Deliver, "box.mbox#2": mailscan.Rewrite, "box.mbox#3": mailscan.Delete,
+		"1.host:2,S": mailscan.Deliver, "2.host": mailscan.Rewrite,
 	}
 	if len(got) != len(want) {
 		t.Fatalf("verdicts %v, want %v", got, want)
@@ -85,7 +139,7 @@ func TestRunFiles(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(out, "box.mbox.1")); !bytes.Equal(b, golden(t, "text-body-not-scanned")) {
 		t.Error("clean mbox message not written byte for byte")
 	}
-	if b, _ := os.ReadFile(filepath.Join(out, "single.eml")); !bytes.Equal(b, mustRead(t, "testdata/golden/attachment-7bit-lf.out")) {
+	if b, _ := os.ReadFile(filepath.Join(out, "single.eml")); !bytes.Equal(b, mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out"))) {
 		t.Error("rewritten message differs from its golden output")
 	}
 }
@@ -104,60 +158,59 @@ func TestRunVerdictLinesAndCodes(t *testing.T) {
 	os.WriteFile(clean, golden(t, "text-body-not-scanned"), 0o644)
 	infected := filepath.Join(dir, "bad.eml")
 	os.WriteFile(infected, golden(t, "attachment-7bit-lf"), 0o644)
-	s, _ := newTestScanner(t, testPolicy())
-	run := func(opts RunOptions, in ...string) (int, string, string) {
+	s := mailScanner(t, false)
+	run := func(opts mailscanOptions, in ...string) (int, string, string) {
 		var o, e bytes.Buffer
-		code := Run(context.Background(), s, opts, in, nil, &o, &e)
+		code := runMail(s, opts, in, nil, &o, &e)
 		return code, o.String(), e.String()
 	}
-	if code, out, _ := run(RunOptions{}, clean); code != ExitClean || out != clean+": deliver\n" {
+	if code, out, _ := run(mailscanOptions{}, clean); code != exitOK || out != clean+": deliver\n" {
 		t.Errorf("clean: %d %q", code, out)
 	}
-	code, out, _ := run(RunOptions{}, clean, infected)
-	if code != ExitAction || !strings.Contains(out, infected+": rewrite: Test.Marker.A in invoice.exe removed (quarantine ") {
+	code, out, _ := run(mailscanOptions{}, clean, infected)
+	if code != exitFound || !strings.Contains(out, infected+": rewrite: Test.Marker.A in invoice.exe removed (quarantine ") {
 		t.Errorf("infected: %d %q", code, out)
 	}
-	if code, _, errs := run(RunOptions{}, filepath.Join(dir, "missing.eml"), clean); code != ExitError || !strings.Contains(errs, "missing.eml") {
+	if code, _, errs := run(mailscanOptions{}, filepath.Join(dir, "missing.eml"), clean); code != exitError || !strings.Contains(errs, "missing.eml") {
 		t.Errorf("missing input: %d %q", code, errs)
 	}
-	if code, _, _ := run(RunOptions{}); code != ExitError {
+	if code, _, _ := run(mailscanOptions{}); code != exitError {
 		t.Errorf("no input: %d", code)
 	}
 	// Two inputs with one output name: the second must not overwrite.
 	other := filepath.Join(t.TempDir(), "clean.eml")
 	os.WriteFile(other, []byte("To: x@example.edu\n\nsecond\n"), 0o644)
 	outDir := t.TempDir()
-	if code, _, errs := run(RunOptions{Out: outDir}, clean, other); code != ExitError || !strings.Contains(errs, "output name") {
+	if code, _, errs := run(mailscanOptions{out: outDir}, clean, other); code != exitError || !strings.Contains(errs, "output name") {
 		t.Errorf("name clash: %d %q", code, errs)
 	}
 	if b, _ := os.ReadFile(filepath.Join(outDir, "clean.eml")); !bytes.Equal(b, golden(t, "text-body-not-scanned")) {
 		t.Error("first message overwritten")
 	}
-	if code, _, _ := run(RunOptions{Out: filepath.Join(dir, "no-such-dir")}, clean); code != ExitError {
+	if code, _, _ := run(mailscanOptions{out: filepath.Join(dir, "no-such-dir")}, clean); code != exitError {
 		t.Errorf("missing out dir: %d", code)
 	}
 }
 
 func TestRunStdin(t *testing.T) {
-	store := openStore(t)
-	good := NewScanner(testEngine(), testPolicy(), store)
-	broken := &Scanner{policy: testPolicy(), scan: failingScan(errDetect), store: store}
-	rewritten := mustRead(t, "testdata/golden/attachment-7bit-lf.out")
+	good := mailScanner(t, false)
+	noStore := mailScanner(t, true) // cannot keep what it removes: every removal is an error
+	rewritten := mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out"))
 	tests := []struct {
 		name     string
-		s        *Scanner
+		s        *mailscan.Scanner
 		in       io.Reader
 		stdout   io.Writer
 		code     int
 		wantOut  []byte
 		stderrRe string
 	}{
-		{"deliver", good, bytes.NewReader(golden(t, "text-body-not-scanned")), nil, ExitClean, golden(t, "text-body-not-scanned"), "-: deliver"},
-		{"rewrite", good, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, ExitAction, rewritten, "-: rewrite"},
-		{"delete writes nothing", good, bytes.NewReader(golden(t, "partial")), nil, ExitAction, nil, "-: delete"},
-		{"internal error", broken, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, ExitTempFail, nil, "-: error"},
-		{"read error", good, io.MultiReader(strings.NewReader("To: x\n"), errReader{}), nil, ExitTempFail, nil, "reading stdin"},
-		{"write error", good, bytes.NewReader(golden(t, "text-body-not-scanned")), &failWriter{n: 10}, ExitTempFail, nil, "writing stdout"},
+		{"deliver", good, bytes.NewReader(golden(t, "text-body-not-scanned")), nil, exitOK, golden(t, "text-body-not-scanned"), "-: deliver"},
+		{"rewrite", good, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, exitFound, rewritten, "-: rewrite"},
+		{"delete writes nothing", good, bytes.NewReader(golden(t, "partial")), nil, exitFound, nil, "-: delete"},
+		{"not handled", noStore, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, exitTempFail, nil, "-: error"},
+		{"read error", good, io.MultiReader(strings.NewReader("To: x\n"), errReader{}), nil, exitTempFail, nil, "reading stdin"},
+		{"write error", good, bytes.NewReader(golden(t, "text-body-not-scanned")), &failWriter{n: 10}, exitTempFail, nil, "writing stdout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -166,7 +219,7 @@ func TestRunStdin(t *testing.T) {
 			if w == nil {
 				w = &stdout
 			}
-			code := Run(context.Background(), tt.s, RunOptions{}, []string{"-"}, tt.in, w, &stderr)
+			code := runMail(tt.s, mailscanOptions{}, []string{"-"}, tt.in, w, &stderr)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr %s", code, tt.code, &stderr)
 			}
@@ -179,7 +232,7 @@ func TestRunStdin(t *testing.T) {
 		})
 	}
 	var e bytes.Buffer
-	if code := Run(context.Background(), good, RunOptions{Out: t.TempDir()}, []string{"-"}, nil, io.Discard, &e); code != ExitError {
+	if code := runMail(good, mailscanOptions{out: t.TempDir()}, []string{"-"}, nil, io.Discard, &e); code != exitError {
 		t.Errorf("- with --out: exit %d", code)
 	}
 }
@@ -219,14 +272,14 @@ func TestRunDiskFull(t *testing.T) {
 	out := t.TempDir()
 	outputHook = func(w io.Writer) io.Writer { return &failWriter{w: w, n: 100} }
 	defer func() { outputHook = nil }()
-	s, _ := newTestScanner(t, testPolicy())
+	s := mailScanner(t, false)
 	var stdout, stderr bytes.Buffer
-	code := Run(context.Background(), s, RunOptions{Out: out, JSON: true}, []string{eml}, nil, &stdout, &stderr)
-	if code != ExitError || !strings.Contains(stderr.String(), "no space left") {
+	code := runMail(s, mailscanOptions{out: out, json: true}, []string{eml}, nil, &stdout, &stderr)
+	if code != exitError || !strings.Contains(stderr.String(), "no space left") {
 		t.Fatalf("exit %d, stderr %q", code, &stderr)
 	}
-	var v jsonVerdict
-	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Action != Error {
+	var v mailVerdict
+	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Action != mailscan.Error {
 		t.Fatalf("verdict %q (%v), want action error", &stdout, err)
 	}
 	if entries, _ := os.ReadDir(out); len(entries) != 0 {
@@ -263,8 +316,8 @@ func TestHelperKilledWriter(t *testing.T) {
 		t.Skip("helper process only")
 	}
 	outputHook = func(w io.Writer) io.Writer { return &blockWriter{w: w, ready: os.Getenv("MAILSCAN_READY")} }
-	s := NewScanner(testEngine(), testPolicy(), nil)
-	Run(context.Background(), s, RunOptions{Out: os.Getenv("MAILSCAN_OUT")}, []string{os.Getenv("MAILSCAN_IN")}, nil, io.Discard, io.Discard)
+	s := mailScanner(t, true)
+	runMail(s, mailscanOptions{out: os.Getenv("MAILSCAN_OUT")}, []string{os.Getenv("MAILSCAN_IN")}, nil, io.Discard, io.Discard)
 	t.Fatal("helper was not killed")
 }
 
@@ -315,8 +368,8 @@ func TestRunKilledMidWrite(t *testing.T) {
 	if !bytes.Equal(mustRead(t, in), msg) {
 		t.Fatal("input changed")
 	}
-	s, _ := newTestScanner(t, testPolicy())
-	if code := Run(context.Background(), s, RunOptions{Out: out}, []string{in}, nil, io.Discard, io.Discard); code != ExitClean {
+	s := mailScanner(t, false)
+	if code := runMail(s, mailscanOptions{out: out}, []string{in}, nil, io.Discard, io.Discard); code != exitOK {
 		t.Fatalf("rerun exit %d", code)
 	}
 	entries, _ = os.ReadDir(out)

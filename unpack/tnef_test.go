@@ -1,18 +1,18 @@
-package mailmime
+package unpack
 
 import (
 	"bytes"
-	"encoding/base64"
+	"context"
 	"encoding/binary"
 	"errors"
-	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"unicode/utf16"
-)
 
-var updateTNEF = flag.Bool("update-tnef", false, "rewrite testdata/tnef.eml from the TNEF builder")
+	"github.com/sigtool/sigtool/mailmime"
+)
 
 // tnefBuilder writes TNEF streams for tests, from the format facts in
 // tnef.go (it shares no code with the reader beyond the constants).
@@ -108,24 +108,25 @@ func TestReadTNEF(t *testing.T) {
 	tests := []struct {
 		name    string
 		data    []byte
-		want    []Embedded
+		want    []tnefFile
 		wantErr error
 	}{
-		{"full", full, []Embedded{
-			{"report.doc", "tnef", []byte("first attachment bytes")},
-			{"Long file name – Ünïcode.xls", "tnef", []byte("second attachment bytes")},
-			{"EMBED.MSG", "tnef", append(make([]byte, 16), newTNEF().attr(2, attAttachRendData, make([]byte, 14)).attr(2, attAttachTitle, []byte("inner.txt\x00")).attr(2, attAttachData, []byte("inner attachment data")).Bytes()...)},
-			{"inner.txt", "tnef", []byte("inner attachment data")},
+		{"full", full, []tnefFile{
+			{"report.doc", []byte("first attachment bytes")},
+			{"Long file name – Ünïcode.xls", []byte("second attachment bytes")},
+			{"EMBED.MSG", append(make([]byte, 16), newTNEF().attr(2, attAttachRendData, make([]byte, 14)).attr(2, attAttachTitle, []byte("inner.txt\x00")).attr(2, attAttachData, []byte("inner attachment data")).Bytes()...)},
+			{"inner.txt", []byte("inner attachment data")},
 		}, nil},
-		{"not tnef", []byte("\x89PNG\r\n\x1a\n"), nil, ErrNotTNEF},
-		{"empty", nil, nil, ErrNotTNEF},
+		{"not tnef", []byte("\x89PNG\r\n\x1a\n"), nil, ErrFormat},
+		{"empty", nil, nil, ErrFormat},
 		{"truncated data", newTNEF().attr(2, attAttachRendData, nil).attr(2, attAttachTitle, []byte("cut.bin\x00")).attr(2, attAttachData, []byte("0123456789")).Bytes()[:6+11+19+9+5],
-			[]Embedded{{"cut.bin", "tnef", []byte("01234")}}, ErrBadTNEF}, // keeps the bytes it has
-		{"truncated header", full[:10], nil, ErrBadTNEF},
+			[]tnefFile{{"cut.bin", []byte("01234")}}, ErrCorrupt}, // keeps the bytes it has
+		{"trailing bytes", append(bytes.Clone(full[:6]), 1, 2, 3), nil, nil},
+		{"truncated attribute", full[:6+9+3], nil, ErrCorrupt},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, err := ReadTNEF(tt.data)
+			got, err := readTNEF(tt.data, 0)
 			if !errors.Is(err, tt.wantErr) {
 				t.Fatalf("err = %v, want %v", err, tt.wantErr)
 			}
@@ -133,8 +134,8 @@ func TestReadTNEF(t *testing.T) {
 				t.Fatalf("got %d attachments %+v, want %d", len(got), got, len(tt.want))
 			}
 			for i := range got {
-				if got[i].Name != tt.want[i].Name || got[i].Kind != tt.want[i].Kind || !bytes.Equal(got[i].Data, tt.want[i].Data) {
-					t.Errorf("attachment %d = %q %s %q, want %q %s %q", i, got[i].Name, got[i].Kind, got[i].Data, tt.want[i].Name, tt.want[i].Kind, tt.want[i].Data)
+				if got[i].name != tt.want[i].name || !bytes.Equal(got[i].data, tt.want[i].data) {
+					t.Errorf("attachment %d = %q %q, want %q %q", i, got[i].name, got[i].data, tt.want[i].name, tt.want[i].data)
 				}
 			}
 		})
@@ -143,7 +144,7 @@ func TestReadTNEF(t *testing.T) {
 
 // TestTNEFCorpus reads the corpus TNEF parts: the real winmail.dat parts
 // parse cleanly (they carry only message properties, no attachments), and
-// the mislabelled PNG is reported as not TNEF.
+// the mislabelled PNG is not TNEF.
 func TestTNEFCorpus(t *testing.T) {
 	for _, tt := range []struct {
 		file    string
@@ -151,21 +152,25 @@ func TestTNEFCorpus(t *testing.T) {
 	}{
 		{"mimekit/tnef/ukr.eml", nil},
 		{"sisimai/bsd/lhost-amazonworkmail-01.eml", nil},
-		{"mail-mime-parser-php/m4006.txt", ErrNotTNEF},
+		{"mail-mime-parser-php/m4006.txt", ErrFormat},
 	} {
-		data, err := os.ReadFile(filepath.Join(corpusDir, tt.file))
+		data, err := os.ReadFile(filepath.Join("../../shared/corpus/mail", tt.file))
 		if err != nil {
 			t.Skip(err)
 		}
-		root, _ := Parse(data)
+		root, _ := mailmime.Parse(data)
 		n := 0
-		_ = Walk(root, func(p *Part) error {
-			if !p.IsTNEF() {
+		_ = mailmime.Walk(root, func(p *mailmime.Part) error {
+			if p.ContentType != "application/ms-tnef" && !strings.EqualFold(p.Filename, "winmail.dat") {
 				return nil
 			}
 			n++
-			if _, err := p.TNEF(); !errors.Is(err, tt.wantErr) {
-				t.Errorf("%s: TNEF() err = %v, want %v", tt.file, err, tt.wantErr)
+			body, _ := p.Decode()
+			if _, err := readTNEF(body, 0); !errors.Is(err, tt.wantErr) {
+				t.Errorf("%s: err = %v, want %v", tt.file, err, tt.wantErr)
+			}
+			if want := tt.wantErr == nil; (Identify(body) == Tnef) != want {
+				t.Errorf("%s: Identify = %s", tt.file, Identify(body))
 			}
 			return nil
 		})
@@ -175,21 +180,19 @@ func TestTNEFCorpus(t *testing.T) {
 	}
 }
 
-func TestWriteTNEFFixture(t *testing.T) {
-	if !*updateTNEF {
-		t.Skip("run with -update-tnef to rewrite testdata/tnef.eml")
+// TestWalkTNEF: Walk yields a TNEF stream's attachments as members.
+func TestWalkTNEF(t *testing.T) {
+	data := sampleTNEF()
+	var names []string
+	info, err := Walk(context.Background(), Identify(data), Bytes(data), int64(len(data)), DefaultLimits(), func(m Member) error {
+		names = append(names, m.Name)
+		return nil
+	})
+	if err != nil || info.Format != Tnef || info.MemberCount != 4 {
+		t.Fatalf("Walk: %+v %v", info, err)
 	}
-	var b bytes.Buffer
-	b.WriteString("From: a@example.com\r\nSubject: tnef\r\nContent-Type: multipart/mixed; boundary=t\r\n\r\n--t\r\nContent-Type: text/plain\r\n\r\nsee attachment\r\n--t\r\n")
-	b.WriteString("Content-Type: application/ms-tnef; name=\"winmail.dat\"\r\nContent-Transfer-Encoding: base64\r\n\r\n")
-	enc := base64.StdEncoding.EncodeToString(sampleTNEF())
-	for len(enc) > 76 {
-		b.WriteString(enc[:76] + "\r\n")
-		enc = enc[76:]
-	}
-	b.WriteString(enc + "\r\n--t--\r\n")
-	if err := os.WriteFile("testdata/tnef.eml", b.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
+	if strings.Join(names, "|") != "report.doc|Long file name – Ünïcode.xls|EMBED.MSG|inner.txt" {
+		t.Fatalf("members %q", names)
 	}
 }
 
@@ -198,13 +201,13 @@ func FuzzTNEF(f *testing.F) {
 	f.Add([]byte{0x78, 0x9f, 0x3e, 0x22, 0, 0})
 	f.Add([]byte("not tnef"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		atts, err := ReadTNEF(data)
-		if err != nil && !errors.Is(err, ErrNotTNEF) && !errors.Is(err, ErrBadTNEF) {
+		atts, err := readTNEF(data, 0)
+		if err != nil && !errors.Is(err, ErrFormat) && !errors.Is(err, ErrCorrupt) {
 			t.Fatalf("unexpected error %v", err)
 		}
 		total := 0
 		for _, a := range atts {
-			total += len(a.Data)
+			total += len(a.data)
 		}
 		// Nested streams repeat their bytes once per level at most.
 		if total > len(data)*(maxTNEFNesting+1) {

@@ -1,27 +1,29 @@
-package mailscan
+package main
 
 import (
 	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/sigtool/sigtool/mailscan"
 )
 
-// jsonVerdict is one line of --json output.
-type jsonVerdict struct {
-	Path     string    `json:"path"`
-	Action   Action    `json:"action"`
-	Findings []Finding `json:"findings"`
-	Reasons  []string  `json:"reasons"`
+// mailVerdict is one line of `mailscan --json` output.
+type mailVerdict struct {
+	Path     string             `json:"path"`
+	Action   mailscan.Action    `json:"action"`
+	Findings []mailscan.Finding `json:"findings"`
+	Reasons  []string           `json:"reasons"`
 }
 
-// report writes the verdict on one message: a JSON object on one line, or
-// a line for people ("PATH: ACTION: what").
-func report(w io.Writer, asJSON bool, path string, o *Outcome) error {
+// reportMail writes the verdict on one message: a JSON object on one line,
+// or a line for people ("PATH: ACTION: what").
+func reportMail(w io.Writer, asJSON bool, path string, o *mailscan.Outcome) error {
 	if asJSON {
-		v := jsonVerdict{Path: path, Action: o.Action, Findings: o.Findings, Reasons: o.Reasons}
+		v := mailVerdict{Path: path, Action: o.Action, Findings: o.Findings, Reasons: o.Reasons}
 		if v.Findings == nil {
-			v.Findings = []Finding{}
+			v.Findings = []mailscan.Finding{}
 		}
 		if v.Reasons == nil {
 			v.Reasons = []string{}
@@ -33,11 +35,11 @@ func report(w io.Writer, asJSON bool, path string, o *Outcome) error {
 		_, err = fmt.Fprintf(w, "%s\n", b)
 		return err
 	}
-	_, err := fmt.Fprintln(w, verdictLine(path, o))
+	_, err := fmt.Fprintln(w, mailVerdictLine(path, o))
 	return err
 }
 
-func verdictLine(path string, o *Outcome) string {
+func mailVerdictLine(path string, o *mailscan.Outcome) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s: %s", path, o.Action)
 	var what []string

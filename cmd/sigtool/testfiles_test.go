@@ -1,0 +1,155 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// ClamAV's test files (Debian clamav-testfiles): clam.exe, a harmless
+// 544-byte program, wrapped in one format per file. ClamAV 1.4.6 finds it
+// in all of them with this one hash signature.
+const (
+	testFilesDir  = "/usr/share/clamav-testfiles"
+	clamExeHSB    = "71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495:544:ClamAV-Test-File"
+	clamExeSigHSB = "ClamAV-Test-File"
+)
+
+// testFileMembers says where inside each test file `sigtool scan
+// --allmatch --json` must report clam.exe: the path after the file's own
+// name ("" for the file itself).
+var testFileMembers = map[string]string{
+	"clam.exe":             "",
+	"clam.zip":             "!clam.exe",
+	"clam.bz2.zip":         "!clam.exe",
+	"clam.7z":              "!clam.exe",
+	"clam.exe.bz2":         "!clam.exe",
+	"clam.tar.gz":          "!clam.tar!clam.exe",
+	"clam.exe.mbox.base64": "!clam.exe",
+	"clam.exe.mbox.uu":     "!clam.exe",
+	"clam.mail":            "!clam.exe",
+	"clam_cache_emax.tgz":  "!clam_cache_emax.tar!clam02.tgz!clam02.tar!clam03.tgz!clam03.tar!clam04.tgz!clam04.tar!clam05.tgz!clam05.tar!clam06.tgz!clam06.tar!clam07.tgz!clam07.tar!clam08.tgz!clam08.tar!clam.exe",
+	"clam.ole.doc":         "!ObjectPool/_1279313719/Ole10Native/clam.exe",
+	"clam.ppt":             "!PowerPoint Document/ExOleObjStg-1!Ole10Native/clam.exe",
+	"clam.exe.binhex":      "!clam.exe",
+	"clam.tnef":            "!clam.exe",
+}
+
+// testFilesNotYet are the test files in which we do not find clam.exe yet,
+// with the format that is missing. The test asserts that exactly these are
+// missed, so each new unpacker moves its file to testFileMembers.
+var testFilesNotYet = map[string]string{
+	"clam-aspack.exe":    "PE packed with ASPack",
+	"clam-fsg.exe":       "PE packed with FSG",
+	"clam-mew.exe":       "PE packed with MEW",
+	"clam-pespin.exe":    "PE packed with PESpin",
+	"clam-petite.exe":    "PE packed with Petite",
+	"clam-upack.exe":     "PE packed with Upack",
+	"clam-wwpack.exe":    "PE packed with WWPack",
+	"clam-yc.exe":        "PE packed with yoda's crypter",
+	"clam-nsis.exe":      "NSIS installer",
+	"clam-upx.exe":       "PE packed with UPX",
+	"clam.arj":           "ARJ",
+	"clam.bin-be.cpio":   "cpio, old binary, big-endian",
+	"clam.bin-le.cpio":   "cpio, old binary, little-endian",
+	"clam.newc.cpio":     "cpio newc",
+	"clam.odc.cpio":      "cpio odc",
+	"clam.cab":           "Microsoft Cabinet",
+	"clam.chm":           "Compiled HTML Help",
+	"clam.d64.zip":       "zip Deflate64",
+	"clam.impl.zip":      "zip Implode",
+	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
+	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
+	"clam.exe.html":      "HTML",
+	"clam.exe.rtf":       "RTF",
+	"clam.exe.szdd":      "SZDD",
+	"clam.pdf":           "PDF",
+	"clam.sis":           "Symbian SIS",
+	"clam_IScab_ext.exe": "InstallShield, external cabinet",
+	"clam_IScab_int.exe": "InstallShield, embedded cabinet",
+	"clam_ISmsi_ext.exe": "InstallShield MSI, external",
+	"clam_ISmsi_int.exe": "InstallShield MSI, embedded",
+}
+
+// TestScanClamAVTestFiles runs `sigtool scan --allmatch --json` over
+// every ClamAV test file with the ClamAV-Test-File hash and checks that
+// clam.exe is found at the member path testFileMembers gives.
+func TestScanClamAVTestFiles(t *testing.T) {
+	ents, err := os.ReadDir(testFilesDir)
+	if err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s: %v (the Makefile installs the Debian package clamav-testfiles)", testFilesDir, err)
+		}
+		t.Skipf("%s: %v (install the Debian package clamav-testfiles)", testFilesDir, err)
+	}
+	dir := t.TempDir()
+	hsb := filepath.Join(dir, "clamexe.hsb")
+	if err := os.WriteFile(hsb, []byte(clamExeHSB+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	db := filepath.Join(dir, "s.db")
+	if code, _, errOut := run(t, "--db", db, "import", hsb); code != 0 {
+		t.Fatalf("import: exit %d: %s", code, errOut)
+	}
+	var files []string
+	for _, e := range ents {
+		if e.Type().IsRegular() {
+			files = append(files, filepath.Join(testFilesDir, e.Name()))
+		}
+	}
+	_, out, _ := run(t, append([]string{"--db", db, "scan", "--allmatch", "--json"}, files...)...)
+	type verdict struct {
+		Path     string `json:"path"`
+		Status   string `json:"status"`
+		Findings []struct {
+			Path      string `json:"path"`
+			Signature string `json:"signature"`
+		} `json:"findings"`
+		Error string `json:"error"`
+	}
+	verdicts := map[string]verdict{}
+	for _, l := range strings.Split(strings.TrimSpace(out), "\n") {
+		var v verdict
+		if err := json.Unmarshal([]byte(l), &v); err != nil {
+			t.Fatalf("not JSON: %q: %v", l, err)
+		}
+		verdicts[filepath.Base(v.Path)] = v
+	}
+	found := 0
+	for _, f := range files {
+		base := filepath.Base(f)
+		v, ok := verdicts[base]
+		if !ok {
+			t.Errorf("%s: no verdict", base)
+			continue
+		}
+		var paths []string
+		for _, fd := range v.Findings {
+			if fd.Signature == clamExeSigHSB {
+				paths = append(paths, fd.Path)
+			}
+		}
+		suffix, want := testFileMembers[base]
+		why, notYet := testFilesNotYet[base]
+		switch {
+		case want && notYet:
+			t.Errorf("%s is in both lists", base)
+		case want:
+			if !slices.Contains(paths, f+suffix) {
+				t.Errorf("%s: clam.exe not reported at %q; findings %v (status %s, error %q)", base, f+suffix, paths, v.Status, v.Error)
+			} else {
+				found++
+			}
+		case notYet:
+			if len(paths) > 0 {
+				t.Errorf("%s: listed as not opened yet (%s) but clam.exe is found at %v: move it to testFileMembers", base, why, paths)
+			}
+		default:
+			t.Errorf("%s: a test file in neither list (found at %v)", base, paths)
+		}
+	}
+	t.Logf("clam.exe found in %d of %d test files", found, len(files))
+}

@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+func newConfigCommand(f *flags, stdout io.Writer) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Work with the configuration file",
+	}
+	cmd.AddCommand(&cobra.Command{
+		Use:   "check",
+		Short: "Check the configuration (every key, the policy file, certificates) and say what it configures",
+		Long: `Check the configuration file as the daemon would read it at start or on
+SIGHUP, and print what it configures. Exit 0 when it is valid, 2 (with the
+file and key at fault) when not.`,
+		Args: cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := f.loadConfig()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(stdout, "%s: OK\n", f.config)
+			fmt.Fprintf(stdout, "store: %s\n", cfg.DB)
+			names := make([]string, 0, len(cfg.Feeds))
+			for _, fd := range cfg.Feeds {
+				names = append(names, fd.Name+" ("+fd.Type+")")
+			}
+			fmt.Fprintf(stdout, "feeds: %d, %d checks a day", len(cfg.Feeds), cfg.ChecksPerDay)
+			if len(names) > 0 {
+				fmt.Fprintf(stdout, ": %s", strings.Join(names, ", "))
+			}
+			fmt.Fprintln(stdout)
+			if s := cfg.Scan; s != nil {
+				var on []string
+				if s.UnixSocket != "" {
+					on = append(on, "unix "+s.UnixSocket+" (mode "+s.SocketMode+")")
+				}
+				if s.TCP != "" {
+					on = append(on, "tcp "+s.TCP)
+				}
+				fmt.Fprintf(stdout, "scan service: %s; stream_max_length %s, max_threads %d, max_queue %d\n",
+					strings.Join(on, ", "), s.StreamMaxLength, s.MaxThreads, s.MaxQueue)
+			} else {
+				fmt.Fprintln(stdout, "scan service: off (no [scan])")
+			}
+			if cfg.Listen != "" {
+				fmt.Fprintf(stdout, "http: %s (/metrics, /healthz, /v1/mailscan)\n", cfg.Listen)
+			}
+			if cfg.ServeMirror != "" {
+				fmt.Fprintf(stdout, "mirror: %s\n", cfg.ServeMirror)
+			}
+			return nil
+		},
+	})
+	return cmd
+}

@@ -1,0 +1,117 @@
+package daemonconfig
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"net"
+	"os"
+	"regexp"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/sigtool/sigtool/feeds"
+)
+
+// DefaultPath is where sigupdated looks for its configuration when no
+// --config is given.
+const DefaultPath = "/etc/sigtool/sigupdated.toml"
+
+// Config is sigupdated's whole configuration.
+type Config struct {
+	// DB is the signature store; empty means sigdb.DefaultPath (the
+	// daemon's --db flag overrides it).
+	DB string `toml:"db"`
+	// Listen is the HTTP listener's host:port (the --listen flag
+	// overrides it); empty means none.
+	Listen string `toml:"listen"`
+
+	// The feeds' keys (checks_per_day, serve_mirror, proxy, timeouts,
+	// cool-downs, certificates, [[feed]]) live at the top level.
+	feeds.Config
+
+	// Scan is the [scan] table; nil when the file has none, and then no
+	// scan service is started.
+	Scan *Scan `toml:"scan"`
+	// Mail is the [mail] table, always set (defaults when absent).
+	Mail Mail `toml:"mail"`
+}
+
+// Error names the file and the key at fault; errors.Is(err, feeds.ErrConfig)
+// holds for every configuration error, whichever section it is in.
+type Error = feeds.ConfigError
+
+// Load reads, defaults and validates a configuration file.
+func Load(file string) (*Config, error) {
+	b, err := os.ReadFile(file)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("%w: %s does not exist (write one, see the README, or give --config FILE)", feeds.ErrConfig, file)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", feeds.ErrConfig, err)
+	}
+	c, err := Parse(b)
+	if err != nil {
+		var ce *Error
+		if errors.As(err, &ce) {
+			ce.File = file
+		}
+		return nil, err
+	}
+	return c, nil
+}
+
+var lastKey = regexp.MustCompile(`\(last key "([^"]+)"\)`)
+
+// Parse is Load on bytes.
+func Parse(b []byte) (*Config, error) {
+	var c Config
+	md, err := toml.Decode(string(b), &c)
+	if err != nil {
+		key := "toml"
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			key = fmt.Sprintf("line %d", pe.Position.Line)
+			if pe.LastKey != "" {
+				key = fmt.Sprintf("%s (line %d)", pe.LastKey, pe.Position.Line)
+			}
+		} else if m := lastKey.FindStringSubmatch(err.Error()); m != nil {
+			// A type mismatch comes as a plain error naming the key.
+			key = m[1]
+		}
+		return nil, &Error{Key: key, Msg: err.Error()}
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		return nil, &Error{Key: und[0].String(), Msg: "unknown key"}
+	}
+	c.Config.ApplyDefaults()
+	if c.Scan != nil {
+		c.Scan.applyDefaults()
+	}
+	if err := c.Validate(); err != nil {
+		return nil, err
+	}
+	return &c, nil
+}
+
+// Validate checks every section; the first problem is returned as an
+// *Error naming its key.
+func (c *Config) Validate() error {
+	if c.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
+			return &Error{Key: "listen", Msg: err.Error()}
+		}
+	}
+	if err := c.Config.Validate(); err != nil {
+		return err
+	}
+	if len(c.Feeds) == 0 && c.Scan == nil {
+		return &Error{Key: "feed", Msg: "no [[feed]] and no [scan] configured: nothing to do"}
+	}
+	if c.Scan != nil {
+		if err := c.Scan.validate(); err != nil {
+			return err
+		}
+	}
+	return c.Mail.validate()
+}

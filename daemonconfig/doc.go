@@ -1,0 +1,16 @@
+// Package daemonconfig is sigupdated's configuration file: one TOML file
+// for everything the daemon does. The key names are a contract with
+// operators (README, "Configuration"); an unknown key is an error naming
+// it, so a typo is never silently ignored.
+//
+//	db, listen               the store; the HTTP listener (/metrics, /healthz, /v1/mailscan)
+//	checks_per_day, proxy, … the feeds' keys and [[feed]] tables (feeds.Config, embedded)
+//	[scan]                   the clamd-compatible scan service (Scan)
+//	[mail]                   the gateway policy applied to mail requests (Mail)
+//
+// A mail-server front end that needs its own settings (the milter) gets
+// its own table and type beside Scan and Mail and shares [mail].
+//
+// Files: config.go (Config, Load, Parse, DefaultPath), scan.go, mail.go,
+// size.go (byte sizes with K/M/G suffixes).
+package daemonconfig
