@@ -199,17 +199,33 @@ func TestInstallOnDebian(t *testing.T) {
 		t.Fatalf("the tree's /usr/bin/sigtool is not ClamAV's: %q", clamav)
 	}
 
+	sigs, _ := filepath.Glob(filepath.Join(repo, "testdata/run/signatures/*"))
+	for _, f := range append(sigs, filepath.Join(repo, "testdata/run/mail/infected-attachment.eml")) {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		writeInto(t, root, "/root/sample/"+filepath.Base(f), data)
+	}
 	t.Run("make install", func(t *testing.T) {
 		c.t = t
 		runCmd(t, repo, nil, "make", "--no-print-directory", "install", "DESTDIR="+root)
+		t.Cleanup(func() {
+			exec.Command("nsenter", "-t", fmt.Sprint(c.pid), "-a", "systemctl", "stop", "sigupdated").Run()
+			runCmd(t, repo, nil, "make", "--no-print-directory", "uninstall", "DESTDIR="+root)
+			exec.Command("nsenter", "-t", fmt.Sprint(c.pid), "-a", "systemctl", "daemon-reload").Run()
+		})
 		c.run("systemd-sysusers")
 		c.run("systemctl", "daemon-reload")
 		c.checkPath("/usr/local/bin/sigtool", true)
 		c.checkService()
-		c.run("systemctl", "stop", "sigupdated")
-		runCmd(t, repo, nil, "make", "--no-print-directory", "uninstall", "DESTDIR="+root)
-		c.run("systemctl", "daemon-reload")
+	})
+	t.Run("make uninstall", func(t *testing.T) {
+		c.t = t
 		c.checkPath("/usr/bin/sigtool", false)
+		if out := c.run("sh", "-c", "systemctl cat sigupdated 2>&1 || true"); !strings.Contains(out, "No files found") {
+			t.Errorf("the unit is still there after make uninstall:\n%s", out)
+		}
 	})
 	t.Run("deb", func(t *testing.T) {
 		c.t = t
@@ -222,7 +238,7 @@ func TestInstallOnDebian(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		os.WriteFile(filepath.Join(root, "root", "sigtool.deb"), data, 0o644)
+		writeInto(t, root, "/root/sigtool.deb", data)
 		c.run("dpkg", "-i", "/root/sigtool.deb") // postinst creates the user, enables and starts the unit
 		c.checkPath("/usr/bin/sigtool", true)
 		if v := c.run("clamav-sigtool", "--version"); !strings.HasPrefix(v, "ClamAV ") {
@@ -234,7 +250,21 @@ func TestInstallOnDebian(t *testing.T) {
 		if v := c.run("sh", "-c", "sigtool --version"); !strings.HasPrefix(v, "ClamAV ") {
 			t.Errorf("after dpkg -r, sigtool is not ClamAV's again: %q", v)
 		}
+		if out := c.run("dpkg-divert", "--list", "sigtool*"); strings.TrimSpace(out) != "" {
+			t.Errorf("diversions left after dpkg -r: %s", out)
+		}
 	})
+}
+
+func writeInto(t *testing.T, root, path string, data []byte) {
+	t.Helper()
+	p := filepath.Join(root, path)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(p, data, 0o644); err != nil {
+		t.Fatal(err)
+	}
 }
 
 type container struct {
@@ -269,19 +299,26 @@ func (c *container) checkPath(want string, ours bool) {
 			c.t.Errorf("%v: sigtool is %q, want %q", who[0], got, want)
 		}
 	}
-	if v := c.run("sh", "-lc", "sigtool --version"); strings.HasPrefix(v, "sigtool version ") != ours {
+	if v := c.run("sh", "-lc", "sigtool --version"); strings.HasPrefix(v, "sigtool ") != ours {
 		c.t.Errorf("sigtool --version = %q; want ours: %v", v, ours)
 	}
 }
 
-// checkService starts sigupdated and checks that it runs, hardened, as
-// the sigtool user, with its state and runtime directories.
+// checkService fills the store (as the sigtool user, the sample
+// signatures), starts sigupdated and checks that it runs, hardened, as the
+// sigtool user, and serves: a message through its clamd socket
+// (`sigtool mailscan -`, which uses the daemon) comes back cleaned.
 func (c *container) checkService() {
 	c.t.Helper()
+	c.run("install", "-d", "-o", "sigtool", "-g", "sigtool", "-m", "0750", "/var/lib/sigtool")
+	c.run("sh", "-lc", "setpriv --reuid=sigtool --regid=sigtool --init-groups sigtool --db /var/lib/sigtool/sigtool.db import --feed sample /root/sample/sample.*")
 	c.run("systemctl", "start", "sigupdated")
-	time.Sleep(time.Second)
+	for i := 0; i < 40 && !strings.Contains(c.run("sh", "-c", "journalctl -u sigupdated --no-pager || true"), "engine swapped"); i++ {
+		time.Sleep(250 * time.Millisecond)
+	}
 	if s := strings.TrimSpace(c.run("sh", "-c", "systemctl is-active sigupdated || true")); s != "active" {
 		c.t.Errorf("sigupdated is %s:\n%s", s, c.run("sh", "-c", "journalctl -u sigupdated --no-pager | tail -20"))
+		return
 	}
 	show := c.run("systemctl", "show", "sigupdated", "-p", "User", "-p", "ProtectSystem", "-p", "StateDirectory", "-p", "RuntimeDirectory")
 	for _, want := range []string{"User=sigtool", "ProtectSystem=strict", "StateDirectory=sigtool", "RuntimeDirectory=sigtool"} {
@@ -289,11 +326,12 @@ func (c *container) checkService() {
 			c.t.Errorf("unit lacks %s:\n%s", want, show)
 		}
 	}
-	if owner := strings.TrimSpace(c.run("stat", "-c", "%U", "/var/lib/sigtool/sigtool.db")); owner != "sigtool" {
-		c.t.Errorf("the store belongs to %s, want sigtool", owner)
+	if got := strings.TrimSpace(c.run("stat", "-c", "%U:%G %a", "/run/sigtool/clamd.sock")); got != "sigtool:sigtool 660" {
+		c.t.Errorf("clamd socket is %s, want sigtool:sigtool 660", got)
 	}
-	if !strings.Contains(c.run("journalctl", "-u", "sigupdated", "--no-pager"), "sigupdated started") {
-		c.t.Errorf("no start message in the journal")
+	out := c.run("sh", "-lc", "sigtool mailscan - < /root/sample/infected-attachment.eml; echo exit=$?")
+	if !strings.Contains(out, "is removed from here because it contains a virus") || !strings.Contains(out, "exit=0") {
+		c.t.Errorf("a message through the daemon's socket:\n%s", out)
 	}
 }
 
