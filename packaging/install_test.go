@@ -173,7 +173,7 @@ func TestInstallOnDebian(t *testing.T) {
 
 	// Boot it. Without a systemd on the host there is no machined to ask,
 	// so the container is reached through its PID 1's namespaces.
-	boot := exec.Command(nspawn, "-q", "-D", root, "--register=no", "--keep-unit", "--boot", "--console=pipe",
+	boot := exec.Command(nspawn, "-q", "-D", root, "--register=no", "--keep-unit", "--boot", "--console=pipe", "--private-network",
 		"--machine=sigtool-test")
 	var console bytes.Buffer
 	boot.Stdout, boot.Stderr = &console, &console
@@ -205,7 +205,7 @@ func TestInstallOnDebian(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		writeInto(t, root, "/root/sample/"+filepath.Base(f), data)
+		writeInto(t, root, "/srv/sample/"+filepath.Base(f), data)
 	}
 	t.Run("make install", func(t *testing.T) {
 		c.t = t
@@ -311,7 +311,7 @@ func (c *container) checkPath(want string, ours bool) {
 func (c *container) checkService() {
 	c.t.Helper()
 	c.run("install", "-d", "-o", "sigtool", "-g", "sigtool", "-m", "0750", "/var/lib/sigtool")
-	c.run("sh", "-lc", "setpriv --reuid=sigtool --regid=sigtool --init-groups sigtool --db /var/lib/sigtool/sigtool.db import --feed sample /root/sample/sample.*")
+	c.run("sh", "-lc", "setpriv --reuid=sigtool --regid=sigtool --init-groups sigtool --db /var/lib/sigtool/sigtool.db import --feed sample /srv/sample/sample.*")
 	c.run("systemctl", "start", "sigupdated")
 	for i := 0; i < 40 && !strings.Contains(c.run("sh", "-c", "journalctl -u sigupdated --no-pager || true"), "engine swapped"); i++ {
 		time.Sleep(250 * time.Millisecond)
@@ -329,7 +329,7 @@ func (c *container) checkService() {
 	if got := strings.TrimSpace(c.run("stat", "-c", "%U:%G %a", "/run/sigtool/clamd.sock")); got != "sigtool:sigtool 660" {
 		c.t.Errorf("clamd socket is %s, want sigtool:sigtool 660", got)
 	}
-	out := c.run("sh", "-lc", "sigtool mailscan - < /root/sample/infected-attachment.eml; echo exit=$?")
+	out := c.run("sh", "-lc", "sigtool mailscan - < /srv/sample/infected-attachment.eml; echo exit=$?")
 	if !strings.Contains(out, "is removed from here because it contains a virus") || !strings.Contains(out, "exit=0") {
 		c.t.Errorf("a message through the daemon's socket:\n%s", out)
 	}

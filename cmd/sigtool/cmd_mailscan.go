@@ -185,7 +185,9 @@ func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*
 	if qpath == "" {
 		qpath = filepath.Join(filepath.Dir(dbPath), quarantine.DefaultFile)
 	}
-	q, err := quarantine.Open(qpath)
+	// Shared: pipe filters run side by side (one per message), and
+	// `sigtool quarantine` may look at it meanwhile.
+	q, err := quarantine.OpenShared(qpath)
 	if err != nil {
 		return nil, nil, err
 	}
