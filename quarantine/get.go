@@ -20,7 +20,7 @@ const idLen = 64
 // List returns every item, ordered by ID. It does not read the content.
 func (s *Store) List() ([]Item, error) {
 	var items []Item
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bucketRecords).ForEach(func(k, v []byte) error {
 			it, err := decodeItem(k, v)
 			if err != nil {
@@ -41,7 +41,7 @@ func (s *Store) List() ([]Item, error) {
 func (s *Store) Get(id string) (Item, []byte, error) {
 	var it Item
 	var content []byte
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		full, err := resolve(tx, id)
 		if err != nil {
 			return err

@@ -27,7 +27,7 @@ func (s *Store) Put(content []byte, r Record) (string, error) {
 		r.Time = time.Now()
 	}
 	r.Time = r.Time.UTC()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		cb, rb := tx.Bucket(bucketContent), tx.Bucket(bucketRecords)
 		key := []byte(id)
 		var st stored
@@ -62,7 +62,7 @@ func (s *Store) Put(content []byte, r Record) (string, error) {
 // Delete removes an item and its records. Releasing does not delete; an
 // administrator deletes explicitly once sure.
 func (s *Store) Delete(id string) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		full, err := resolve(tx, id)
 		if err != nil {
 			return err

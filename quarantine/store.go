@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -35,12 +36,13 @@ var (
 // process can have a store open; others wait up to the lock timeout and
 // then get ErrLocked.
 type Store struct {
-	db   *bolt.DB
+	db   *bolt.DB // nil for a shared store
 	path string
+	mu   sync.Mutex // a shared store's transactions, one at a time in this process
 }
 
-// lockTimeout is how long Open waits for another process's lock. A daemon
-// holds the lock for its lifetime, so the CLI must fail rather than hang.
+// lockTimeout is how long Open waits for another process's lock: a
+// shared store (the daemon's) holds it for one transaction at a time.
 const lockTimeout = 2 * time.Second
 
 // Open opens the quarantine at path, creating it (and its directory) if
@@ -52,6 +54,33 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("quarantine: create directory for %s: %w", path, err)
 	}
+	db, err := openBolt(path)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, path: path}
+	if err := s.initMeta(); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	return s, nil
+}
+
+// OpenShared is Open for a daemon: the file is opened for each
+// transaction and closed after it, so `sigtool quarantine` can list, show
+// and release while the daemon runs (each side waits for the other's
+// transaction up to the lock timeout).
+func OpenShared(path string) (*Store, error) {
+	s, err := Open(path)
+	if err != nil {
+		return nil, err
+	}
+	s.db.Close()
+	s.db = nil
+	return s, nil
+}
+
+func openBolt(path string) (*bolt.DB, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: lockTimeout})
 	if err != nil {
 		switch {
@@ -63,19 +92,36 @@ func Open(path string) (*Store, error) {
 		}
 		return nil, fmt.Errorf("quarantine: open %s: %w", path, err)
 	}
-	s := &Store{db: db, path: path}
-	if err := s.initMeta(); err != nil {
-		db.Close()
-		return nil, fmt.Errorf("%s: %w", path, err)
+	return db, nil
+}
+
+func (s *Store) view(fn func(*bolt.Tx) error) error {
+	return s.with(func(db *bolt.DB) error { return db.View(fn) })
+}
+
+func (s *Store) update(fn func(*bolt.Tx) error) error {
+	return s.with(func(db *bolt.DB) error { return db.Update(fn) })
+}
+
+func (s *Store) with(fn func(*bolt.DB) error) error {
+	if s.db != nil {
+		return fn(s.db)
 	}
-	return s, nil
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	db, err := openBolt(s.path)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
 }
 
 // initMeta writes the meta record into a new store, or checks it in an
 // existing one. A bbolt file with other buckets but no meta is someone
 // else's database and is left alone.
 func (s *Store) initMeta() error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bucketMeta)
 		if meta == nil {
 			empty := true
@@ -119,4 +165,9 @@ func (s *Store) initMeta() error {
 func (s *Store) Path() string { return s.path }
 
 // Close releases the store's lock.
-func (s *Store) Close() error { return s.db.Close() }
+func (s *Store) Close() error {
+	if s.db == nil {
+		return nil
+	}
+	return s.db.Close()
+}

@@ -43,11 +43,12 @@
 //     header fields (dictionary sizes), which is bounded where the decoder
 //     allows it.
 //
-// [Rebuild] writes a copy of a zip or tar (optionally gzip- or xz-wrapped)
+// [Rebuild] writes a copy of a zip or tar (optionally gzip-, xz- or bzip2-wrapped)
 // archive without the members a caller wants removed, so a mail gateway
 // can clean an attachment instead of dropping it.
 //
 // Files: format.go (Identify), walk.go (Walk, member reading), one file per
 // format (zip.go, tar.go, stream.go for gzip/bzip2/xz, sevenzip.go, rar.go,
-// tnef.go, binhex.go), unopened.go, rebuild.go, limits.go, errors.go.
+// tnef.go, binhex.go), unopened.go, rebuild.go (with bzip2w.go, a bzip2
+// writer, since Go has none), limits.go, errors.go.
 package unpack

@@ -8,6 +8,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/mailscan"
 	"github.com/sigtool/sigtool/quarantine"
@@ -21,6 +22,7 @@ type mailscanOptions struct {
 	json       bool     // one JSON object per message instead of a text line
 	recipients []string // envelope recipients (--rcpt); else the header's
 	direction  string   // "inbound" (default) or "outbound"
+	daemon     string   // stdin mode: the sigupdated scan service to use (mailscan_daemon.go)
 }
 
 // envelope is what the command line says about each message's envelope.
@@ -61,7 +63,7 @@ retries, and its queue lifetime ends the retries with a bounce, never a loss.
 
 EXIT STATUS
   0   every message delivered unchanged
-  1   some action taken (rewritten or deleted)
+  1   some action taken (rewritten, deleted, or flagged as unscannable)
   2   some message could not be handled; its original is kept
   75  stdin mode: the message was not handled, nothing was written: retry`,
 		Args: cobra.MinimumNArgs(1),
@@ -76,10 +78,20 @@ EXIT STATUS
 	f.BoolVar(&o.json, "json", false, "one JSON object per message per line")
 	f.StringArrayVar(&o.recipients, "rcpt", nil, "envelope recipient `ADDR` (repeatable); default: the message's headers")
 	f.StringVar(&o.direction, "direction", "inbound", "inbound or outbound (outbound mail is not scanned)")
+	f.StringVar(&o.daemon, "daemon", "", "stdin mode: apply the policy of the sigupdated at `ADDR` (unix:/path or host:port; \"none\" compiles here); default $SIGTOOL_DAEMON, else the [scan] socket of "+daemonconfig.DefaultPath)
 	return cmd
 }
 
 func runMailscan(ctx context.Context, g *globalOptions, o mailscanOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	if len(args) == 1 && args[0] == "-" {
+		c, err := mailDaemon(o.daemon)
+		if err != nil {
+			return &exitCodeError{code: exitTempFail, err: err}
+		}
+		if c != nil {
+			return mailExit(filterStdin(ctx, daemonProcess(c), o, stdin, stdout, stderr))
+		}
+	}
 	s, closeAll, err := newMailScanner(ctx, g, o)
 	if err != nil {
 		if len(args) == 1 && args[0] == "-" {

@@ -44,7 +44,7 @@ func scanMail(ctx context.Context, s *mailscan.Scanner, o mailscanOptions, args 
 			fmt.Fprintln(stderr, "mailscan: - (stdin) must be the only input and excludes --out")
 			return mailFailed
 		}
-		return filterStdin(ctx, s, o, stdin, stdout, stderr)
+		return filterStdin(ctx, s.Process, o, stdin, stdout, stderr)
 	}
 	r := &mailRun{s: s, o: o, stdout: stdout, stderr: stderr}
 	if o.out != "" {
@@ -86,7 +86,11 @@ func scanMail(ctx context.Context, s *mailscan.Scanner, o mailscanOptions, args 
 // filterStdin is the MTA pipe filter: the whole output is built before the
 // first byte is written, so an error leaves stdout empty. A deleted
 // message writes nothing and ends as "acted" (exit 1 with empty output).
-func filterStdin(ctx context.Context, s *mailscan.Scanner, o mailscanOptions, stdin io.Reader, stdout, stderr io.Writer) mailStatus {
+// processFunc applies the policy to one message: a local Scanner's
+// Process, or the daemon's (mailscan_daemon.go).
+type processFunc func(context.Context, []byte, mailscan.Envelope) (*mailscan.Outcome, error)
+
+func filterStdin(ctx context.Context, process processFunc, o mailscanOptions, stdin io.Reader, stdout, stderr io.Writer) mailStatus {
 	msg, err := io.ReadAll(io.LimitReader(stdin, maxStdin+1))
 	if err == nil && len(msg) > maxStdin {
 		err = fmt.Errorf("message larger than %d bytes", maxStdin)
@@ -95,7 +99,7 @@ func filterStdin(ctx context.Context, s *mailscan.Scanner, o mailscanOptions, st
 		fmt.Fprintf(stderr, "mailscan: reading stdin: %v\n", err)
 		return mailRetry
 	}
-	out, err := s.Process(ctx, msg, o.envelope("-"))
+	out, err := process(ctx, msg, o.envelope("-"))
 	reportMail(stderr, o.json, "-", out)
 	switch {
 	case err != nil:

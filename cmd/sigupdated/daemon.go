@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"reflect"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -20,6 +21,7 @@ import (
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/feeds"
 	"github.com/sigtool/sigtool/internal/buildinfo"
+	"github.com/sigtool/sigtool/mailscan"
 )
 
 // daemon is sigupdated's long-running state. The fields marked "loop" are
@@ -36,6 +38,11 @@ type daemon struct {
 
 	mirror    atomic.Pointer[feeds.Mirror]
 	lastCycle atomic.Pointer[cycleReport]
+	policy    atomic.Pointer[mailscan.Policy] // for mail requests; SIGHUP replaces it
+	mailLimit int64                           // largest mail request: [scan] stream_max_length
+
+	stop    context.CancelFunc // SHUTDOWN
+	reloads chan struct{}      // RELOAD and SELFCHECK
 
 	reg        *prometheus.Registry
 	configOK   prometheus.Gauge
@@ -92,7 +99,17 @@ func newDaemon(f *flags, cfg *daemonconfig.Config, st *store, log *slog.Logger) 
 	build.WithLabelValues(buildinfo.Version()).Set(1)
 	d.configOK.Set(1)
 	d.mirror.Store(feeds.NewMirror(&cfg.Config, reader{st}, log))
-	d.live = engine.NewLive(engine.Options{Metrics: em, Logger: log})
+	opt, err := d.engineOptions(cfg)
+	if err != nil {
+		return nil, err
+	}
+	opt.Metrics = em
+	d.live = engine.NewLive(opt)
+	d.reloads = make(chan struct{}, 1)
+	d.mailLimit = daemonconfig.DefaultStreamMaxLength
+	if cfg.Scan != nil {
+		d.mailLimit = int64(cfg.Scan.StreamMaxLength)
+	}
 	return d, nil
 }
 
@@ -100,6 +117,8 @@ func newDaemon(f *flags, cfg *daemonconfig.Config, st *store, log *slog.Logger) 
 // from the store, checks the feeds at once and then on schedule, and
 // handles SIGHUP and SIGUSR1 arriving on sigs.
 func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
+	ctx, d.stop = context.WithCancel(ctx)
+	defer d.stop()
 	var servers []*http.Server
 	defer func() {
 		sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
@@ -137,6 +156,12 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 
 	// Serve what the store holds before asking the network for more.
 	d.reload(ctx) // a failure is logged and counted; the next update retries
+	// Like clamd, accept scans only once the signatures are loaded.
+	waitScans, err := d.startScanService(ctx)
+	if err != nil {
+		return err
+	}
+	defer waitScans()
 	d.log.Info("sigupdated started", "version", buildinfo.Version(), "db", d.cfg.DB, "feeds", len(d.cfg.Feeds), "checks_per_day", d.cfg.ChecksPerDay)
 
 	d.cycle(ctx)
@@ -149,6 +174,9 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 			return nil
 		case <-timer.C:
 			d.cycle(ctx)
+		case <-d.reloads:
+			d.log.Info("matcher reload requested (RELOAD)")
+			_ = d.reload(ctx)
 		case s := <-sigs:
 			switch s {
 			case syscall.SIGHUP:
@@ -262,6 +290,20 @@ func (d *daemon) reloadConfig() {
 		d.configOK.Set(0)
 		d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", err)
 		return
+	}
+	if d.cfg.Scan != nil || d.cfg.Listen != "" {
+		policy, perr := cfg.Mail.LoadPolicy()
+		if perr != nil {
+			d.configOK.Set(0)
+			d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", perr)
+			return
+		}
+		d.policy.Store(&policy)
+		d.requestReload() // the next snapshot's mail scanner takes the new policy
+	}
+	if !reflect.DeepEqual(cfg.Scan, d.cfg.Scan) || cfg.Mail.Quarantine != d.cfg.Mail.Quarantine {
+		d.log.Warn("a new [scan] or [mail] quarantine takes effect at restart")
+		cfg.Scan, cfg.Mail.Quarantine = d.cfg.Scan, d.cfg.Mail.Quarantine
 	}
 	d.cfg = cfg
 	d.mirror.Store(feeds.NewMirror(&cfg.Config, reader{d.store}, d.log))

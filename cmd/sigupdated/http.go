@@ -2,8 +2,17 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
 	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
 	"time"
+
+	"github.com/sigtool/sigtool/clamd"
+	"github.com/sigtool/sigtool/mailscan"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 )
@@ -22,7 +31,52 @@ func (d *daemon) observability() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(d.reg, promhttp.HandlerOpts{ErrorLog: nil}))
 	mux.HandleFunc("GET /healthz", d.healthz)
+	mux.HandleFunc("POST /v1/mailscan", d.mailscan)
 	return mux
+}
+
+// mailscan is POST /v1/mailscan: the body is one message, the query's
+// rcpt (repeatable), direction and id are its envelope. The answer is 200
+// with the message to deliver as the body (empty for "delete") and the
+// verdict, clamd.MailReply as JSON, in the Sigtool-Mailscan header; 413
+// over stream_max_length; 503 with the verdict as the body when the
+// message could not be handled (the client keeps it and retries).
+func (d *daemon) mailscan(w http.ResponseWriter, r *http.Request) {
+	limit := d.mailLimit
+	q := r.URL.Query()
+	var args []string
+	for _, k := range []string{"rcpt", "direction", "id"} {
+		for _, v := range q[k] {
+			args = append(args, k+"="+url.QueryEscape(v))
+		}
+	}
+	env, err := clamd.ParseMailArgs(strings.Join(args, " "))
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	msg, err := io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		http.Error(w, fmt.Sprintf("message over stream_max_length (%d bytes)", limit), http.StatusRequestEntityTooLarge)
+		return
+	case err != nil:
+		http.Error(w, err.Error(), http.StatusBadRequest)
+		return
+	}
+	rep, body := clamd.ScanMail(r.Context(), d.live, msg, env)
+	j, _ := json.Marshal(rep)
+	w.Header().Set("Sigtool-Mailscan", string(j))
+	if rep.Action == mailscan.Error {
+		w.Header().Set("Content-Type", "application/json")
+		w.WriteHeader(http.StatusServiceUnavailable)
+		w.Write(append(j, '\n'))
+		return
+	}
+	w.Header().Set("Content-Type", "message/rfc822")
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+	w.Write(body)
 }
 
 // healthz is 200 while a matcher serves, even a stale one (the metrics say

@@ -1,0 +1,183 @@
+package clamd
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/sigtool/sigtool/engine"
+	"github.com/sigtool/sigtool/scan"
+)
+
+// memLimit is how much of a stream is kept in memory; a longer one
+// continues in a temporary file, as clamd keeps every stream.
+const memLimit = 4 << 20
+
+// stream is one INSTREAM's (or MAILSCAN's) data.
+type stream struct {
+	mem  []byte
+	file *os.File
+	size int64
+}
+
+func (st *stream) write(p []byte, tempDir string) error {
+	if st.file == nil && len(st.mem)+len(p) <= memLimit {
+		st.mem = append(st.mem, p...)
+		st.size += int64(len(p))
+		return nil
+	}
+	if st.file == nil {
+		f, err := os.CreateTemp(tempDir, "sigupdated-stream-")
+		if err != nil {
+			return err
+		}
+		os.Remove(f.Name()) // gone with the descriptor, whatever happens
+		st.file = f
+		if _, err := f.Write(st.mem); err != nil {
+			return err
+		}
+		st.mem = nil
+	}
+	if _, err := st.file.Write(p); err != nil {
+		return err
+	}
+	st.size += int64(len(p))
+	return nil
+}
+
+func (st *stream) readerAt() io.ReaderAt {
+	if st.file != nil {
+		return st.file
+	}
+	return bytes.NewReader(st.mem)
+}
+
+func (st *stream) close() {
+	if st.file != nil {
+		st.file.Close()
+	}
+}
+
+// errLimit is a stream over stream_max_length.
+var errLimit = errors.New("clamd: stream over the size limit")
+
+// readChunks reads INSTREAM's framing: chunks of a 4-byte big-endian
+// length and that many bytes, up to a zero length. Like clamd it checks
+// each length against what is left of the limit before reading it.
+func (ss *session) readChunks(st *stream) error {
+	quota := int64(ss.s.cfg.StreamMaxLength)
+	var hdr [4]byte
+	scratch := make([]byte, 32<<10)
+	for {
+		if err := ss.rd.full(hdr[:]); err != nil {
+			return err
+		}
+		n := int64(binary.BigEndian.Uint32(hdr[:]))
+		if n == 0 {
+			return nil
+		}
+		if n > quota {
+			return errLimit
+		}
+		quota -= n
+		for n > 0 {
+			// Take what is buffered without a copy when it is all there.
+			if b := ss.rd.buffered(); int64(len(b)) >= n && st.file == nil && st.size+n <= memLimit {
+				st.mem = append(st.mem, b[:n]...)
+				st.size += n
+				ss.rd.r += int(n)
+				break
+			}
+			k := min(n, int64(len(scratch)))
+			if err := ss.rd.full(scratch[:k]); err != nil {
+				return err
+			}
+			if err := st.write(scratch[:k], ss.s.opt.TempDir); err != nil {
+				return fmt.Errorf("clamd: temporary file: %w", err)
+			}
+			n -= k
+		}
+	}
+}
+
+// instream is INSTREAM; false ends the connection.
+func (ss *session) instream(ctx context.Context) bool {
+	st := &stream{}
+	defer st.close()
+	if !ss.receive(st) {
+		return false
+	}
+	return ss.send(ss.scanReply(ctx, "stream", func(snap *engine.Snapshot) (*scan.Result, error) {
+		return snap.Scan.Scan(ctx, "stream", st.readerAt(), st.size)
+	}))
+}
+
+// receive reads a stream's chunks and answers a failure as clamd does.
+func (ss *session) receive(st *stream) bool {
+	err := ss.readChunks(st)
+	switch {
+	case err == nil:
+		return true
+	case errors.Is(err, errLimit):
+		ss.send(ss.reply().error("", errSizeLimit))
+	case errors.Is(err, errTimeout):
+		ss.readFailed(err)
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
+		// The client went away mid-stream: nobody to answer.
+	default:
+		ss.send(ss.reply().error("", errProcessing))
+	}
+	return false
+}
+
+// scanReply runs one scan in a scan slot on the snapshot serving now and
+// turns its result into clamd's reply line for name ("stream", "fd[5]").
+func (ss *session) scanReply(ctx context.Context, name string, run func(*engine.Snapshot) (*scan.Result, error)) []byte {
+	r := ss.reply()
+	release, err := ss.s.scanSlot(ctx)
+	if err != nil {
+		return r.error(name, errProcessing)
+	}
+	defer release()
+	snap := ss.s.snapshot()
+	if snap == nil {
+		ss.s.stats.errors.Add(1)
+		return r.error(name, errNoEngine)
+	}
+	res, err := run(snap)
+	ss.s.stats.scans.Add(1)
+	if err != nil && res == nil {
+		ss.s.stats.errors.Add(1)
+		return r.error(name, err.Error())
+	}
+	return ss.s.verdict(r, name, res, err, false)
+}
+
+// verdict is one file's reply: the first signature FOUND (every one with
+// allMatch, one line each), else its ERROR, else OK, decided as `sigtool
+// scan` decides (scan.Result.Status): never OK on a doubt.
+func (s *Server) verdict(r replier, name string, res *scan.Result, err error, allMatch bool) []byte {
+	switch {
+	case res.Status() == scan.Infected:
+		s.stats.found.Add(1)
+		var out []byte
+		for _, f := range res.Findings() {
+			out = append(out, r.found(name, f.Signature)...)
+			if !allMatch {
+				break
+			}
+		}
+		return out
+	case err != nil:
+		s.stats.errors.Add(1)
+		return r.error(name, err.Error())
+	case res.Status() == scan.Failed:
+		s.stats.errors.Add(1)
+		return r.error(name, res.Problem().Error())
+	}
+	return r.single(name, replyOK)
+}
