@@ -42,6 +42,7 @@ type lsigInfo struct {
 	ep       lrange
 	nsect    lrange
 	cap      uint32 // counts above this cannot change the verdict
+	slot     uint32 // first of its nsubs count slots in a scan (scan.lsCount)
 }
 
 // compileExpr copies e, checking indexes against nsubs, and returns the

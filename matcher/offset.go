@@ -17,10 +17,8 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	switch off.Kind {
 	case sigfile.OffAny:
 		return 0, size, true
-	case sigfile.OffAbs:
-		base = off.N
-	case sigfile.OffEOF:
-		base = size - off.N
+	case sigfile.OffAbs, sigfile.OffEOF:
+		return fileRange(off, size)
 	case sigfile.OffEP:
 		if sc.exe == nil || sc.exe.ep < 0 {
 			return 0, 0, false
@@ -46,6 +44,21 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	default:
 		return 0, 0, false
 	}
+	return shifted(off, base, size)
+}
+
+// fileRange is startRange for the offsets that need only the file's
+// size: absolute and from the end.
+func fileRange(off sigfile.Offset, size int64) (lo, hi int64, ok bool) {
+	base := off.N
+	if off.Kind == sigfile.OffEOF {
+		base = size - off.N
+	}
+	return shifted(off, base, size)
+}
+
+// shifted is the range from base to base+maxshift, within the file.
+func shifted(off sigfile.Offset, base, size int64) (lo, hi int64, ok bool) {
 	lo, hi = base, base
 	if off.MaxShift > 0 {
 		hi = base + off.MaxShift
@@ -54,6 +67,35 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 		return 0, 0, false // as ClamAV: an offset outside the file never matches
 	}
 	return lo, min(hi, size), true
+}
+
+// gated reports whether a filtered pattern's offset is checked on each
+// hit before the pattern is looked at (fileRange).
+func gated(off sigfile.Offset) bool {
+	return off.Kind == sigfile.OffAbs || off.Kind == sigfile.OffEOF
+}
+
+// gateOK reports whether pattern p, with its anchor part starting at s,
+// could start where its offset allows in a file of size bytes: the parts
+// before the anchor take leftMin to leftMax bytes (unbounded past a "*").
+func (seg *Segment) gateOK(p *pattern, s, size int64) bool {
+	lo, hi, ok := fileRange(p.off, size)
+	if !ok {
+		return false
+	}
+	leftMin, leftMax := int64(0), int64(0)
+	for _, pd := range seg.c.parts[p.part0 : p.part0+p.anchorPart] {
+		leftMin += int64(pd.minW) + int64(pd.gapMin)
+		if pd.gapMax < 0 || leftMax < 0 {
+			leftMax = -1
+		} else {
+			leftMax += int64(pd.maxW) + int64(pd.gapMax)
+		}
+	}
+	if s-leftMin < lo {
+		return false
+	}
+	return leftMax < 0 || s-leftMax <= hi
 }
 
 // needsExe reports whether an offset needs the executable's layout.
@@ -65,21 +107,25 @@ func needsExe(off sigfile.Offset) bool {
 	return false
 }
 
-// targetOK reports whether a signature for target t applies to this file.
-// Only targets 0, 1, 6 and 9 are ever compiled (others are counted as not
-// evaluated at build time).
-func (sc *scan) targetOK(t uint8) bool {
-	switch t {
-	case 0:
-		return true
-	case 1:
-		return sc.exe != nil && sc.exe.typ == ftPE
-	case 6:
-		return sc.exe != nil && sc.exe.typ == ftELF
-	case 9:
-		return sc.exe != nil && sc.exe.typ == ftMachO
+// fileTargets returns the set of targets (bit t: target t) whose
+// signatures apply to a file: 0 always, 1 PE, 6 ELF, 9 Mach-O. Only those
+// are ever compiled (others are counted as not evaluated at build time).
+func fileTargets(exe *execInfo) uint32 {
+	m := uint32(1)
+	if exe != nil {
+		switch exe.typ {
+		case ftPE:
+			m |= 1 << 1
+		case ftELF:
+			m |= 1 << 6
+		case ftMachO:
+			m |= 1 << 9
+		}
 	}
-	return false
+	return m
 }
+
+// targetOK reports whether a signature for target t applies to this file.
+func (sc *scan) targetOK(t uint8) bool { return sc.d.tmask>>t&1 != 0 }
 
 func nativeTarget(t int) bool { return t == 0 || t == 1 || t == 6 || t == 9 }
