@@ -7,8 +7,9 @@ BIN     := bin
 PKGS    := ./...
 export GOFLAGS := -mod=mod
 
-# Debian packages the differential and sample tests use as references.
-DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon
+# Debian packages the differential and sample tests use as references
+# (python3: its email package is a reference MIME parser).
+DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon python3
 
 .PHONY: all build run test test-short deps bench fuzz chaos lint clean
 
@@ -22,12 +23,12 @@ build:
 # (root with apt-get). Without them the differential tests skip, except under
 # CI=true where a missing reference is a failure.
 deps:
-	@if ! command -v clamscan >/dev/null 2>&1 || ! command -v clamdscan >/dev/null 2>&1 || [ ! -x /usr/sbin/clamd ] || [ ! -d /usr/share/clamav-testfiles ]; then \
+	@if ! command -v clamscan >/dev/null 2>&1 || ! command -v clamdscan >/dev/null 2>&1 || [ ! -x /usr/sbin/clamd ] || [ ! -d /usr/share/clamav-testfiles ] || ! command -v python3 >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $(DEB_PKGS)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)) >/dev/null 2>&1 \
 	      || echo "warning: apt-get install $(DEB_PKGS) failed; differential tests will skip"; \
-	  else echo "note: clamscan missing and not root; differential tests will skip"; fi; \
+	  else echo "note: clamscan or python3 missing and not root; differential tests will skip"; fi; \
 	fi
 
 # run: the main job on the built-in default: import the bundled signatures

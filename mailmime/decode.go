@@ -53,6 +53,16 @@ func (p *Part) YEnc() []Embedded {
 	return scanYEnc(data)
 }
 
+// BinHex returns the BinHex 4.0 blocks in the part's decoded body, as
+// sent (Data is the encoded block; package unpack decodes it).
+func (p *Part) BinHex() []Embedded {
+	if !p.IsLeaf() {
+		return nil
+	}
+	data, _ := p.Decode()
+	return scanBinHex(data)
+}
+
 // Text returns the decoded body of a text part converted to UTF-8 from its
 // charset parameter; ok is false when the charset is unknown (the bytes are
 // then returned as they are).

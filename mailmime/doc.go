@@ -3,9 +3,23 @@
 // Parse builds the part tree of one RFC 5322 message held in memory and
 // records byte offsets for every part (header, body, preamble, epilogue),
 // so that a rewriter can replace one part and keep every other byte, and a
-// scanner can decode each leaf (Decode, Uuencoded, YEnc). SplitMbox
+// scanner can decode each leaf (Decode, Uuencoded, YEnc, BinHex). SplitMbox
 // and ReadMaildir find the messages in mailboxes; IsEncrypted, IsSigned and
 // IsAttachment answer the gateway policy's questions about a part.
+//
+// Where a message is ambiguous, clients differ, and an attacker picks the
+// reading the scanner did not. So a part has, besides the reading Parse
+// chooses, an Alternate for every other reading a common client or parser
+// could take (see alternates.go): the header read leniently (comments and
+// blanks in field names, names folded over lines), every Content-Type,
+// Content-Transfer-Encoding and Content-Disposition field, every boundary
+// candidate (repeated, RFC 2231, cut at a blank, ';' or quote, taken from
+// Content-Disposition), strict and loose delimiters, parts after an early
+// close delimiter, base64 under a 7bit label and raw bytes under a false
+// base64 one. Contents is the one walk of all of them: every leaf of
+// every reading and every uuencode, yEnc and BinHex block in a text body,
+// each offered once. The file scanner (package scan) and the mail policy
+// (package mailscan) both use it, so what one finds the other finds.
 //
 // The package never rejects a message: real mail is broken in many ways
 // and being broken does not make it malicious. Where it departs from the
@@ -24,17 +38,24 @@
 //     reading matches, when leading blanks and trailing junk are allowed.
 //     A missing close delimiter lets the last part run to the end.
 //   - With two disagreeing Content-Type fields, the first well-formed one
-//     whose reading works is used and the other is parsed too, as an
-//     Alternate, so a scanner walks the union of both readings.
+//     whose reading works is the primary reading; the others are
+//     Alternates.
 //   - A message/rfc822 sent base64 or quoted-printable is decoded and
 //     parsed as an Alternate.
 //   - Base64 skips junk and survives missing or early padding;
 //     quoted-printable keeps bad escapes; unknown transfer encodings give
 //     the raw bytes.
 //
-// Nesting is capped at MaxDepth and the part count at MaxParts; Parse then
-// still returns the whole tree but also ErrTooDeep or ErrTooManyParts,
-// which a gateway should read as "could not look everywhere". All work is
-// linear in the message size times the nesting depth; nothing trusts a
-// declared size or count.
+// Nesting is capped at MaxDepth, the part count at MaxParts and the
+// readings at 16 a part and 2,000 a message; Parse then still returns the
+// whole tree but also ErrTooDeep or ErrTooManyParts, which a gateway
+// should read as "could not look everywhere". Nothing trusts a declared
+// size or count.
+//
+// Files: parse.go (Parse, the primary reading), alternates.go (the other
+// readings), header.go (strict and lenient header fields), params.go
+// (media type parameters), multipart.go (boundaries and delimiters),
+// part.go (Part, Walk), contents.go (Contents), decode.go, base64.go,
+// qp.go, uuencode.go (embedded uuencode, yEnc and BinHex blocks),
+// charset.go, encword.go, crypto.go, mbox.go, maildir.go, errors.go.
 package mailmime

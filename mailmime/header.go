@@ -11,6 +11,10 @@ type Field struct {
 	// empty for lines that belong to no field: an mbox "From " envelope
 	// line, or a continuation line before the first field.
 	Name string
+	// Key is the name as lenient readers take it: lower-cased, with
+	// comments and blanks removed ("Content-Type(x) " -> "content-type").
+	// In a strict header (Part.Header) it is just the lower-cased Name.
+	Key string
 	// Value is the unfolded value: line breaks inside the field are
 	// removed, surrounding blanks trimmed, bytes otherwise untouched
 	// (8-bit and encoded words are kept as sent).
@@ -49,6 +53,18 @@ func (h Header) Values(name string) []string {
 	return vs
 }
 
+// Lookup returns the values of every field whose Key is key (lower
+// case), in order.
+func (h Header) Lookup(key string) []string {
+	var vs []string
+	for i := range h.Fields {
+		if h.Fields[i].Key == key {
+			vs = append(vs, h.Fields[i].Value)
+		}
+	}
+	return vs
+}
+
 // Has reports whether a field called name is present.
 func (h Header) Has(name string) bool {
 	for i := range h.Fields {
@@ -74,6 +90,18 @@ var utf8BOM = []byte{0xEF, 0xBB, 0xBF}
 // header. Unfolding appends line by line, so a 200 KB field costs linear
 // time.
 func parseHeader(msg []byte, start, end int) (Header, int) {
+	return readHeader(msg, start, end, false)
+}
+
+// parseHeaderLenient reads the header as the most forgiving clients do:
+// a field name may carry comments and blanks ("Content-Type (x) :"), and
+// a name folded over lines ("Content-\n Type: ...") is unfolded rather
+// than ending the header. Keys are normalised (see Field.Key).
+func parseHeaderLenient(msg []byte, start, end int) (Header, int) {
+	return readHeader(msg, start, end, true)
+}
+
+func readHeader(msg []byte, start, end int, lenient bool) (Header, int) {
 	var h Header
 	var val []byte // unfolded value of the field being read
 	cur := -1      // index of the field being read
@@ -104,12 +132,17 @@ func parseHeader(msg []byte, start, end int) (Header, int) {
 			val = append(val, line...)
 		default:
 			name, value, ok := splitField(line, i == start)
+			key := strings.ToLower(name)
+			if lenient {
+				name, value, next, ok = splitLenient(msg, i, end, i == start)
+				key = normalizeKey(name)
+			}
 			if !ok {
 				finish(i)
 				return h, i
 			}
 			finish(i)
-			h.Fields = append(h.Fields, Field{Name: name, Start: i})
+			h.Fields = append(h.Fields, Field{Name: name, Key: key, Start: i})
 			cur = len(h.Fields) - 1
 			val = append(val, value...)
 		}
@@ -144,4 +177,55 @@ func splitField(line []byte, first bool) (name string, value []byte, ok bool) {
 		}
 	}
 	return string(n), line[colon+1:], true
+}
+
+// splitLenient reads the field starting at msg[i] the lenient way: its
+// name is everything before the first colon, even across folded lines
+// (whose line breaks and indentation are dropped). next is the line after
+// the one holding the colon; the value's own continuation lines are left
+// to the caller.
+func splitLenient(msg []byte, i, end int, first bool) (name string, value []byte, next int, ok bool) {
+	ce, next := lineAt(msg, i, end)
+	line := msg[i:ce]
+	if first {
+		line = bytes.TrimPrefix(line, utf8BOM)
+	}
+	if bytes.HasPrefix(line, []byte("From ")) || bytes.HasPrefix(line, []byte(">From ")) {
+		return "", line, next, true
+	}
+	var joined []byte
+	for range 4 { // a name folded over more lines than this is not a name
+		if c := bytes.IndexByte(line, ':'); c >= 0 {
+			joined = append(joined, trimWSP(line[:c])...)
+			if normalizeKey(string(joined)) == "" || bytes.IndexByte(joined, 0) >= 0 {
+				return "", nil, 0, false
+			}
+			return string(joined), line[c+1:], next, true
+		}
+		joined = append(joined, trimWSP(line)...)
+		if next >= end || !isWSP(msg[next]) {
+			return "", nil, 0, false
+		}
+		ls := next
+		ce, next = lineAt(msg, ls, end)
+		line = msg[ls:ce]
+	}
+	return "", nil, 0, false
+}
+
+// normalizeKey lower-cases a field name and drops comments and blanks.
+func normalizeKey(name string) string {
+	var b strings.Builder
+	for i := 0; i < len(name); {
+		switch c := name[i]; {
+		case c == '(':
+			i = skipComment(name, i)
+		case c <= ' ' || c == 0x7f:
+			i++
+		default:
+			b.WriteByte(c)
+			i++
+		}
+	}
+	return strings.ToLower(b.String())
 }

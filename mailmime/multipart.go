@@ -2,17 +2,20 @@ package mailmime
 
 import (
 	"bytes"
+	"sort"
 	"strings"
 )
 
 // boundaryCandidates lists the readings of a boundary parameter worth
-// trying, best first: as decoded, trimmed, with a trailing comment or
-// anything after a blank cut off, and with backslashes kept (some mailers
-// escape in the header but not in the body).
+// trying, best first: as decoded, trimmed, with a trailing comment, a
+// blank, a semicolon or a quote ending it, with backslashes kept (some
+// mailers escape in the header but not in the body), then every other
+// value of a repeated parameter and the RFC 2231 forms, since parsers
+// disagree on which one counts.
 func boundaryCandidates(mt *mediaType) []string {
 	var out []string
 	add := func(s string) {
-		if s == "" {
+		if s == "" || len(s) > 200 {
 			return
 		}
 		for _, o := range out {
@@ -22,18 +25,34 @@ func boundaryCandidates(mt *mediaType) []string {
 		}
 		out = append(out, s)
 	}
-	b := mt.params["boundary"]
-	add(b)
-	t := strings.TrimSpace(b)
-	add(t)
-	if i := strings.IndexByte(t, '('); i > 0 {
-		add(strings.TrimSpace(t[:i]))
+	variants := func(b string) {
+		add(b)
+		t := strings.TrimSpace(b)
+		add(t)
+		for _, cut := range []string{"(", " ", "\t", ";", "\""} {
+			if i := strings.Index(t, cut); i > 0 {
+				add(strings.TrimSpace(t[:i]))
+			}
+		}
 	}
-	if i := strings.IndexAny(t, " \t"); i > 0 {
-		add(t[:i])
-	}
+	variants(mt.params["boundary"])
 	if mt.raw != nil {
 		add(mt.raw["boundary"])
+	}
+	for _, v := range mt.every["boundary"] {
+		variants(v)
+	}
+	var keys []string
+	for k := range mt.every {
+		if strings.HasPrefix(k, "boundary*") {
+			keys = append(keys, k)
+		}
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		for _, v := range mt.every[k] {
+			variants(v)
+		}
 	}
 	return out
 }
@@ -131,7 +150,7 @@ func (ps *parser) nextDelimiter(p *Part, from, lo int, b string, loose bool) (de
 // end of p (recorded as a defect); a missing first delimiter cannot happen
 // because findBoundary found one.
 func (ps *parser) split(p *Part) {
-	loose := !ps.hasDelimiter(p, p.Boundary, false)
+	loose := p.loose
 	deftype := "text/plain"
 	if p.ContentType == "multipart/digest" {
 		deftype = "message/rfc822"
@@ -158,7 +177,7 @@ func (ps *parser) split(p *Part) {
 		} else {
 			addChild(childStart, delim)
 		}
-		if kind == 2 {
+		if kind == 2 && !p.pastClose {
 			p.Epilogue = Range{next, p.End}
 			return
 		}

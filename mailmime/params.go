@@ -12,6 +12,9 @@ type mediaType struct {
 	params map[string]string // lower-cased keys, decoded values
 	raw    map[string]string // the same keys, values as sent (see rawParam)
 	ok     bool              // value had the expected shape
+	// every holds each value of a repeated parameter (as decoded and as
+	// sent), first to last: parsers disagree on which one counts.
+	every map[string][]string
 }
 
 // parseMediaType parses `type/subtype; k=v; ...` (wantSlash) or
@@ -41,8 +44,9 @@ func parseMediaType(s string, wantSlash bool) mediaType {
 		}
 	}
 	mt.value = v
-	plain, raw := scanParams(s, j)
+	plain, raw, every := scanParams(s, j)
 	mt.params, mt.raw = assembleParams(plain, raw)
+	mt.every = every
 	return mt
 }
 
@@ -83,10 +87,11 @@ func skipComment(s string, i int) int {
 
 // scanParams reads `; key=value` pairs from s[i:]. plain holds values with
 // quoting removed; raw holds them as sent between the quotes (escapes kept).
-// The first occurrence of a key wins.
-func scanParams(s string, i int) (plain, raw map[string]string) {
+// The first occurrence of a key wins; every lists all of them.
+func scanParams(s string, i int) (plain, raw map[string]string, every map[string][]string) {
 	plain = map[string]string{}
 	raw = map[string]string{}
+	every = map[string][]string{}
 	for i < len(s) {
 		i = skipCFWS(s, i)
 		if i < len(s) && s[i] == ';' {
@@ -128,8 +133,9 @@ func scanParams(s string, i int) (plain, raw map[string]string) {
 			plain[key] = val
 			raw[key] = rv
 		}
+		every[key] = append(every[key], val, rv)
 	}
-	return plain, raw
+	return plain, raw, every
 }
 
 func skipWSPOnly(s string, i int) int {

@@ -9,8 +9,9 @@ import (
 // state is shared by every parser working on one Parse call, including
 // the ones that parse decoded copies of encoded sub-messages.
 type state struct {
-	nparts int
-	err    error // first limit hit
+	nparts     int
+	alternates int
+	err        error // first limit hit
 }
 
 type parser struct {
@@ -41,42 +42,39 @@ func (ps *parser) fail(p *Part, err error) {
 	}
 }
 
-// part parses msg[start:end] as one entity and descends into it.
+// part parses msg[start:end] as one entity and descends into it, then
+// adds the other readings of it (see alternates).
 func (ps *parser) part(start, end, depth int, parent *Part, deftype string, alt bool) *Part {
 	ps.st.nparts++
 	p := &Part{msg: ps.msg, Start: start, End: end, Depth: depth, Parent: parent, alternate: alt}
 	p.Header, p.BodyStart = parseHeader(ps.msg, start, end)
 	p.Encoding = normalizeCTE(p.Header.Get("Content-Transfer-Encoding"))
-	if d := p.Header.Get("Content-Disposition"); d != "" {
-		mt := parseMediaType(d, false)
-		p.Disposition, p.DispParams = mt.value, mt.params
-		p.Filename, p.RawFilename = mt.params["filename"], mt.raw["filename"]
-	}
+	setDisposition(p, p.Header.Get("Content-Disposition"))
 	var types []mediaType
 	for _, v := range p.Header.Values("Content-Type") {
 		types = append(types, parseMediaType(v, true))
 	}
-	primary, other := ps.chooseType(p, types)
-	ps.apply(p, primary, deftype)
+	ps.apply(p, ps.chooseType(p, types), deftype)
 	ps.descend(p)
-	if other != nil && !alt {
-		a := &Part{}
-		*a = *p
-		a.Children, a.Alternates, a.Defects, a.Boundary, a.alternate = nil, nil, nil, "", true
-		a.Preamble, a.Epilogue = Range{}, Range{}
-		ps.st.nparts++
-		ps.apply(a, other, deftype)
-		ps.descend(a)
-		p.Alternates = append(p.Alternates, a)
-	}
+	ps.alternates(p, deftype)
 	return p
+}
+
+func setDisposition(p *Part, d string) {
+	p.Disposition, p.DispParams, p.Filename, p.RawFilename = "", nil, "", ""
+	if d != "" {
+		mt := parseMediaType(d, false)
+		p.Disposition, p.DispParams = mt.value, mt.params
+		p.Filename, p.RawFilename = mt.params["filename"], mt.raw["filename"]
+	}
 }
 
 // chooseType picks the Content-Type reading to use when a header has
 // several: the first well-formed one whose reading works (a multipart
-// whose boundary occurs in the body), else the first well-formed one. A
-// different well-formed reading is returned as other, to be walked too.
-func (ps *parser) chooseType(p *Part, types []mediaType) (primary, other *mediaType) {
+// whose boundary occurs in the body), else the first well-formed one.
+// The others are walked as alternates.
+func (ps *parser) chooseType(p *Part, types []mediaType) *mediaType {
+	var primary *mediaType
 	for i := range types {
 		t := &types[i]
 		if !t.ok {
@@ -86,23 +84,13 @@ func (ps *parser) chooseType(p *Part, types []mediaType) (primary, other *mediaT
 			primary = t
 		}
 		if !strings.HasPrefix(t.value, "multipart/") || ps.findBoundary(p, t) != "" {
-			primary = t
-			break
+			return t
 		}
 	}
-	if primary == nil {
-		if len(types) > 0 {
-			p.Defects = append(p.Defects, fmt.Errorf("%w: %q", ErrBadContentType, p.Header.Get("Content-Type")))
-		}
-		return nil, nil
+	if primary == nil && len(types) > 0 {
+		p.Defects = append(p.Defects, fmt.Errorf("%w: %q", ErrBadContentType, p.Header.Get("Content-Type")))
 	}
-	for i := range types {
-		t := &types[i]
-		if t.ok && t != primary && (t.value != primary.value || t.params["boundary"] != primary.params["boundary"]) {
-			return primary, t
-		}
-	}
-	return primary, nil
+	return primary
 }
 
 // apply sets the type-dependent fields of p from mt (nil: the default).
@@ -110,7 +98,7 @@ func (ps *parser) apply(p *Part, mt *mediaType, deftype string) {
 	if mt == nil {
 		p.ContentType, p.Params = deftype, map[string]string{}
 	} else {
-		p.ContentType, p.Params, p.rawParams = mt.value, mt.params, mt.raw
+		p.ContentType, p.Params, p.rawParams, p.everyParam = mt.value, mt.params, mt.raw, mt.every
 		if p.Filename == "" {
 			p.Filename, p.RawFilename = mt.params["name"], mt.raw["name"]
 		}
@@ -146,11 +134,16 @@ func (ps *parser) descend(p *Part) {
 	ct := p.ContentType
 	switch {
 	case strings.HasPrefix(ct, "multipart/"):
-		b := ps.findBoundary(p, &mediaType{params: p.Params, raw: p.rawParams})
+		b := p.Boundary // an alternate comes with its boundary
+		if b == "" {
+			b = ps.findBoundary(p, &mediaType{params: p.Params, raw: p.rawParams, every: p.everyParam})
+			p.loose = b != "" && !ps.hasDelimiter(p, b, false)
+		}
 		if b == "" {
 			p.Defects = append(p.Defects, ErrNoBoundary)
 			return
 		}
+		p.Boundary = ""
 		if ps.mayDescend(p) {
 			p.Boundary = b
 			ps.split(p)
@@ -165,9 +158,6 @@ func (ps *parser) descend(p *Part) {
 		case "base64", "quoted-printable", "x-uuencode", "uuencode":
 			// Not allowed by RFC 2046, but sent: parse the decoded copy
 			// as an extra reading; offsets then index that copy.
-			if p.alternate {
-				return
-			}
 			data, _ := p.Decode()
 			sub := &parser{msg: data, st: ps.st}
 			p.Alternates = append(p.Alternates, sub.part(0, len(data), p.Depth+1, p, "text/plain", true))

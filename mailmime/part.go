@@ -60,9 +60,12 @@ type Part struct {
 	// also returned by Parse.
 	Defects []error
 
-	msg       []byte
-	rawParams map[string]string // Content-Type params as sent
-	alternate bool
+	msg        []byte
+	rawParams  map[string]string   // Content-Type params as sent
+	everyParam map[string][]string // every value of repeated params
+	alternate  bool
+	loose      bool // delimiter lines matched loosely (see delimKind)
+	pastClose  bool // a close delimiter does not end the parts
 }
 
 // Source returns the buffer the offsets of p index.
@@ -100,12 +103,13 @@ func (p *Part) IsLeaf() bool { return len(p.Children) == 0 }
 func (p *Part) InAlternate() bool { return p.alternate }
 
 // IsAttachment reports whether p is a "binary attachment" for the gateway
-// policy: a leaf that is not text/* or that carries a file name.
+// policy: a leaf that is not text/*, carries a file name, or is disposed
+// as an attachment (a reader offers to save any of them as a file).
 func (p *Part) IsAttachment() bool {
 	if !p.IsLeaf() {
 		return false
 	}
-	return !strings.HasPrefix(p.ContentType, "text/") || p.Filename != ""
+	return !strings.HasPrefix(p.ContentType, "text/") || p.Filename != "" || p.Disposition == "attachment"
 }
 
 // Ext returns the lower-cased extension of Filename with its dot, or "".

@@ -10,8 +10,12 @@ import (
 // attachment inside a TNEF (winmail.dat) stream.
 type Embedded struct {
 	Name string // file name as given by the sender (may be empty)
-	Kind string // "uuencode", "yenc" or "tnef"
-	Data []byte // decoded content
+	Kind string // "uuencode", "yenc" or "binhex"
+	Data []byte // decoded content ("binhex": the block as sent, for unpack to decode)
+	// Start and End delimit the block's lines, from its begin line to
+	// the end of its end line, in the decoded body it was found in, so a
+	// rewriter can cut the block and keep the text around it.
+	Start, End int
 }
 
 // uuBegin reports whether line is a uuencode header "begin MODE NAME" (or
@@ -76,10 +80,11 @@ func scanUU(b []byte, requireBegin bool) []Embedded {
 	for i := 0; i < len(b); {
 		ce, next := lineAt(b, i, len(b))
 		line := b[i:ce]
+		start := i
 		i = next
 		if cur == nil {
 			if name, isB64, ok := uuBegin(line); ok {
-				out = append(out, Embedded{Name: name, Kind: "uuencode", Data: []byte{}})
+				out = append(out, Embedded{Name: name, Kind: "uuencode", Data: []byte{}, Start: start, End: len(b)})
 				cur, inB64, b64buf = &out[len(out)-1], isB64, b64buf[:0]
 			}
 			continue
@@ -87,7 +92,7 @@ func scanUU(b []byte, requireBegin bool) []Embedded {
 		t := trimWSP(line)
 		if inB64 {
 			if string(t) == "====" {
-				cur.Data = DecodeBase64(b64buf)
+				cur.Data, cur.End = DecodeBase64(b64buf), next
 				cur = nil
 				continue
 			}
@@ -95,6 +100,7 @@ func scanUU(b []byte, requireBegin bool) []Embedded {
 			continue
 		}
 		if string(t) == "end" {
+			cur.End = next
 			cur = nil
 			continue
 		}
@@ -112,7 +118,7 @@ func scanUU(b []byte, requireBegin bool) []Embedded {
 			}
 			i = next
 		}
-		out = append(out, Embedded{Kind: "uuencode", Data: data})
+		out = append(out, Embedded{Kind: "uuencode", Data: data, End: len(b)})
 	}
 	return out
 }
@@ -125,6 +131,7 @@ func scanYEnc(b []byte) []Embedded {
 	for i := 0; i < len(b); {
 		ce, next := lineAt(b, i, len(b))
 		line := b[i:ce]
+		start := i
 		i = next
 		switch {
 		case bytes.HasPrefix(line, []byte("=ybegin ")):
@@ -132,10 +139,11 @@ func scanYEnc(b []byte) []Embedded {
 			if k := bytes.Index(line, []byte(" name=")); k >= 0 {
 				name = strings.TrimSpace(string(line[k+len(" name="):]))
 			}
-			out = append(out, Embedded{Name: name, Kind: "yenc", Data: []byte{}})
+			out = append(out, Embedded{Name: name, Kind: "yenc", Data: []byte{}, Start: start, End: len(b)})
 			cur = &out[len(out)-1]
 		case cur == nil:
 		case bytes.HasPrefix(line, []byte("=yend")):
+			cur.End = next
 			cur = nil
 		case bytes.HasPrefix(line, []byte("=ypart ")):
 		default:
@@ -148,6 +156,32 @@ func scanYEnc(b []byte) []Embedded {
 				cur.Data = append(cur.Data, c-42)
 			}
 		}
+	}
+	return out
+}
+
+// binhexPrefix starts a BinHex 4.0 block (package unpack, which decodes
+// the block, recognises it by the same words).
+var binhexPrefix = []byte("(This file must be converted with BinHex")
+
+// scanBinHex finds BinHex blocks: from a line starting with binhexPrefix
+// to the line holding the closing ':' (or the end of b).
+func scanBinHex(b []byte) []Embedded {
+	var out []Embedded
+	for i := 0; i < len(b); {
+		ce, next := lineAt(b, i, len(b))
+		if !bytes.HasPrefix(b[i:ce], binhexPrefix) {
+			i = next
+			continue
+		}
+		end := len(b)
+		if open := bytes.IndexByte(b[next:], ':'); open >= 0 {
+			if c := bytes.IndexByte(b[next+open+1:], ':'); c >= 0 {
+				_, end = lineAt(b, next+open+1+c, len(b))
+			}
+		}
+		out = append(out, Embedded{Kind: "binhex", Data: b[i:end:end], Start: i, End: end})
+		i = end
 	}
 	return out
 }

@@ -19,20 +19,39 @@
 //     deleted message, is in the quarantine before the new message exists;
 //     without a quarantine such messages are errors.
 //   - A message delivered unchanged is the very same bytes.
+//   - What any reading yields is scanned. The rules apply to everything
+//     mailmime.Contents offers: every leaf of every reading of the message
+//     (a second Content-Type, a header-name comment, a repeated boundary,
+//     a base64 message/rfc822...) and every uuencode, yEnc or BinHex block
+//     in a text body. TNEF (winmail.dat) and BinHex are opened by the scan
+//     engine like any archive.
+//   - As little as possible goes (place.go). A block in a text body is cut
+//     out of it and a notice line put in its place, the sender's text
+//     around it kept (a quoted-printable or base64 body is encoded again
+//     after the cut). An entity only another reading sees is cut where it
+//     lies, inside the text or preamble the parsed reading makes of it.
+//     Anything else takes the smallest part of the parsed message that
+//     holds it, replaced by a notice (or, for an archive whose infected
+//     members can be dropped, by the rebuilt archive: zip, tar, .tar.gz,
+//     .tgz, .tar.bz2, .tar.xz, in their own compression).
+//   - The rewrite is checked before it is trusted: it is parsed and
+//     inspected again in all its readings, and while anything is left the
+//     cuts widen to whole parts, then to the whole content (settle).
 //   - A rewritten message keeps every part it does not act on byte for
 //     byte: new bytes are spliced in at the parts' offsets. The banner is
 //     written into the first text body in that body's own charset and
 //     transfer encoding, in front of its unchanged bytes (for base64 the
 //     banner is padded to a multiple of three bytes so the encoded text
-//     can simply be prepended). When that cannot be done faithfully (a
+//     can simply be prepended); into HTML as a <pre> block after the
+//     <body> tag; and into every version of a multipart/alternative, as
+//     a reader shows only one. When that cannot be done faithfully (a
 //     UTF-16 body, a 7bit body and a non-ASCII file name, no text body)
 //     the banner becomes a new first text/plain part; a message that is
 //     not multipart/mixed is then wrapped in one, its own fields (From,
 //     Subject...) staying on top and its Content-* fields moving down with
 //     its content. An mbox Content-Length field is dropped from a rewritten
-//     message, because it would be wrong. The result is parsed again
-//     before it is returned. A rewrite under multipart/signed breaks the
-//     signature; that cannot be helped and is not checked.
+//     message, because it would be wrong. A rewrite under multipart/signed
+//     breaks the signature; that cannot be helped and is not checked.
 //
 // Where the package is lenient, and why:
 //
@@ -51,10 +70,8 @@
 // delivered with an X-Sigtool-Unscannable header field (action Flag), or
 // the message left unhandled (an error, so the MTA retries).
 //
-// Other readings of a part (mailmime Alternates: a second Content-Type, a
-// base64-encoded message/rfc822) are scanned too; a finding in one removes
-// the part they belong to, since their offsets do not index the message.
-// Uuencoded and yEnc blocks in text bodies are scanned; a finding removes
-// the part holding them. TNEF (winmail.dat) is opened by the scan engine
-// like any archive.
+// Files: scanner.go (Process, settle), inspect.go (the rules on each
+// content), place.go (where a finding is cut), rewrite.go, banner.go,
+// parts.go and encode.go (writing MIME), engine.go (the scan verdict),
+// policy.go, scope.go, target.go, outcome.go, verdict.go, errors.go.
 package mailscan

@@ -75,6 +75,26 @@ func qpLine(line, eol []byte) []byte {
 	return out
 }
 
+// qpBody encodes text as quoted-printable, line by line, with eol
+// between lines (a trailing line break is kept as one).
+func qpBody(text, eol []byte) []byte {
+	var out []byte
+	for i := 0; i < len(text); {
+		j := bytes.IndexByte(text[i:], '\n')
+		line, next, brk := text[i:], len(text), false
+		if j >= 0 {
+			line, next, brk = text[i:i+j], i+j+1, true
+		}
+		line = bytes.TrimSuffix(line, []byte("\r"))
+		out = append(out, qpLine(line, eol)...)
+		if brk {
+			out = append(out, eol...)
+		}
+		i = next
+	}
+	return out
+}
+
 // isASCII reports whether b holds only 7-bit bytes.
 func isASCII(b []byte) bool {
 	for _, c := range b {

@@ -42,7 +42,12 @@ func verdictOf(r *scan.Result) fileVerdict {
 			v.Signatures = appendNew(v.Signatures, n.Signatures[0])
 		}
 	}
-	for _, m := range r.Members {
+	members := r.Members
+	if len(members) == 1 && members[0].Format == unpack.Tar && (r.Format == unpack.Gzip || r.Format == unpack.Bzip2 || r.Format == unpack.Xz) {
+		// A compressed tar: Rebuild drops the tar's members.
+		members = members[0].Members
+	}
+	for _, m := range members {
 		v.Members = append(v.Members, memberVerdict{Name: m.Name, Infected: m.Infected()})
 	}
 	for n := range r.All() {

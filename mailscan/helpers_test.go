@@ -77,9 +77,9 @@ func newTestScanner(t testing.TB, p Policy) (*Scanner, *quarantine.Store) {
 	return NewScanner(testEngine(), p, q), q
 }
 
-// realScanner compiles signature lines (by file kind) into the real
-// matcher and returns a policy scanner on it, with mail expansion.
-func realScanner(tb testing.TB, sigs map[sigfile.Kind][]string) *Scanner {
+// compileSigs compiles signature lines (by file kind) into the real
+// matcher.
+func compileSigs(tb testing.TB, sigs map[sigfile.Kind][]string) *matcher.Matcher {
 	tb.Helper()
 	bld := matcher.NewBuilder()
 	for kind, lines := range sigs {
@@ -97,7 +97,14 @@ func realScanner(tb testing.TB, sigs map[sigfile.Kind][]string) *Scanner {
 	if err != nil {
 		tb.Fatal(err)
 	}
+	return m
+}
+
+// realScanner returns a policy scanner on the real matcher with sigs,
+// with mail expansion.
+func realScanner(tb testing.TB, sigs map[sigfile.Kind][]string) *Scanner {
+	tb.Helper()
 	opts := scan.DefaultOptions()
 	opts.Expand = scan.ExpandMail
-	return NewScanner(scan.New(m, opts), testPolicy(), openStore(tb))
+	return NewScanner(scan.New(compileSigs(tb, sigs), opts), testPolicy(), openStore(tb))
 }

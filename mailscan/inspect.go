@@ -3,160 +3,155 @@ package mailscan
 import (
 	"context"
 	"fmt"
-	"strings"
 
 	"github.com/sigtool/sigtool/mailmime"
 	"github.com/sigtool/sigtool/unpack"
 )
 
-// inspect walks the message's part tree in document order and returns the
-// parts the policy acts on. An error means something could not be looked
-// at: the caller keeps the original.
-func (s *Scanner) inspect(ctx context.Context, root *mailmime.Part) ([]*target, error) {
-	var targets []*target
-	var walk func(p *mailmime.Part) error
-	walk = func(p *mailmime.Part) error {
-		if err := ctx.Err(); err != nil {
-			return err
-		}
-		if !p.IsLeaf() {
-			if s.policy.BlockEncrypted && p.IsEncrypted() {
-				// multipart/encrypted: the whole container goes.
-				t := newTarget(p)
-				t.original = p.Raw()
+// inspect applies the per-attachment rules to everything a reader could
+// take out of the message (mailmime.Contents: every reading, every block
+// in a text body) and returns the places the policy acts on, one target
+// per part of the message as parsed. An error means something could not
+// be looked at: the caller keeps the original.
+func (s *Scanner) inspect(ctx context.Context, msg []byte, root *mailmime.Part) ([]*target, error) {
+	tg := &targets{byPart: map[*mailmime.Part]*target{}}
+	if s.policy.BlockEncrypted {
+		// multipart/encrypted: the whole container goes.
+		_ = mailmime.Walk(root, func(p *mailmime.Part) error {
+			if !p.IsLeaf() && p.IsEncrypted() {
+				t := tg.at(placeOf(msg, root, p, nil), p)
 				t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
-				targets = append(targets, t)
-				return nil
-			}
-			first := len(targets)
-			for _, c := range p.Children {
-				if err := walk(c); err != nil {
-					return err
-				}
-			}
-			t := newTarget(p)
-			if err := s.examineAlternates(ctx, p, t); err != nil {
-				return err
-			}
-			if len(t.hits) > 0 {
-				// Another reading of p's bytes is infected: p goes as a
-				// whole, taking the findings of its children with it.
-				t.original = p.Raw()
-				var hits []hit
-				for _, c := range targets[first:] {
-					hits = append(hits, c.hits...)
-				}
-				for _, h := range append(hits, t.hits...) {
-					t.add(h.name, h.reason, true)
-				}
-				targets = append(targets[:first], t)
-			}
-			return nil
-		}
-		t := newTarget(p)
-		v, err := s.examineLeaf(ctx, p, t)
-		if err != nil {
-			return err
-		}
-		if err := s.examineAlternates(ctx, p, t); err != nil {
-			return err
-		}
-		if len(t.hits) == 0 {
-			if len(t.flags) > 0 {
-				targets = append(targets, t)
-			}
-			return nil
-		}
-		if t.original == nil {
-			t.original, _ = p.Decode()
-		}
-		if !t.mustRemove && s.policy.Clean {
-			t.cleaned = s.clean(ctx, p.Filename, t.original, v)
-		}
-		targets = append(targets, t)
-		return nil
-	}
-	return targets, walk(root)
-}
-
-// examineLeaf applies the per-attachment rules to one leaf and returns the
-// scan verdict on its decoded content (zero when it was not scanned).
-func (s *Scanner) examineLeaf(ctx context.Context, p *mailmime.Part, t *target) (fileVerdict, error) {
-	var v fileVerdict
-	if p.IsPartial {
-		return v, nil // the message is deleted before we get here
-	}
-	data, _ := p.Decode() // the only error leaves the raw body, which is what to scan
-	if p.IsAttachment() || s.policy.ScanText {
-		if n := s.policy.LongFileName; n > 0 && len(p.RawFilename) >= n {
-			t.add(s.policy.Names.LongFileName, reasonLongFileName, true)
-		}
-		if s.policy.BlockEncrypted && p.IsEncrypted() {
-			t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
-		}
-		var err error
-		if v, err = s.scanPart(ctx, p, p.Filename, data); err != nil {
-			return v, err
-		}
-		if err := s.judge(t, v, v.Self); err != nil {
-			return v, err
-		}
-		t.original = data
-	}
-	if !s.policy.ScanEmbedded {
-		return v, nil
-	}
-	var emb []mailmime.Embedded
-	if strings.HasPrefix(p.ContentType, "text/") {
-		emb = append(emb, p.Uuencoded()...)
-		emb = append(emb, p.YEnc()...)
-	}
-	for _, e := range emb {
-		ev, err := s.scanPart(ctx, p, e.Name, e.Data)
-		if err != nil {
-			return v, err
-		}
-		if err := s.judge(t, ev, true); err != nil {
-			return v, err
-		}
-		if p.Filename == "" && e.Name != "" {
-			t.file = displayName(e.Name)
-		}
-	}
-	return v, nil
-}
-
-// examineAlternates scans the other readings of p (a second Content-Type,
-// a decoded message/rfc822). Their offsets do not index the message, so
-// any finding in them removes p as a whole.
-func (s *Scanner) examineAlternates(ctx context.Context, p *mailmime.Part, t *target) error {
-	for _, a := range p.Alternates {
-		err := mailmime.Walk(a, func(q *mailmime.Part) error {
-			if !q.IsLeaf() {
-				if s.policy.BlockEncrypted && q.IsEncrypted() {
-					t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
-				}
-				return nil
-			}
-			sub := newTarget(q)
-			if _, err := s.examineLeaf(ctx, q, sub); err != nil {
-				return err
-			}
-			for _, h := range sub.hits {
-				t.add(h.name, h.reason, true)
-			}
-			// As for embedded files: an unnamed part is named after the
-			// infected file found in it, not "(unnamed text/plain)".
-			if len(sub.hits) > 0 && p.Filename == "" && q.Filename != "" && t.file == newTarget(p).file {
-				t.file = sub.file
 			}
 			return nil
 		})
+	}
+	err := mailmime.Contents(root, func(c mailmime.Content) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p := c.Part
+		if c.Embedded != nil {
+			if !s.policy.ScanEmbedded {
+				return nil
+			}
+			v, err := s.scanPart(ctx, p, c.Name, c.Data)
+			if err != nil {
+				return err
+			}
+			probe := newTarget(p)
+			if err := s.judge(probe, v, true); err != nil {
+				return err
+			}
+			if len(probe.hits) > 0 || len(probe.flags) > 0 {
+				t := tg.at(placeOf(msg, root, p, c.Embedded), p)
+				t.merge(probe)
+				if p.Filename == "" && c.Name != "" {
+					t.file = displayName(c.Name)
+				}
+			}
+			return nil
+		}
+		if !p.IsAttachment() && !s.policy.ScanText {
+			return nil
+		}
+		probe := newTarget(p)
+		if n := s.policy.LongFileName; n > 0 && len(p.RawFilename) >= n {
+			probe.add(s.policy.Names.LongFileName, reasonLongFileName, true)
+		}
+		if s.policy.BlockEncrypted && p.IsEncrypted() {
+			probe.add(s.policy.Names.Encrypted, reasonEncrypted, true)
+		}
+		v, err := s.scanPart(ctx, p, p.Filename, c.Data)
 		if err != nil {
 			return err
 		}
+		if err := s.judge(probe, v, v.Self); err != nil {
+			return err
+		}
+		if len(probe.hits) == 0 && len(probe.flags) == 0 {
+			return nil
+		}
+		pl := placeOf(msg, root, p, nil)
+		t := tg.at(pl, p)
+		fresh := len(t.hits) == 0 && t.original == nil
+		t.merge(probe)
+		if fresh && pl.part == p && pl.cut == nil {
+			// The attachment itself, as parsed: it may be cleaned.
+			t.original = c.Data
+			if !t.mustRemove && s.policy.Clean && len(probe.hits) > 0 {
+				t.cleaned = s.clean(ctx, p.Filename, c.Data, v)
+			}
+		} else {
+			t.cleaned = nil
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
-	return nil
+	return tg.list(msg), nil
+}
+
+// targets collects the targets of one message, one per part.
+type targets struct {
+	byPart map[*mailmime.Part]*target
+	order  []*target
+}
+
+// at returns the target for pl, creating it; a cut adds to the part's
+// cuts unless the part is replaced as a whole anyway.
+func (tg *targets) at(pl place, found *mailmime.Part) *target {
+	t := tg.byPart[pl.part]
+	if t == nil {
+		t = newTarget(pl.part)
+		if pl.part.Filename == "" && found.Filename != "" {
+			// Name an unnamed holder after the file found in it.
+			t.file = displayName(found.Filename)
+		}
+		tg.byPart[pl.part] = t
+		tg.order = append(tg.order, t)
+		t.whole = pl.cut == nil
+	}
+	if pl.cut == nil {
+		t.whole, t.cuts = true, nil
+		t.cleaned = nil
+	} else if !t.whole {
+		t.cuts = append(t.cuts, *pl.cut)
+	}
+	return t
+}
+
+// list returns the targets in document order, leaving out those inside a
+// part that is replaced as a whole (their findings go with it).
+func (tg *targets) list(msg []byte) []*target {
+	var out []*target
+	for _, t := range tg.order {
+		if outer := tg.enclosing(t); outer != nil {
+			outer.merge(t)
+			continue
+		}
+		if t.whole && t.original == nil {
+			t.original = t.part.Raw()
+		}
+		if !t.whole && t.original == nil {
+			t.original, _ = t.part.Decode()
+		}
+		out = append(out, t)
+	}
+	sortTargets(out)
+	return out
+}
+
+// enclosing returns the outermost target replaced as a whole that holds
+// t's part, if any.
+func (tg *targets) enclosing(t *target) *target {
+	var found *target
+	for p := t.part.Parent; p != nil; p = p.Parent {
+		if o := tg.byPart[p]; o != nil && o.whole {
+			found = o
+		}
+	}
+	return found
 }
 
 // scanPart runs the engine on data; a failed scan (not a file that could
@@ -183,7 +178,7 @@ func (s *Scanner) judge(t *target, v fileVerdict, self bool) error {
 	if s.policy.BlockEncrypted && v.Encrypted {
 		t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
 	}
-	if n := s.policy.MaxMembers; n > 0 && v.MemberCount > n {
+	if n := s.policy.MaxMembers; n > 0 && v.Format.Archive() && v.MemberCount > n {
 		t.add(s.policy.Names.TooManyMembers, reasonTooManyMembers, true)
 	}
 	for _, sig := range v.Signatures {

@@ -22,7 +22,16 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 	skip := map[*mailmime.Part]bool{}
 	var rootTarget *target
 	var edits []edit
+	cutParts := map[*mailmime.Part]bool{}
 	for _, t := range targets {
+		if !t.whole {
+			if es, ok := s.cutEdits(t, eol); ok {
+				edits = append(edits, es...)
+				cutParts[t.part] = true
+				continue
+			}
+			t.whole = true // the notice cannot be written into this body
+		}
 		skip[t.part] = true
 		if t.part == root {
 			rootTarget = t
@@ -43,10 +52,12 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 	}
 	banner := s.bannerText(targets)
 	placed := false
-	if body := firstTextBody(root, skip); body != nil && rootTarget == nil {
-		if ins, ok := bannerInsert(body, banner, eol); ok {
-			edits = append(edits, edit{body.BodyStart, body.BodyStart, ins})
-			placed = true
+	if rootTarget == nil {
+		for i, body := range bannerBodies(root, skip) {
+			if e, ok := s.bannerEdit(body, banner, eol, cutParts[body]); ok {
+				edits = append(edits, e)
+				placed = placed || i == 0
+			}
 		}
 	}
 	if !placed && rootTarget == nil && root.ContentType == "multipart/mixed" &&
@@ -87,6 +98,95 @@ func (s *Scanner) rewrite(msg []byte, root *mailmime.Part, targets []*target) ([
 		}
 	}
 	return s.wrapRoot(msg, root, rootTarget, body, banner, eol)
+}
+
+// cutEdits returns the edits that replace each cut of t by the notice. In
+// a multipart's preamble or epilogue each cut is an edit of its own; a
+// leaf gets its decoded body with the cuts replaced, encoded again as the
+// part was. ok is false when the notice cannot be written in the body's
+// charset or encoding; the part must then go as a whole.
+func (s *Scanner) cutEdits(t *target, eol []byte) ([]edit, bool) {
+	p := t.part
+	notice := s.fill(s.policy.Text.Notice, "", t)
+	if !p.IsLeaf() {
+		var es []edit
+		for _, c := range mergeCuts(t.cuts) {
+			es = append(es, edit{p.BodyStart + c.start, p.BodyStart + c.end, textPart(notice, eol)})
+		}
+		return es, true
+	}
+	body, ok := s.cutBody(t, notice, eol)
+	if !ok {
+		return nil, false
+	}
+	return []edit{{p.BodyStart, p.End, body}}, true
+}
+
+// cutBody returns a leaf's decoded body with its cuts replaced by the
+// notice, encoded again as the part was.
+func (s *Scanner) cutBody(t *target, notice string, eol []byte) ([]byte, bool) {
+	p := t.part
+	src, _ := p.Decode()
+	var out []byte
+	pos := 0
+	for _, c := range mergeCuts(t.cuts) {
+		if c.start < pos || c.end > len(src) {
+			return nil, false
+		}
+		out = append(out, src[pos:c.start]...)
+		if c.entity {
+			// An entity of another reading: a notice entity, which
+			// ends where it did (before a line break that follows).
+			out = append(out, textPart(notice, eol)...)
+		} else {
+			enc, ok := encodeLines([]string{notice}, p.Params["charset"])
+			if !ok {
+				return nil, false
+			}
+			out = append(append(out, enc[0]...), eol...)
+		}
+		pos = c.end
+	}
+	out = append(out, src[pos:]...)
+	return encodeBody(p, out, eol)
+}
+
+// encodeBody encodes a leaf's new decoded body in the part's transfer
+// encoding; ok is false for an encoding we do not write, or 8-bit text
+// under a 7bit label.
+func encodeBody(p *mailmime.Part, text, eol []byte) ([]byte, bool) {
+	switch {
+	case identity(p):
+		if (p.Encoding == "" || p.Encoding == "7bit") && !isASCII(text) {
+			return nil, false
+		}
+		return text, true
+	case p.Encoding == "quoted-printable":
+		return qpBody(text, eol), true
+	case p.Encoding == "base64":
+		enc := base64Lines(text, eol)
+		if endsWithEOL(p.Body()) {
+			enc = append(enc, eol...)
+		}
+		return enc, true
+	}
+	return nil, false
+}
+
+// mergeCuts sorts cuts and joins overlapping ones.
+func mergeCuts(cuts []cut) []cut {
+	cs := append([]cut(nil), cuts...)
+	sort.Slice(cs, func(i, j int) bool { return cs[i].start < cs[j].start })
+	var out []cut
+	for _, c := range cs {
+		if n := len(out); n > 0 && c.start < out[n-1].end {
+			out[n-1].end = max(out[n-1].end, c.end)
+			out[n-1].entity = out[n-1].entity || c.entity
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
 }
 
 // splice returns msg[lo:hi] with the edits (sorted, disjoint, inside the

@@ -3,6 +3,7 @@ package mailscan
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/sigtool/sigtool/mailmime"
@@ -77,7 +78,7 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	if n := s.policy.MaxAttachments; n > 0 && countAttachments(root) > n {
 		return s.deleteMessage(msg, root, env, "", s.policy.Names.TooManyAttachments, reasonTooManyAtt)
 	}
-	all, err := s.inspect(ctx, root)
+	all, err := s.inspect(ctx, msg, root)
 	if err != nil {
 		return nil, err
 	}
@@ -98,6 +99,9 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	if s.store == nil {
 		return nil, ErrNoStore
 	}
+	if targets, err = s.settle(ctx, msg, root, targets); err != nil {
+		return nil, err
+	}
 	// Keep the originals first: once Put returns they are on disk, so the
 	// rewritten message never refers to something that was not kept.
 	for _, t := range targets {
@@ -116,10 +120,6 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	if err != nil {
 		return nil, err
 	}
-	// The promise is valid MIME out; check it rather than assume it.
-	if _, err := mailmime.Parse(newMsg); err != nil {
-		return nil, fmt.Errorf("%w: result does not parse: %w", ErrRewrite, err)
-	}
 	out := &Outcome{Action: Rewrite, Message: newMsg}
 	if len(flagged) > 0 {
 		newRoot, _ := mailmime.Parse(newMsg)
@@ -136,6 +136,50 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 		}
 	}
 	return out, nil
+}
+
+// settle makes sure the rewrite leaves nothing the policy acts on, in any
+// reading of the result: it rewrites (without quarantine IDs, which change
+// nothing that is scanned), parses and inspects the result, and while
+// something is left it widens the targets: cuts become whole parts, then
+// the message's whole content goes. The result also proves to parse.
+func (s *Scanner) settle(ctx context.Context, msg []byte, root *mailmime.Part, targets []*target) ([]*target, error) {
+	for level := 0; ; level++ {
+		trial, err := s.rewrite(msg, root, targets)
+		if err != nil {
+			return nil, err
+		}
+		troot, err := mailmime.Parse(trial)
+		if err != nil {
+			return nil, fmt.Errorf("%w: result does not parse: %w", ErrRewrite, err)
+		}
+		left, err := s.inspect(ctx, trial, troot)
+		if err != nil {
+			return nil, err
+		}
+		i := slices.IndexFunc(left, func(t *target) bool { return len(t.hits) > 0 })
+		if i < 0 {
+			return targets, nil
+		}
+		cuts := slices.ContainsFunc(targets, func(t *target) bool { return !t.whole })
+		switch {
+		case level == 0 && cuts:
+			for _, t := range targets {
+				if !t.whole {
+					t.whole, t.cuts, t.original = true, nil, t.part.Raw()
+				}
+			}
+		case level <= 1 && !(len(targets) == 1 && targets[0].part == root):
+			all := newTarget(root)
+			all.whole, all.original = true, root.Raw()
+			for _, t := range targets {
+				all.merge(t)
+			}
+			targets = []*target{all}
+		default:
+			return nil, fmt.Errorf("%w: the rewritten message still holds %s in %s", ErrRewrite, hitNames(left[i].hits), left[i].file)
+		}
+	}
 }
 
 // flag adds a header field naming each flagged attachment to out's

@@ -1,18 +1,23 @@
 package mailscan
 
 import (
+	"sort"
 	"strings"
 	"unicode"
 
 	"github.com/sigtool/sigtool/mailmime"
 )
 
-// A target is one part of the message that the rewrite acts on: cleaned
-// (cleaned != nil) or removed.
+// A target is one part of the message as parsed that the rewrite acts
+// on: replaced as a whole (whole: cleaned when cleaned != nil, else
+// removed) or cut (the ranges of cuts replaced by notices, the rest
+// kept).
 type target struct {
-	part *mailmime.Part
-	file string // name shown in the banner and notice
-	hits []hit  // in the order found, without repeats
+	part  *mailmime.Part
+	whole bool
+	cuts  []cut
+	file  string // name shown in the banner and notice
+	hits  []hit  // in the order found, without repeats
 	// mustRemove is set by any hit that dropping archive members cannot
 	// cure (policy hits, the file itself matched, embedded files).
 	mustRemove bool
@@ -39,6 +44,22 @@ const (
 	reasonOutbound       = "outbound"
 	reasonOutOfScope     = "out-of-scope"
 )
+
+// merge adds o's findings to t.
+func (t *target) merge(o *target) {
+	for _, h := range o.hits {
+		t.add(h.name, h.reason, o.mustRemove)
+	}
+	t.mustRemove = t.mustRemove || o.mustRemove
+	for _, f := range o.flags {
+		t.flags = appendNew(t.flags, f)
+	}
+}
+
+// sortTargets puts targets in document order.
+func sortTargets(ts []*target) {
+	sort.SliceStable(ts, func(i, j int) bool { return ts[i].part.Start < ts[j].part.Start })
+}
 
 func (t *target) add(name, reason string, removes bool) {
 	t.mustRemove = t.mustRemove || removes

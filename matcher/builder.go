@@ -18,7 +18,9 @@ type Builder struct {
 	pats  []pattern
 	sigs  []uint32 // ndb signature -> name
 	lsigs []lsigInfo
-	names names
+	// nslots counts the subsignatures of lsigs: each has a count slot.
+	nslots uint32
+	names  names
 	// hf stores hash signatures on a goroutine of its own (hashside.go).
 	hf *hashFeed
 	// ignore holds ignore entries by name; md5s qualify an entry to the
@@ -222,6 +224,8 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 		}
 	}
 	info.name = b.names.add(l.Name)
+	info.slot = b.nslots
+	b.nslots += uint32(info.nsubs)
 	b.lsigs = push(b.lsigs, info)
 	return nil
 }
@@ -299,7 +303,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		return nil, fmt.Errorf("%w: %d patterns, limit %d", ErrBadSignature, len(b.pats), maxPatterns)
 	}
 	hs := b.hf.wait()
-	m := &Segment{names: b.names, hnames: hs.names, chunk: b.chunk}
+	m := &Segment{names: b.names, hnames: hs.names, chunk: b.chunk, nslots: b.nslots}
 	m.names.done()
 	m.hnames.done()
 	st := b.stats

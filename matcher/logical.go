@@ -43,6 +43,7 @@ type lsigInfo struct {
 	ep       lrange
 	nsect    lrange
 	cap      uint32 // counts above this cannot change the verdict
+	slot     uint32 // first of its nsubs count slots in a scan (scan.lsCount)
 	// container is the type the content's container must have when
 	// hasContainer; intermediates are the types of the containers above
 	// the content, outermost first (Any matches any); handler, when not

@@ -43,58 +43,69 @@ func (m *Matcher) Stats() Stats { return m.stats.clone() }
 // detection is the state of one Detect call: the file, and a scan of each
 // segment that had something to verify.
 type detection struct {
-	m       *Matcher
-	v       view
-	exe     *execInfo
-	info    filetype.Info
-	targets targets
-	epoch   uint32
-	segs    []*scan // by segment; in this call when its epoch is d.epoch
-	used    []int   // segments in this call, in the order first used
-	buf     []byte
-	next    []int64
-	batch   passBatch // the probes' scratch space (6 KB: not on the heap per probe)
-	hitFn   func(ref uint64, pos int64)
-	hitSh   func(ref uint32, pos int64)
+	m     *Matcher
+	v     view
+	exe   *execInfo
+	info  filetype.Info
+	ts    targets
+	tmask uint32 // ts.mask(): targets this content is (bit t: target t applies)
+	epoch uint32
+	segs  []*scan // by segment; in this call when its epoch is d.epoch
+	used  []int   // segments in this call, in the order first used
+	buf   []byte
+	next  []int64
+	batch passBatch // the probes' scratch space (6 KB: not on the heap per probe)
+	// done has a bit per global pattern whose match can no longer change
+	// the verdict (an ndb signature found, a subsignature counted to its
+	// cap): its candidates are dropped before any per-signature work.
+	done     []uint64
+	doneUsed []uint32 // words of done set in this call
 }
 
-// scan is the verification state of one segment in one Detect call.
+// scan is the verification state of one segment in one Detect call. It
+// holds no maps: candidates on real files are many, and each costs a few
+// probes of these tables (memo.go).
 type scan struct {
-	m      *Segment
-	v      *view
-	exe    *execInfo
-	d      *detection
-	epoch  uint32
-	cur    uint32 // pattern being verified
-	gen    uint32 // verification number, for memo
-	memo   map[uint64]uint64
-	mono   map[uint64]*monoState
-	found  []uint32            // ndb signatures matched
-	counts map[uint32][]uint32 // logical signature -> subsignature match counts
+	m     *Segment
+	d     *detection
+	v     *view
+	exe   *execInfo
+	first uint32 // global index of the segment's first pattern
+	epoch uint32
+	cur   uint32     // pattern being verified
+	memo  stampTable // this verification's (direction, part, position) results
+	mono  stampTable // this call's monotone gap facts: index in monos
+	monos []monoState
+	found []uint32 // ndb signatures matched
+	// Logical signatures: lsEpoch[li] is the call in which lsig li's
+	// counts (lsCount[lsigs[li].slot:][:nsubs]) were last zeroed; lsUsed
+	// lists those counted in this call.
+	lsEpoch []uint32
+	lsCount []uint32
+	lsUsed  []uint32
 }
 
 func (m *Matcher) getDetection(r io.ReaderAt, size int64, info filetype.Info) *detection {
 	d, _ := m.pool.Get().(*detection)
 	if d == nil {
-		d = &detection{m: m, segs: make([]*scan, len(m.segs)), next: make([]int64, len(m.tiers)+1)}
-		d.hitFn = func(ref uint64, pos int64) {
-			g := uint32(ref >> 16)
-			i := m.segOf(g)
-			d.seg(i).candidate(g-m.first[i], pos-int64(ref&0xffff)+gramPad)
-		}
-		d.hitSh = func(ref uint32, pos int64) {
-			i := m.segOf(ref)
-			sc := d.seg(i)
-			pi := ref - m.first[i]
-			sc.candidate(pi, pos-int64(sc.m.pats[pi].anchorOff))
-		}
+		d = &detection{m: m, segs: make([]*scan, len(m.segs)), next: make([]int64, len(m.tiers)+1),
+			done: make([]uint64, (m.first[len(m.segs)]+63)/64)}
 	}
 	d.v = view{r: r, size: size, win: d.v.win[:0]}
 	d.exe = nil
 	d.info = info
-	d.targets = targetSet(info)
-	d.epoch++
+	d.ts = targetSet(info)
+	d.tmask = d.ts.mask()
+	if d.epoch++; d.epoch == 0 {
+		// Wrapped: stamps of 2^32 calls ago could look current.
+		clear(d.segs)
+		d.epoch = 1
+	}
 	d.used = d.used[:0]
+	for _, w := range d.doneUsed {
+		d.done[w] = 0
+	}
+	d.doneUsed = d.doneUsed[:0]
 	clear(d.next)
 	return d
 }
@@ -102,9 +113,8 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64, info filetype.Info) *d
 func (m *Matcher) putDetection(d *detection) {
 	d.v.r, d.v.buf = nil, nil // do not pin the caller's content in the pool
 	for _, i := range d.used {
-		if sc := d.segs[i]; len(sc.memo) > 1<<16 {
-			sc.memo = nil // do not pin a huge map from one odd file
-		}
+		d.segs[i].memo.shrink()
+		d.segs[i].mono.shrink()
 	}
 	m.pool.Put(d)
 }
@@ -113,18 +123,61 @@ func (m *Matcher) putDetection(d *detection) {
 func (d *detection) seg(i int) *scan {
 	sc := d.segs[i]
 	if sc == nil {
-		sc = &scan{m: d.m.segs[i], counts: map[uint32][]uint32{}}
+		s := d.m.segs[i]
+		sc = &scan{m: s, d: d, lsEpoch: make([]uint32, len(s.lsigs)), lsCount: make([]uint32, s.nslots)}
 		d.segs[i] = sc
 	}
 	if sc.epoch != d.epoch {
-		sc.epoch, sc.v, sc.exe, sc.d = d.epoch, &d.v, d.exe, d
-		clear(sc.memo)
-		clear(sc.mono)
-		clear(sc.counts)
+		sc.epoch, sc.v, sc.exe, sc.first = d.epoch, &d.v, d.exe, d.m.first[i]
+		sc.mono.reset()
+		sc.monos = sc.monos[:0]
+		sc.lsUsed = sc.lsUsed[:0]
 		sc.found = sc.found[:0]
 		d.used = append(d.used, i)
 	}
 	return sc
+}
+
+// isDone and setDone read and set global pattern g's bit in done.
+func (d *detection) isDone(g uint32) bool { return d.done[g>>6]>>(g&63)&1 != 0 }
+
+func (d *detection) setDone(g uint32) {
+	w := &d.done[g>>6]
+	if *w == 0 {
+		d.doneUsed = append(d.doneUsed, g>>6)
+	}
+	*w |= 1 << (g & 63)
+}
+
+// hit is a filter tier's candidate: the pattern and gram of ref (filter.go)
+// at file offset pos. Everything that can reject it without the pattern's
+// code comes first: a pattern already decided, a target this file is not,
+// an absolute or end-of-file offset the position cannot satisfy.
+func (d *detection) hit(ref uint64, pos int64) {
+	g := refPattern(ref)
+	if d.isDone(g) || d.tmask>>refTarget(ref)&1 == 0 {
+		return
+	}
+	m := d.m
+	i := m.segOf(g)
+	s, pi := m.segs[i], g-m.first[i]
+	start := pos - int64(refGram(ref)) + gramPad
+	if ref&refGated != 0 && !s.gateOK(&s.pats[pi], start, d.v.size) {
+		return
+	}
+	d.seg(i).candidate(pi, start)
+}
+
+// hitShort is the short group's candidate: global pattern g with its
+// 2-3 byte anchor at pos.
+func (d *detection) hitShort(g uint32, pos int64) {
+	if d.isDone(g) {
+		return
+	}
+	i := d.m.segOf(g)
+	sc := d.seg(i)
+	pi := g - d.m.first[i]
+	sc.candidate(pi, pos-int64(sc.m.pats[pi].anchorOff))
 }
 
 // Result is what Match found in one piece of content.
@@ -275,15 +328,15 @@ func (sc *scan) verdicts(res *Result) {
 	for _, si := range sc.found {
 		res.Names = append(res.Names, string(s.nameBytes(s.sigs[si])))
 	}
-	for li, counts := range sc.counts {
+	for _, li := range sc.lsUsed {
 		if l := &s.lsigs[li]; sc.tdbOK(l) {
-			if ok, _, _ := l.expr.eval(counts); ok {
+			if ok, _, _ := l.expr.eval(sc.lsCount[l.slot : l.slot+uint32(l.nsubs)]); ok {
 				sc.lsigMatched(l, res)
 			}
 		}
 	}
 	for _, li := range s.always {
-		if _, seen := sc.counts[li]; seen {
+		if sc.lsEpoch[li] == sc.epoch {
 			continue
 		}
 		l := &s.lsigs[li]
@@ -301,7 +354,7 @@ func (sc *scan) verdicts(res *Result) {
 // passes over mail text and binary data).
 func (sc *scan) lsigMatched(l *lsigInfo, res *Result) {
 	info := &sc.d.info
-	if l.handler == filetype.Any || info.Normalized || info.Rescan || sc.d.targets.second(l.target) {
+	if l.handler == filetype.Any || info.Normalized || info.Rescan || sc.d.ts.second(l.target) {
 		res.Names = append(res.Names, string(sc.m.nameBytes(l.name)))
 	}
 	if l.handler != filetype.Any && !info.Normalized && !info.Rescan {
@@ -373,10 +426,10 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 		dig.Write(buf[n-want : n])
 		read += int64(want)
 		for ti, t := range m.tiers {
-			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, &d.batch, d.hitFn)
+			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, d)
 		}
 		if m.short != nil {
-			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d.hitSh)
+			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d)
 		}
 		slowRange(read)
 		if d.v.err != nil {
@@ -397,7 +450,7 @@ func (sc *scan) candidate(pi uint32, s int64) {
 		return
 	}
 	if sc.matchAt(pi, p.anchorPart, s) {
-		sc.record(p)
+		sc.record(pi)
 	}
 }
 
@@ -412,21 +465,29 @@ func (sc *scan) wanted(p *pattern) bool {
 	if sc.m.deadLsig[p.owner] {
 		return false
 	}
-	c := sc.counts[p.owner]
-	return c == nil || c[p.sub] < sc.m.lsigs[p.owner].cap
+	l := &sc.m.lsigs[p.owner]
+	return sc.lsEpoch[p.owner] != sc.epoch || sc.lsCount[l.slot+uint32(p.sub)] < l.cap
 }
 
-func (sc *scan) record(p *pattern) {
+// record counts a match of pattern pi, and marks the pattern done when
+// no further match can change the verdict.
+func (sc *scan) record(pi uint32) {
+	p := &sc.m.pats[pi]
 	if !p.lsig {
 		sc.found = append(sc.found, p.owner)
+		sc.d.setDone(sc.first + pi)
 		return
 	}
-	c := sc.counts[p.owner]
-	if c == nil {
-		c = make([]uint32, sc.m.lsigs[p.owner].nsubs)
-		sc.counts[p.owner] = c
+	l := &sc.m.lsigs[p.owner]
+	if sc.lsEpoch[p.owner] != sc.epoch {
+		sc.lsEpoch[p.owner] = sc.epoch
+		clear(sc.lsCount[l.slot : l.slot+uint32(l.nsubs)])
+		sc.lsUsed = append(sc.lsUsed, p.owner)
 	}
-	c[p.sub]++
+	c := &sc.lsCount[l.slot+uint32(p.sub)]
+	if *c++; *c >= l.cap {
+		sc.d.setDone(sc.first + pi)
+	}
 }
 
 // direct checks a pattern at the few positions its offset allows.
@@ -438,7 +499,7 @@ func (sc *scan) direct(pi uint32) {
 	}
 	for s := lo; s <= hi && sc.wanted(p); s++ {
 		if sc.matchAt(pi, 0, s) {
-			sc.record(p)
+			sc.record(pi)
 		}
 	}
 }
@@ -453,7 +514,7 @@ func (sc *scan) slowRange(pi uint32, from, to int64) {
 	pd := &sc.m.c.parts[p.part0]
 	for s := max(from, lo); s < to && s <= hi && sc.wanted(p); s++ {
 		if sc.firstByteOK(pd, s) && sc.matchAt(pi, 0, s) {
-			sc.record(p)
+			sc.record(pi)
 		}
 	}
 }

@@ -21,12 +21,12 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	case sigfile.OffAny:
 		return 0, size, true
 	case sigfile.OffAbs:
-		base = off.N
+		return fileRange(off, size)
 	case sigfile.OffEOF:
 		if sc.exe != nil && !sc.exe.ok {
 			return 0, 0, false // ClamAV computes no relative offset then
 		}
-		base = size - off.N
+		return fileRange(off, size)
 	case sigfile.OffVersionInfo:
 		if sc.exe == nil || !sc.exe.ok || len(sc.exe.vinfo) == 0 {
 			return 0, 0, false
@@ -57,6 +57,21 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	default:
 		return 0, 0, false
 	}
+	return shifted(off, base, size)
+}
+
+// fileRange is startRange for the offsets that need only the file's
+// size: absolute and from the end.
+func fileRange(off sigfile.Offset, size int64) (lo, hi int64, ok bool) {
+	base := off.N
+	if off.Kind == sigfile.OffEOF {
+		base = size - off.N
+	}
+	return shifted(off, base, size)
+}
+
+// shifted is the range from base to base+maxshift, within the file.
+func shifted(off sigfile.Offset, base, size int64) (lo, hi int64, ok bool) {
 	lo, hi = base, base
 	if off.MaxShift > 0 {
 		hi = base + off.MaxShift
@@ -65,6 +80,35 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 		return 0, 0, false // as ClamAV: an offset outside the file never matches
 	}
 	return lo, min(hi, size), true
+}
+
+// gated reports whether a filtered pattern's offset is checked on each
+// hit before the pattern is looked at (fileRange).
+func gated(off sigfile.Offset) bool {
+	return off.Kind == sigfile.OffAbs || off.Kind == sigfile.OffEOF
+}
+
+// gateOK reports whether pattern p, with its anchor part starting at s,
+// could start where its offset allows in a file of size bytes: the parts
+// before the anchor take leftMin to leftMax bytes (unbounded past a "*").
+func (seg *Segment) gateOK(p *pattern, s, size int64) bool {
+	lo, hi, ok := fileRange(p.off, size)
+	if !ok {
+		return false
+	}
+	leftMin, leftMax := int64(0), int64(0)
+	for _, pd := range seg.c.parts[p.part0 : p.part0+p.anchorPart] {
+		leftMin += int64(pd.minW) + int64(pd.gapMin)
+		if pd.gapMax < 0 || leftMax < 0 {
+			leftMax = -1
+		} else {
+			leftMax += int64(pd.maxW) + int64(pd.gapMax)
+		}
+	}
+	if s-leftMin < lo {
+		return false
+	}
+	return leftMax < 0 || s-leftMax <= hi
 }
 
 // needsExe reports whether an offset needs the executable's layout.
@@ -120,8 +164,11 @@ func (ts targets) has(t uint8) bool { return t <= maxTarget && (ts.raw|ts.pass2)
 // second reports whether target t applies on the second pass.
 func (ts targets) second(t uint8) bool { return t <= maxTarget && ts.pass2&(1<<t) != 0 }
 
+// mask is the set of targets on either pass, as one word (bit t).
+func (ts targets) mask() uint32 { return uint32(ts.raw | ts.pass2) }
+
 // targetOK reports whether a signature for target t applies to this content.
-func (sc *scan) targetOK(t uint8) bool { return sc.d.targets.has(t) }
+func (sc *scan) targetOK(t uint8) bool { return sc.d.tmask>>t&1 != 0 }
 
 // knownTarget reports whether ClamAV matches signatures of target t on some
 // content: 0 to 14, but for 8, a target it loads and never uses.

@@ -19,9 +19,11 @@ const mailSniffSize = 4096
 const maxMailSize = 256 << 20
 
 // ExpandMail is an Options.Expand that opens RFC 5322 messages and mbox
-// files: every leaf part is offered decoded (text bodies too, as clamscan
-// does), plus uuencoded and yEnc blocks and TNEF attachments found inside
-// them. Files that do not look like mail are left alone.
+// files: everything mailmime.Contents yields (every leaf of every reading
+// of the message, decoded, text bodies too as clamscan does, and the
+// uuencode, yEnc and BinHex blocks inside text) is offered as a part. It
+// is the same walk the mail policy makes. Files that do not look like
+// mail are left alone.
 func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]Part, bool) {
 	if size < 16 || size > maxMailSize {
 		return nil, false
@@ -51,30 +53,24 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		return nil, false
 	}
 	var parts []Part
-	add := func(n string, b []byte) {
-		parts = append(parts, Part{Name: n, Content: unpack.Bytes(b), Size: int64(len(b))})
-	}
-	n := 0
-	_ = mailmime.Walk(root, func(p *mailmime.Part) error {
+	n, label := 0, ""
+	_ = mailmime.Contents(root, func(c mailmime.Content) error {
 		if ctx.Err() != nil {
 			return ctx.Err()
 		}
-		if !p.IsLeaf() {
-			return nil
+		name := label
+		if c.Embedded == nil { // a body: the blocks found in it follow it
+			n++
+			if label = c.Part.Filename; label == "" {
+				label = fmt.Sprintf("part-%d", n)
+			}
+			name = label
+		} else if c.Name != "" {
+			name += "/" + c.Name
+		} else {
+			name += "/" + c.Embedded.Kind
 		}
-		n++
-		body, _ := p.Decode() // lenient: undecodable bytes come back raw
-		label := p.Filename
-		if label == "" {
-			label = fmt.Sprintf("part-%d", n)
-		}
-		add(label, body)
-		for _, e := range p.Uuencoded() {
-			add(label+"/"+e.Name, e.Data)
-		}
-		for _, e := range p.YEnc() {
-			add(label+"/"+e.Name, e.Data)
-		}
+		parts = append(parts, Part{Name: name, Content: unpack.Bytes(c.Data), Size: int64(len(c.Data))})
 		return nil
 	})
 	return parts, len(parts) > 0
@@ -104,10 +100,10 @@ func looksLikeMail(head []byte) bool {
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 || bytes.ContainsAny(line[:colon], " \t") {
-			return false
+		if colon <= 0 {
+			break // not a field: the header ends (or was never one)
 		}
-		switch string(bytes.ToLower(line[:colon])) {
+		switch string(bytes.ToLower(bytes.TrimRight(line[:colon], " \t"))) {
 		case "from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
 			"mime-version", "content-type", "delivered-to", "x-original-to", "reply-to", "sender":
 			known++

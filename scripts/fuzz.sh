@@ -14,4 +14,10 @@ for pkg in $(go list ./...); do
     fi
   done
 done
+# The mail parser differential with many more mutants than make test's 5
+# per corpus message.
+echo "== mailscan TestParserDifferential (${DIFF_MUTANTS:-40} mutants per corpus message)"
+if ! SIGTOOL_DIFF_MUTANTS=${DIFF_MUTANTS:-40} go test ./mailscan -run '^TestParserDifferential$' -v -timeout 60m | grep -E '^(--- |FAIL|ok)|parser differential|yield'; then
+  fail=1
+fi
 exit $fail

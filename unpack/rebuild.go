@@ -5,6 +5,7 @@ import (
 	"archive/zip"
 	"bufio"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"errors"
 	"fmt"
@@ -17,8 +18,8 @@ import (
 // drop returns true. Zip entries are copied raw (still compressed, same
 // CRC, same header fields) so kept members are byte-identical, and the
 // archive comment is kept; tar entries keep their headers. A gzip or xz
-// file is rebuilt when it holds a tar (.tar.gz, .tgz, .tar.xz); the tar is
-// then compressed again the same way. Other formats give
+// file is rebuilt when it holds a tar (.tar.gz, .tgz, .tar.xz, .tar.bz2);
+// the tar is then compressed again the same way. Other formats give
 // ErrNotRebuildable, and so does a compressed anything-but-a-tar: the
 // caller should then remove the whole attachment.
 func Rebuild(f Format, data []byte, drop func(name string) bool) ([]byte, error) {
@@ -31,6 +32,9 @@ func Rebuild(f Format, data []byte, drop func(name string) bool) ([]byte, error)
 		return rebuildTarGz(data, drop)
 	case Xz:
 		return rebuildTarXz(data, drop)
+	case Bzip2:
+		var out bytes.Buffer
+		return recompressTar(Bzip2, bzip2.NewReader(bytes.NewReader(data)), &bzip2Buffer{out: &out}, &out, drop)
 	}
 	return nil, fmt.Errorf("%w: %s", ErrNotRebuildable, f)
 }
@@ -135,6 +139,19 @@ func rebuildTarXz(data []byte, drop func(string) bool) ([]byte, error) {
 		return nil, fmt.Errorf("unpack: rebuilding xz: %w", err)
 	}
 	return recompressTar(Xz, zr, zw, &out, drop)
+}
+
+// bzip2Buffer collects a tar and bzip2-compresses it into out on Close.
+type bzip2Buffer struct {
+	buf bytes.Buffer
+	out *bytes.Buffer
+}
+
+func (b *bzip2Buffer) Write(p []byte) (int, error) { return b.buf.Write(p) }
+
+func (b *bzip2Buffer) Close() error {
+	_, err := b.out.Write(compressBzip2(b.buf.Bytes()))
+	return err
 }
 
 // recompressTar copies the tar read from zr into zw without the dropped

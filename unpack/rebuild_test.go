@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"archive/zip"
 	"bytes"
+	"compress/bzip2"
 	"compress/gzip"
 	"errors"
 	"io"
@@ -88,6 +89,7 @@ func TestRebuildTarAndTarGz(t *testing.T) {
 		{"tar", Tar, tarData},
 		{"tar.gz", Gzip, gzipBytes(t, "x.tar", tarData)},
 		{"tar.xz", Xz, xzBytes(t, tarData)},
+		{"tar.bz2", Bzip2, compressBzip2(tarData)},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			out, err := Rebuild(tt.format, tt.data, dropNamed("virus.exe"))
@@ -104,6 +106,9 @@ func TestRebuildTarAndTarGz(t *testing.T) {
 					t.Errorf("gzip name %q not kept", zr.Name)
 				}
 				r = zr
+			}
+			if tt.format == Bzip2 {
+				r = bzip2.NewReader(r)
 			}
 			if tt.format == Xz {
 				zr, err := xz.NewReader(r)
@@ -144,7 +149,7 @@ func TestRebuildRefuses(t *testing.T) {
 	}{
 		{"7z", SevenZip, readTestdata(t, "plain.7z"), ErrNotRebuildable},
 		{"rar", Rar, rar5(nil, false), ErrNotRebuildable},
-		{"bzip2", Bzip2, readTestdata(t, "hello.txt.bz2"), ErrNotRebuildable},
+		{"bzip2 of text", Bzip2, readTestdata(t, "hello.txt.bz2"), ErrNotRebuildable},
 		{"xz of text", Xz, xzBytes(t, []byte("just text")), ErrNotRebuildable},
 		{"gzip of text", Gzip, gzipBytes(t, "a.txt", []byte("just text")), ErrNotRebuildable},
 		{"corrupt zip", Zip, []byte("PK\x03\x04 broken"), ErrCorrupt},

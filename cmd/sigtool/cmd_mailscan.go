@@ -63,7 +63,7 @@ retries, and its queue lifetime ends the retries with a bounce, never a loss.
 
 EXIT STATUS
   0   every message delivered unchanged
-  1   some action taken (rewritten or deleted)
+  1   some action taken (rewritten, deleted, or flagged as unscannable)
   2   some message could not be handled; its original is kept
   75  stdin mode: the message was not handled, nothing was written: retry`,
 		Args: cobra.MinimumNArgs(1),
