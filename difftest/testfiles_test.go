@@ -47,7 +47,6 @@ var notUnpacked = map[string]string{
 	"clam.mail":            "mail message with an attachment",
 	"clam.exe.rtf":         "object embedded in RTF",
 	"clam.exe.szdd":        "SZDD (MS compress.exe) file",
-	"clam.pdf":             "PDF object streams",
 	"clam.sis":             "Symbian SIS installer",
 	"clam_IScab_ext.exe":   "InstallShield installer with an external cabinet",
 	"clam_IScab_int.exe":   "InstallShield installer with an embedded cabinet",

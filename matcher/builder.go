@@ -18,7 +18,9 @@ type Builder struct {
 	pats  []pattern
 	sigs  []uint32 // ndb signature -> name
 	lsigs []lsigInfo
-	names names
+	// nslots counts the subsignatures of lsigs: each has a count slot.
+	nslots uint32
+	names  names
 	// hf stores hash signatures on a goroutine of its own (hashside.go).
 	hf *hashFeed
 	// ignore holds ignore entries by name; md5s qualify an entry to the
@@ -163,10 +165,10 @@ func (b *Builder) addBody(s *sigfile.BodySig) error {
 	case !flevelOK(s.MinFL, s.MaxFL):
 		b.stats.notEvaluated(ReasonFLevel)
 		return nil
-	case !nativeTarget(s.Target):
+	case !knownTarget(s.Target):
 		b.stats.notEvaluated(ReasonTarget)
 		return nil
-	case s.Offset.Kind == sigfile.OffVersionInfo || s.Offset.Kind == sigfile.OffMacro:
+	case s.Offset.Kind == sigfile.OffMacro:
 		b.stats.notEvaluated(ReasonOffset)
 		return nil
 	}
@@ -198,6 +200,9 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 		fileSize: toRange(t.FileSize), ep: toRange(t.EntryPoint), nsect: toRange(t.NumberOfSections),
 		cap: uint32(min(hi+1, math.MaxUint32)),
 	}
+	if err := info.tdbTypes(t); err != nil {
+		return fmt.Errorf("%s: %w", l.Name, err)
+	}
 	mark := b.mark()
 	owner := uint32(len(b.lsigs))
 	for i := range l.Subs {
@@ -219,6 +224,8 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 		}
 	}
 	info.name = b.names.add(l.Name)
+	info.slot = b.nslots
+	b.nslots += uint32(info.nsubs)
 	b.lsigs = push(b.lsigs, info)
 	return nil
 }
@@ -296,7 +303,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		return nil, fmt.Errorf("%w: %d patterns, limit %d", ErrBadSignature, len(b.pats), maxPatterns)
 	}
 	hs := b.hf.wait()
-	m := &Segment{names: b.names, hnames: hs.names, chunk: b.chunk}
+	m := &Segment{names: b.names, hnames: hs.names, chunk: b.chunk, nslots: b.nslots}
 	m.names.done()
 	m.hnames.done()
 	st := b.stats
@@ -371,7 +378,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 			continue
 		}
 		st.Patterns++
-		if p.target != 0 || needsExe(p.off) {
+		if needsInfo(p.off) {
 			m.needExe = true
 		}
 		switch p.mode {
@@ -402,7 +409,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		if deadLsig[i] {
 			continue
 		}
-		if l.target != 0 || l.ep.set || l.nsect.set {
+		if l.ep.set || l.nsect.set {
 			m.needExe = true
 		}
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok {

@@ -59,11 +59,11 @@ type gramTier struct {
 	q        int
 	gmask    uint32   // the gram's bytes: 4 or 3 of the little-endian word
 	shift    uint32   // 32 - log2(len(bloom))
-	bloom    []uint32 // blocked Bloom filter over the grams
+	bloom    []uint32 // blocked Bloom filter over the grams (4-gram tiers)
 	dirShift uint32
 	dir      []uint32 // start in keys/refs of each key>>dirShift bucket
 	keys     []uint32 // gram*gramMul, in directory buckets
-	refs     []uint64 // pattern<<16 | gram offset in the anchor part
+	refs     []uint64 // pattern, target, gram offset in the anchor part: see refOf
 	// checks, beside keys: 7 bytes around the probe position as (value,
 	// mask), so that true gram hits on random data (~1400 per MB in the
 	// 3-gram tier, ~80 in the main one) are mostly rejected without
@@ -76,18 +76,42 @@ type gramTier struct {
 	direct []uint32
 }
 
-// useDirect switches 3-gram tiers between the direct kernel and the Bloom
-// kernel, which TestMatcherBloom and BenchmarkDirect still run.
-var useDirect = true
+// A filter reference packs what a hit needs before it touches the
+// pattern: the gram's offset in the anchor part's classes (refGramBits:
+// maxSpan+gramPad fits), the global pattern index (27 bits, maxPatterns),
+// the pattern's target (4 bits) and whether its offset is checked first
+// (refGated: absolute and end-of-file offsets, see Segment.gateOK).
+const (
+	refGramBits  = 11
+	refPatShift  = refGramBits
+	refTgtShift  = refPatShift + 27
+	refGated     = 1 << (refTgtShift + 4)
+	refGramMask  = 1<<refGramBits - 1
+	refPatMask   = 1<<27 - 1
+	refTgtMask   = 0xf
+	maxRefTarget = refTgtMask
+)
+
+// refOf is the reference of global pattern g (p) without its gram offset.
+func refOf(g uint32, p *pattern) uint64 {
+	r := uint64(g)<<refPatShift | uint64(p.target)<<refTgtShift
+	if gated(p.off) {
+		r |= refGated
+	}
+	return r
+}
+
+func refPattern(r uint64) uint32 { return uint32(r>>refPatShift) & refPatMask }
+func refTarget(r uint64) uint32  { return uint32(r>>refTgtShift) & refTgtMask }
+func refGram(r uint64) uint32    { return uint32(r) & refGramMask }
 
 // window is what 8 bytes must be: b & mask == val (little-endian). In
 // 3-gram tiers the window starts back bytes before the gram and covers 7
 // bytes; back is kept in the top byte of val, whose mask byte is 0.
 type window struct{ val, mask uint64 }
 
-// maxBack bounds how far before its gram a window may start (a variable
-// for BenchmarkDirectAB only).
-var maxBack = 3
+// maxBack bounds how far before its gram a 3-gram tier's window starts.
+const maxBack = 3
 
 // gramWindow returns the window of the gram at cl[j] with the most fixed
 // bits, starting up to maxBack classes before it (cl begins with gramPad
@@ -186,7 +210,7 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 			l, sp, q := &lists[ti], &next[ti], tiers[ti].q
 			gi := uint64(sp.grefs)
 			sp.grefs++
-			l.grefs[gi] = ref<<16 | uint64(j)
+			l.grefs[gi] = ref | uint64(j)
 			l.wins[gi] = gramWindow(cl, int(j), q)
 			gramVariants(cl[j:j+uint16(q)], q, func(g uint32) {
 				l.ents[sp.ents] = uint64(g)<<32 | gi
@@ -221,9 +245,11 @@ type tierLists struct {
 func (l *tierLists) place(ts tierSpec) *gramTier {
 	n, q := len(l.ents), ts.q
 	t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
-	words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
-	t.shift = uint32(32 - words)
-	t.bloom = make([]uint32, 1<<words)
+	if q == gramLen {
+		words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
+		t.shift = uint32(32 - words)
+		t.bloom = make([]uint32, 1<<words)
+	}
 	dirBits := max(bits.Len(uint(n-1))-1, 4)
 	t.dirShift = uint32(32 - dirBits)
 	t.dir = make([]uint32, 1<<dirBits+1)
@@ -243,7 +269,9 @@ func (l *tierLists) place(ts tierSpec) *gramTier {
 		i := next[key>>t.dirShift]
 		next[key>>t.dirShift]++
 		t.keys[i], t.refs[i], t.checks[i] = key, l.grefs[uint32(e)], l.wins[uint32(e)]
-		t.bloom[key>>t.shift] |= bloomBits(g)
+		if t.bloom != nil {
+			t.bloom[key>>t.shift] |= bloomBits(g)
+		}
 	}
 	if q < gramLen {
 		t.direct = newDirect(t.keys)
@@ -288,7 +316,7 @@ func eachRun(runs []patternRun, f func(r int, buf *[]byteClass)) {
 // walkRun calls fn for every anchor gram of the filtered patterns of run
 // (in segment s, whose first global pattern index is first): the
 // pattern's tier, the classes of its anchor part, the gram's offset in
-// them and the pattern's global index.
+// them and the pattern's reference without the offset (refOf).
 func walkRun(s *Segment, run patternRun, first uint32, buf *[]byteClass, fn func(ti int, cl []byteClass, j uint16, ref uint64)) {
 	c := &s.c
 	for pi := run.lo; pi < run.hi; pi++ {
@@ -299,8 +327,9 @@ func walkRun(s *Segment, run patternRun, first uint32, buf *[]byteClass, fn func
 		offs := s.offs[p.anchorLit : p.anchorLit+p.anchorLen]
 		// The classes as far as the last gram's check window reaches.
 		*buf = c.partClassesTo(c.parts[p.part0+p.anchorPart], *buf, int(slices.Max(offs))+8)
+		ref := refOf(first+uint32(pi), p)
 		for _, j := range offs {
-			fn(int(p.tier), *buf, j, uint64(first)+uint64(pi))
+			fn(int(p.tier), *buf, j, ref)
 		}
 	}
 }
@@ -317,10 +346,12 @@ func variantCount(cl []byteClass, q int) int {
 
 // probe scans absolute positions from `from` (aligned to the stride) while
 // a whole 4-gram is inside buf (chunks overlap by more than that; at the
-// end of the file up to the last byte), calling hit for every exact gram
+// end of the file up to the last byte), calling d.hit for every exact gram
 // match whose window holds, in position order. It returns the next
-// position to probe. b is scratch space, empty on entry and on return.
-func (t *gramTier) probe(buf []byte, base, from int64, eof bool, b *passBatch, hit func(ref uint64, pos int64)) int64 {
+// position to probe. d.batch is scratch space, empty on entry and on
+// return.
+func (t *gramTier) probe(buf []byte, base, from int64, eof bool, d *detection) int64 {
+	b := &d.batch
 	n := int64(len(buf))
 	lim := n - gramLen + 1 // the first position not probed
 	if eof {
@@ -330,8 +361,8 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, b *passBatch, h
 	if int64(i) >= lim {
 		return from
 	}
-	if t.direct != nil && useDirect {
-		return t.probeDirect(buf, base, i, lim, b, hit)
+	if t.direct != nil {
+		return t.probeDirect(buf, base, i, lim, d)
 	}
 	s := t.stride
 	for {
@@ -343,7 +374,7 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, b *passBatch, h
 		for ; lanes != 0; lanes &= lanes - 1 {
 			j := i + s*bits.TrailingZeros32(lanes)
 			if b.add(j, binary.LittleEndian.Uint32(buf[j:])&t.gmask) {
-				t.lookupBatch(buf, b, base, hit)
+				t.lookupBatch(buf, base, d)
 			}
 		}
 		i += kernelLanes * s
@@ -360,18 +391,19 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, b *passBatch, h
 		}
 		if m := bloomBits(g); t.bloom[g*gramMul>>t.shift]&m == m {
 			if b.add(i, g) {
-				t.lookupBatch(buf, b, base, hit)
+				t.lookupBatch(buf, base, d)
 			}
 		}
 	}
-	t.lookupBatch(buf, b, base, hit)
+	t.lookupBatch(buf, base, d)
 	return base + int64(i)
 }
 
 // probeDirect is probe for a 3-gram tier at stride 1 with the direct
 // kernel, from buf[i] to lim. The kernel appends passing positions to the
 // lookup batch (lookupBatch) itself.
-func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, b *passBatch, hit func(ref uint64, pos int64)) int64 {
+func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, d *detection) int64 {
+	b := &d.batch
 	for i+directReach <= len(buf) {
 		var n int
 		i, n = active.direct(buf, i, len(buf), t.direct, b.pos[b.n:])
@@ -379,7 +411,7 @@ func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, b *pass
 			b.key[k] = binary.LittleEndian.Uint32(buf[b.pos[k]:]) & t.gmask * gramMul
 		}
 		if b.n += n; b.n > len(b.pos)-directLanes {
-			t.lookupBatch(buf, b, base, hit)
+			t.lookupBatch(buf, base, d)
 		}
 	}
 	for ; int64(i) < lim; i++ {
@@ -393,10 +425,10 @@ func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, b *pass
 			g &= t.gmask
 		}
 		if directHas(t.direct, g) && b.add(i, g) {
-			t.lookupBatch(buf, b, base, hit)
+			t.lookupBatch(buf, base, d)
 		}
 	}
-	t.lookupBatch(buf, b, base, hit)
+	t.lookupBatch(buf, base, d)
 	return base + int64(i)
 }
 
@@ -433,7 +465,8 @@ func (b *passBatch) add(i int, g uint32) bool {
 // BenchmarkDirectAB at 300k: 86 -> 68-71 ms per 64 MiB for both tiers in
 // two stages; the third (report) made the main tier alone 2.7-3.4 ->
 // 3.1-3.7 GB/s.
-func (t *gramTier) lookupBatch(buf []byte, b *passBatch, base int64, hit func(ref uint64, pos int64)) {
+func (t *gramTier) lookupBatch(buf []byte, base int64, d *detection) {
+	b := &d.batch
 	n := b.n
 	b.n = 0
 	for k := range n {
@@ -447,18 +480,19 @@ func (t *gramTier) lookupBatch(buf []byte, b *passBatch, base int64, hit func(re
 				continue
 			}
 			if b.nm == len(b.me) {
-				t.report(buf, b, base, hit)
+				t.report(buf, base, d)
 			}
 			b.me[b.nm], b.mpos[b.nm] = e, i
 			b.nm++
 		}
 	}
-	t.report(buf, b, base, hit)
+	t.report(buf, base, d)
 }
 
-// report calls hit for the matches of b whose window holds, and empties
-// them.
-func (t *gramTier) report(buf []byte, b *passBatch, base int64, hit func(ref uint64, pos int64)) {
+// report calls d.hit for the matches of the batch whose window holds, and
+// empties them.
+func (t *gramTier) report(buf []byte, base int64, d *detection) {
+	b := &d.batch
 	for k := range b.nm {
 		e, i := b.me[k], int(b.mpos[k])
 		// Windows reaching past buf are not checked: the first bytes of
@@ -468,7 +502,7 @@ func (t *gramTier) report(buf []byte, b *passBatch, base int64, hit func(ref uin
 			binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
 			continue
 		}
-		hit(t.refs[e], base+int64(i))
+		d.hit(t.refs[e], base+int64(i))
 	}
 	b.nm = 0
 }
@@ -504,7 +538,7 @@ func newShortGroup(short []uint64) *shortGroup {
 // probe checks positions from `from` while their 2-grams are inside buf
 // and a 4-gram would be too (so that the next chunk continues seamlessly);
 // at eof up to the last 2-gram.
-func (g *shortGroup) probe(buf []byte, base, from int64, eof bool, hit func(ref uint32, pos int64)) int64 {
+func (g *shortGroup) probe(buf []byte, base, from int64, eof bool, d *detection) int64 {
 	n := int64(len(buf))
 	end := n - gramLen
 	if eof {
@@ -520,7 +554,7 @@ func (g *shortGroup) probe(buf []byte, base, from int64, eof bool, hit func(ref 
 			// A 3-byte anchor checks its third byte here: 256 times
 			// fewer verifications than the 2-gram alone.
 			if r>>40&1 == 0 || (i+2 < n && buf[i+2] == byte(r>>32)) {
-				hit(uint32(r), base+i)
+				d.hitShort(uint32(r), base+i)
 			}
 		}
 	}

@@ -2,14 +2,11 @@ package matcher
 
 import (
 	"bytes"
-	"context"
 	"encoding/binary"
 	"fmt"
 	"math/rand/v2"
-	"runtime"
 	"slices"
 	"testing"
-	"time"
 
 	"github.com/sigtool/sigtool/sigfile"
 )
@@ -75,95 +72,6 @@ func TestDirectKernels(t *testing.T) {
 				}
 			}
 		}
-	}
-}
-
-// TestMatcherBloom runs the matcher's main tests with 3-gram tiers on the
-// Bloom kernel instead of the direct one.
-func TestMatcherBloom(t *testing.T) {
-	useDirect = false
-	defer func() { useDirect = true }()
-	t.Run("Constructs", TestConstructs)
-	t.Run("Differential", TestDifferential)
-	t.Run("Generated", TestGenerated)
-	t.Run("LargeGaps", TestLargeGaps)
-}
-
-// BenchmarkDirect compares the direct and the Bloom kernel in the same
-// run, on the 3-gram tier of 300k generated signatures alone and on the
-// whole scan of 64 MiB of random data.
-func BenchmarkDirect(b *testing.B) {
-	m, _ := benchBuild(b, 300_000, 0)
-	data := benchData(64 << 20)
-	runtime.GC()
-	for _, direct := range []bool{false, true} {
-		name := map[bool]string{false: "bloom", true: "direct"}[direct]
-		for _, t := range m.tiers {
-			if t.direct == nil {
-				continue
-			}
-			b.Run("tier/"+name, func(b *testing.B) {
-				useDirect = direct
-				defer func() { useDirect = true }()
-				benchTier(b, t, data)
-			})
-		}
-		b.Run("scan/"+name, func(b *testing.B) {
-			useDirect = direct
-			defer func() { useDirect = true }()
-			b.SetBytes(int64(len(data)))
-			for range b.N {
-				got, err := m.Detect(context.Background(), bytes.NewReader(data), int64(len(data)))
-				if err != nil || len(got) != 0 {
-					b.Fatalf("clean data: %v %v", got, err)
-				}
-			}
-		})
-	}
-}
-
-// BenchmarkDirectAB alternates the variants in every iteration (the
-// machine is shared: drift hits each alike) and reports the mean and the
-// minimum ms per scan of each: windows from the gram (back0) or from up
-// to 3 bytes before it, with the Bloom or the direct kernel.
-func BenchmarkDirectAB(b *testing.B) {
-	maxBack = 0
-	m0, _ := benchBuild(b, 300_000, 0)
-	maxBack = 3
-	m, _ := benchBuild(b, 300_000, 0)
-	data := benchData(64 << 20)
-	runtime.GC()
-	modes := []struct {
-		name string
-		m    *Matcher
-		set  func()
-	}{
-		{"bloom,back0", m0, func() { useDirect = false }},
-		{"bloom", m, func() { useDirect = false }},
-		{"direct", m, func() {}},
-	}
-	sum := make([]time.Duration, len(modes))
-	best := make([]time.Duration, len(modes))
-	b.ResetTimer()
-	for range b.N {
-		for k, md := range modes {
-			md.set()
-			t0 := time.Now()
-			got, err := md.m.Detect(context.Background(), bytes.NewReader(data), int64(len(data)))
-			d := time.Since(t0)
-			if err != nil || len(got) != 0 {
-				b.Fatalf("%s: clean data: %v %v", md.name, got, err)
-			}
-			sum[k] += d
-			if best[k] == 0 || d < best[k] {
-				best[k] = d
-			}
-			useDirect = true
-		}
-	}
-	for k, md := range modes {
-		b.ReportMetric(float64(sum[k].Milliseconds())/float64(b.N), md.name+"-ms")
-		b.ReportMetric(float64(best[k].Milliseconds()), md.name+"-min-ms")
 	}
 }
 

@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // defaultChunk is how much Detect reads at a time.
@@ -44,50 +46,66 @@ type detection struct {
 	m     *Matcher
 	v     view
 	exe   *execInfo
+	info  filetype.Info
+	ts    targets
+	tmask uint32 // ts.mask(): targets this content is (bit t: target t applies)
 	epoch uint32
 	segs  []*scan // by segment; in this call when its epoch is d.epoch
 	used  []int   // segments in this call, in the order first used
 	buf   []byte
 	next  []int64
 	batch passBatch // the probes' scratch space (6 KB: not on the heap per probe)
-	hitFn func(ref uint64, pos int64)
-	hitSh func(ref uint32, pos int64)
+	// done has a bit per global pattern whose match can no longer change
+	// the verdict (an ndb signature found, a subsignature counted to its
+	// cap): its candidates are dropped before any per-signature work.
+	done     []uint64
+	doneUsed []uint32 // words of done set in this call
 }
 
-// scan is the verification state of one segment in one Detect call.
+// scan is the verification state of one segment in one Detect call. It
+// holds no maps: candidates on real files are many, and each costs a few
+// probes of these tables (memo.go).
 type scan struct {
-	m      *Segment
-	v      *view
-	exe    *execInfo
-	epoch  uint32
-	cur    uint32 // pattern being verified
-	gen    uint32 // verification number, for memo
-	memo   map[uint64]uint64
-	mono   map[uint64]*monoState
-	found  []uint32            // ndb signatures matched
-	counts map[uint32][]uint32 // logical signature -> subsignature match counts
+	m     *Segment
+	d     *detection
+	v     *view
+	exe   *execInfo
+	first uint32 // global index of the segment's first pattern
+	epoch uint32
+	cur   uint32     // pattern being verified
+	memo  stampTable // this verification's (direction, part, position) results
+	mono  stampTable // this call's monotone gap facts: index in monos
+	monos []monoState
+	found []uint32 // ndb signatures matched
+	// Logical signatures: lsEpoch[li] is the call in which lsig li's
+	// counts (lsCount[lsigs[li].slot:][:nsubs]) were last zeroed; lsUsed
+	// lists those counted in this call.
+	lsEpoch []uint32
+	lsCount []uint32
+	lsUsed  []uint32
 }
 
-func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
+func (m *Matcher) getDetection(r io.ReaderAt, size int64, info filetype.Info) *detection {
 	d, _ := m.pool.Get().(*detection)
 	if d == nil {
-		d = &detection{m: m, segs: make([]*scan, len(m.segs)), next: make([]int64, len(m.tiers)+1)}
-		d.hitFn = func(ref uint64, pos int64) {
-			g := uint32(ref >> 16)
-			i := m.segOf(g)
-			d.seg(i).candidate(g-m.first[i], pos-int64(ref&0xffff)+gramPad)
-		}
-		d.hitSh = func(ref uint32, pos int64) {
-			i := m.segOf(ref)
-			sc := d.seg(i)
-			pi := ref - m.first[i]
-			sc.candidate(pi, pos-int64(sc.m.pats[pi].anchorOff))
-		}
+		d = &detection{m: m, segs: make([]*scan, len(m.segs)), next: make([]int64, len(m.tiers)+1),
+			done: make([]uint64, (m.first[len(m.segs)]+63)/64)}
 	}
 	d.v = view{r: r, size: size, win: d.v.win[:0]}
 	d.exe = nil
-	d.epoch++
+	d.info = info
+	d.ts = targetSet(info)
+	d.tmask = d.ts.mask()
+	if d.epoch++; d.epoch == 0 {
+		// Wrapped: stamps of 2^32 calls ago could look current.
+		clear(d.segs)
+		d.epoch = 1
+	}
 	d.used = d.used[:0]
+	for _, w := range d.doneUsed {
+		d.done[w] = 0
+	}
+	d.doneUsed = d.doneUsed[:0]
 	clear(d.next)
 	return d
 }
@@ -95,9 +113,8 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
 func (m *Matcher) putDetection(d *detection) {
 	d.v.r, d.v.buf = nil, nil // do not pin the caller's content in the pool
 	for _, i := range d.used {
-		if sc := d.segs[i]; len(sc.memo) > 1<<16 {
-			sc.memo = nil // do not pin a huge map from one odd file
-		}
+		d.segs[i].memo.shrink()
+		d.segs[i].mono.shrink()
 	}
 	m.pool.Put(d)
 }
@@ -106,52 +123,129 @@ func (m *Matcher) putDetection(d *detection) {
 func (d *detection) seg(i int) *scan {
 	sc := d.segs[i]
 	if sc == nil {
-		sc = &scan{m: d.m.segs[i], counts: map[uint32][]uint32{}}
+		s := d.m.segs[i]
+		sc = &scan{m: s, d: d, lsEpoch: make([]uint32, len(s.lsigs)), lsCount: make([]uint32, s.nslots)}
 		d.segs[i] = sc
 	}
 	if sc.epoch != d.epoch {
-		sc.epoch, sc.v, sc.exe = d.epoch, &d.v, d.exe
-		clear(sc.memo)
-		clear(sc.mono)
-		clear(sc.counts)
+		sc.epoch, sc.v, sc.exe, sc.first = d.epoch, &d.v, d.exe, d.m.first[i]
+		sc.mono.reset()
+		sc.monos = sc.monos[:0]
+		sc.lsUsed = sc.lsUsed[:0]
 		sc.found = sc.found[:0]
 		d.used = append(d.used, i)
 	}
 	return sc
 }
 
+// isDone and setDone read and set global pattern g's bit in done.
+func (d *detection) isDone(g uint32) bool { return d.done[g>>6]>>(g&63)&1 != 0 }
+
+func (d *detection) setDone(g uint32) {
+	w := &d.done[g>>6]
+	if *w == 0 {
+		d.doneUsed = append(d.doneUsed, g>>6)
+	}
+	*w |= 1 << (g & 63)
+}
+
+// hit is a filter tier's candidate: the pattern and gram of ref (filter.go)
+// at file offset pos. Everything that can reject it without the pattern's
+// code comes first: a pattern already decided, a target this file is not,
+// an absolute or end-of-file offset the position cannot satisfy.
+func (d *detection) hit(ref uint64, pos int64) {
+	g := refPattern(ref)
+	if d.isDone(g) || d.tmask>>refTarget(ref)&1 == 0 {
+		return
+	}
+	m := d.m
+	i := m.segOf(g)
+	s, pi := m.segs[i], g-m.first[i]
+	start := pos - int64(refGram(ref)) + gramPad
+	if ref&refGated != 0 && !s.gateOK(&s.pats[pi], start, d.v.size) {
+		return
+	}
+	d.seg(i).candidate(pi, start)
+}
+
+// hitShort is the short group's candidate: global pattern g with its
+// 2-3 byte anchor at pos.
+func (d *detection) hitShort(g uint32, pos int64) {
+	if d.isDone(g) {
+		return
+	}
+	i := d.m.segOf(g)
+	sc := d.seg(i)
+	pi := g - d.m.first[i]
+	sc.candidate(pi, pos-int64(sc.m.pats[pi].anchorOff))
+}
+
+// Result is what Match found in one piece of content.
+type Result struct {
+	// Names are the signatures that matched, sorted, each once; none when
+	// the content is on an allow list.
+	Names []string
+	// Rescan lists, sorted and each once, the types that matching logical
+	// signatures with a HandlerType ask for: ClamAV then scans the same
+	// content again, one level deeper, as that type (a PDF parser for
+	// content that only a signature recognised as PDF, say), and reports
+	// such a signature only from that rescan.
+	Rescan []filetype.Type
+}
+
 // Detect returns the names of the signatures that match the size bytes of
 // r, sorted, each once; nil when none does or when the file is on the allow
-// list. It reads r once, in order, in chunks; verification may read back
-// (or ahead) through r when a pattern spans chunk borders.
+// list. The content is typed by its magic bytes (filetype.Of) and matched
+// as ClamAV's first, raw scan of a file of that type; Match takes what a
+// scan engine knows about the content instead. It reads r once, in order,
+// in chunks; verification may read back (or ahead) through r when a
+// pattern spans chunk borders.
 func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("matcher: negative size %d", size)
 	}
-	d := m.getDetection(r, size)
-	out, err := m.detect(ctx, d, r, size)
-	// Not deferred: a Detect that panics (a fault reading a mapped file
+	var info filetype.Info
+	if size > 0 {
+		t, err := filetype.Of(r, size)
+		if err != nil {
+			return nil, fmt.Errorf("matcher: %w: %w", ErrShortRead, err)
+		}
+		info.Type = t
+	}
+	res, err := m.Match(ctx, r, size, info)
+	return res.Names, err
+}
+
+// Match matches the size bytes of r, described by info: info.Type selects
+// the signatures of its target beside the generic ones, as ClamAV's scan
+// of a layer of that type does (see targetSet), the executable layout comes
+// from a header parse for executable types, and logical signatures check
+// Container, Intermediates and HandlerType against info.
+func (m *Matcher) Match(ctx context.Context, r io.ReaderAt, size int64, info filetype.Info) (Result, error) {
+	if size < 0 {
+		return Result{}, fmt.Errorf("matcher: negative size %d", size)
+	}
+	d := m.getDetection(r, size, info)
+	res, err := m.detect(ctx, d, r, size)
+	// Not deferred: a Match that panics (a fault reading a mapped file
 	// that shrank, recovered by the caller) leaves d half-way; it is
 	// dropped, not pooled.
 	m.putDetection(d)
-	return out, err
+	return res, err
 }
 
-// detect is Detect with its pooled state.
-func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size int64) ([]string, error) {
+// detect is Match with its pooled state.
+func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size int64) (Result, error) {
 	if m.needExe && size > 0 {
-		head := make([]byte, min(size, 64))
-		if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("matcher: read header: %w", err)
-		}
-		d.exe = parseExec(r, size, head)
+		d.exe = parseExec(r, size, d.info.Type)
 	}
 	// A digest is only worth computing when some signature of its type has
 	// this file's size (or any size): with millions of sized hashes most
 	// files match none, and hashing would cost more than matching.
+	// Normalised content is matched by body and logical signatures only.
 	var need [3]bool
 	for t := range 3 {
-		if !m.needDigest[t] || !m.sizes.maybe(t, size) {
+		if d.info.Normalized || !m.needDigest[t] || !m.sizes.maybe(t, size) {
 			continue
 		}
 		for _, s := range m.segs {
@@ -162,7 +256,7 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 	}
 	dig := newDigester(need)
 	if err := d.stream(ctx, dig); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	for i, s := range m.segs {
 		for _, pi := range s.direct {
@@ -170,19 +264,20 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 		}
 	}
 	if d.v.err != nil {
-		return nil, d.v.err
+		return Result{}, d.v.err
 	}
 
-	var out []string
+	var res Result
+	out := &res.Names
 	if dig.any() {
 		sums := dig.sums()
 		if m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.allow }, nil) {
-			return nil, nil
+			return Result{}, nil
 		}
-		m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.hash }, &out)
+		m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.hash }, out)
 	}
-	if err := d.sectionHashes(&out); err != nil {
-		return nil, err
+	if err := d.sectionHashes(out); err != nil {
+		return Result{}, err
 	}
 	for i, s := range m.segs {
 		if len(s.always) > 0 {
@@ -190,13 +285,19 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 		}
 	}
 	for _, i := range d.used {
-		d.segs[i].verdicts(&out)
+		d.segs[i].verdicts(&res)
 	}
-	if len(out) == 0 {
-		return nil, nil
+	if len(res.Names) > 0 {
+		slices.Sort(res.Names)
+		res.Names = slices.Compact(res.Names)
+	} else {
+		res.Names = nil
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	if len(res.Rescan) > 0 {
+		slices.Sort(res.Rescan)
+		res.Rescan = slices.Compact(res.Rescan)
+	}
+	return res, nil
 }
 
 // lookup looks sums up in the hash sets set picks of every segment,
@@ -220,28 +321,44 @@ func (m *Matcher) lookup(sums [3][]byte, size int64, set func(*Segment) *[3]hash
 	return found
 }
 
-// verdicts appends the names of the body and logical signatures that
-// matched in the segment.
-func (sc *scan) verdicts(out *[]string) {
+// verdicts adds the body and logical signatures that matched in the
+// segment to res.
+func (sc *scan) verdicts(res *Result) {
 	s := sc.m
 	for _, si := range sc.found {
-		*out = append(*out, string(s.nameBytes(s.sigs[si])))
+		res.Names = append(res.Names, string(s.nameBytes(s.sigs[si])))
 	}
-	for li, counts := range sc.counts {
+	for _, li := range sc.lsUsed {
 		if l := &s.lsigs[li]; sc.tdbOK(l) {
-			if ok, _, _ := l.expr.eval(counts); ok {
-				*out = append(*out, string(s.nameBytes(l.name)))
+			if ok, _, _ := l.expr.eval(sc.lsCount[l.slot : l.slot+uint32(l.nsubs)]); ok {
+				sc.lsigMatched(l, res)
 			}
 		}
 	}
 	for _, li := range s.always {
-		if _, seen := sc.counts[li]; seen {
+		if sc.lsEpoch[li] == sc.epoch {
 			continue
 		}
 		l := &s.lsigs[li]
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok && sc.tdbOK(l) {
-			*out = append(*out, string(s.nameBytes(l.name)))
+			sc.lsigMatched(l, res)
 		}
+	}
+}
+
+// lsigMatched records a logical signature whose expression and target
+// block hold. One with a HandlerType is a rescan request on a layer's raw
+// content and a detection everywhere else, as in ClamAV, which compares
+// the content's hash with that of the content it last rescanned (and has
+// none to compare on normalised content or its second, type-specific
+// passes over mail text and binary data).
+func (sc *scan) lsigMatched(l *lsigInfo, res *Result) {
+	info := &sc.d.info
+	if l.handler == filetype.Any || info.Normalized || info.Rescan || sc.d.ts.second(l.target) {
+		res.Names = append(res.Names, string(sc.m.nameBytes(l.name)))
+	}
+	if l.handler != filetype.Any && !info.Normalized && !info.Rescan {
+		res.Rescan = append(res.Rescan, l.handler)
 	}
 }
 
@@ -309,10 +426,10 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 		dig.Write(buf[n-want : n])
 		read += int64(want)
 		for ti, t := range m.tiers {
-			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, &d.batch, d.hitFn)
+			d.next[ti] = t.probe(buf[:n], base, d.next[ti], read == size, d)
 		}
 		if m.short != nil {
-			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d.hitSh)
+			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d)
 		}
 		slowRange(read)
 		if d.v.err != nil {
@@ -333,7 +450,7 @@ func (sc *scan) candidate(pi uint32, s int64) {
 		return
 	}
 	if sc.matchAt(pi, p.anchorPart, s) {
-		sc.record(p)
+		sc.record(pi)
 	}
 }
 
@@ -348,21 +465,29 @@ func (sc *scan) wanted(p *pattern) bool {
 	if sc.m.deadLsig[p.owner] {
 		return false
 	}
-	c := sc.counts[p.owner]
-	return c == nil || c[p.sub] < sc.m.lsigs[p.owner].cap
+	l := &sc.m.lsigs[p.owner]
+	return sc.lsEpoch[p.owner] != sc.epoch || sc.lsCount[l.slot+uint32(p.sub)] < l.cap
 }
 
-func (sc *scan) record(p *pattern) {
+// record counts a match of pattern pi, and marks the pattern done when
+// no further match can change the verdict.
+func (sc *scan) record(pi uint32) {
+	p := &sc.m.pats[pi]
 	if !p.lsig {
 		sc.found = append(sc.found, p.owner)
+		sc.d.setDone(sc.first + pi)
 		return
 	}
-	c := sc.counts[p.owner]
-	if c == nil {
-		c = make([]uint32, sc.m.lsigs[p.owner].nsubs)
-		sc.counts[p.owner] = c
+	l := &sc.m.lsigs[p.owner]
+	if sc.lsEpoch[p.owner] != sc.epoch {
+		sc.lsEpoch[p.owner] = sc.epoch
+		clear(sc.lsCount[l.slot : l.slot+uint32(l.nsubs)])
+		sc.lsUsed = append(sc.lsUsed, p.owner)
 	}
-	c[p.sub]++
+	c := &sc.lsCount[l.slot+uint32(p.sub)]
+	if *c++; *c >= l.cap {
+		sc.d.setDone(sc.first + pi)
+	}
 }
 
 // direct checks a pattern at the few positions its offset allows.
@@ -374,7 +499,7 @@ func (sc *scan) direct(pi uint32) {
 	}
 	for s := lo; s <= hi && sc.wanted(p); s++ {
 		if sc.matchAt(pi, 0, s) {
-			sc.record(p)
+			sc.record(pi)
 		}
 	}
 }
@@ -389,7 +514,7 @@ func (sc *scan) slowRange(pi uint32, from, to int64) {
 	pd := &sc.m.c.parts[p.part0]
 	for s := max(from, lo); s < to && s <= hi && sc.wanted(p); s++ {
 		if sc.firstByteOK(pd, s) && sc.matchAt(pi, 0, s) {
-			sc.record(p)
+			sc.record(pi)
 		}
 	}
 }
@@ -399,7 +524,7 @@ func (sc *scan) slowRange(pi uint32, from, to int64) {
 // names found.
 func (d *detection) sectionHashes(out *[]string) error {
 	m := d.m
-	if d.exe == nil || d.exe.typ != ftPE || !m.needSect {
+	if d.exe == nil || !d.exe.ok || d.info.Type != filetype.MSEXE || d.info.Normalized || !m.needSect {
 		return nil
 	}
 	for _, sec := range d.exe.secs {

@@ -1,6 +1,9 @@
 package matcher
 
-import "github.com/sigtool/sigtool/sigfile"
+import (
+	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/sigfile"
+)
 
 // directShift bounds the start range of a pattern checked only at the
 // positions its offset allows; wider ranges (and SEx) go through the filter
@@ -18,16 +21,24 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	case sigfile.OffAny:
 		return 0, size, true
 	case sigfile.OffAbs:
-		base = off.N
+		return fileRange(off, size)
 	case sigfile.OffEOF:
-		base = size - off.N
+		if sc.exe != nil && !sc.exe.ok {
+			return 0, 0, false // ClamAV computes no relative offset then
+		}
+		return fileRange(off, size)
+	case sigfile.OffVersionInfo:
+		if sc.exe == nil || !sc.exe.ok || len(sc.exe.vinfo) == 0 {
+			return 0, 0, false
+		}
+		return sc.exe.vinfo[0], min(sc.exe.vinfo[len(sc.exe.vinfo)-1], size), true
 	case sigfile.OffEP:
-		if sc.exe == nil || sc.exe.ep < 0 {
+		if sc.exe == nil || !sc.exe.ok {
 			return 0, 0, false
 		}
 		base = sc.exe.ep + off.N
 	case sigfile.OffSection, sigfile.OffSectionWhole:
-		if sc.exe == nil || off.Section < 0 || off.Section >= len(sc.exe.secs) {
+		if sc.exe == nil || !sc.exe.ok || off.Section < 0 || off.Section >= len(sc.exe.secs) {
 			return 0, 0, false
 		}
 		sec := sc.exe.secs[off.Section]
@@ -39,13 +50,28 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 		}
 		base = sec.off + off.N
 	case sigfile.OffLastSection:
-		if sc.exe == nil || len(sc.exe.secs) == 0 {
+		if sc.exe == nil || !sc.exe.ok || len(sc.exe.secs) == 0 {
 			return 0, 0, false
 		}
 		base = sc.exe.secs[len(sc.exe.secs)-1].off + off.N
 	default:
 		return 0, 0, false
 	}
+	return shifted(off, base, size)
+}
+
+// fileRange is startRange for the offsets that need only the file's
+// size: absolute and from the end.
+func fileRange(off sigfile.Offset, size int64) (lo, hi int64, ok bool) {
+	base := off.N
+	if off.Kind == sigfile.OffEOF {
+		base = size - off.N
+	}
+	return shifted(off, base, size)
+}
+
+// shifted is the range from base to base+maxshift, within the file.
+func shifted(off sigfile.Offset, base, size int64) (lo, hi int64, ok bool) {
 	lo, hi = base, base
 	if off.MaxShift > 0 {
 		hi = base + off.MaxShift
@@ -56,30 +82,94 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	return lo, min(hi, size), true
 }
 
+// gated reports whether a filtered pattern's offset is checked on each
+// hit before the pattern is looked at (fileRange).
+func gated(off sigfile.Offset) bool {
+	return off.Kind == sigfile.OffAbs || off.Kind == sigfile.OffEOF
+}
+
+// gateOK reports whether pattern p, with its anchor part starting at s,
+// could start where its offset allows in a file of size bytes: the parts
+// before the anchor take leftMin to leftMax bytes (unbounded past a "*").
+func (seg *Segment) gateOK(p *pattern, s, size int64) bool {
+	lo, hi, ok := fileRange(p.off, size)
+	if !ok {
+		return false
+	}
+	leftMin, leftMax := int64(0), int64(0)
+	for _, pd := range seg.c.parts[p.part0 : p.part0+p.anchorPart] {
+		leftMin += int64(pd.minW) + int64(pd.gapMin)
+		if pd.gapMax < 0 || leftMax < 0 {
+			leftMax = -1
+		} else {
+			leftMax += int64(pd.maxW) + int64(pd.gapMax)
+		}
+	}
+	if s-leftMin < lo {
+		return false
+	}
+	return leftMax < 0 || s-leftMax <= hi
+}
+
 // needsExe reports whether an offset needs the executable's layout.
 func needsExe(off sigfile.Offset) bool {
 	switch off.Kind {
-	case sigfile.OffEP, sigfile.OffSection, sigfile.OffSectionWhole, sigfile.OffLastSection:
+	case sigfile.OffEP, sigfile.OffSection, sigfile.OffSectionWhole, sigfile.OffLastSection, sigfile.OffVersionInfo:
 		return true
 	}
 	return false
 }
 
-// targetOK reports whether a signature for target t applies to this file.
-// Only targets 0, 1, 6 and 9 are ever compiled (others are counted as not
-// evaluated at build time).
-func (sc *scan) targetOK(t uint8) bool {
-	switch t {
-	case 0:
-		return true
-	case 1:
-		return sc.exe != nil && sc.exe.typ == ftPE
-	case 6:
-		return sc.exe != nil && sc.exe.typ == ftELF
-	case 9:
-		return sc.exe != nil && sc.exe.typ == ftMachO
+// needsInfo reports whether an offset depends on the executable's header
+// parsing: those of needsExe, and EOF-n, which ClamAV does not compute for
+// an executable whose headers do not parse.
+func needsInfo(off sigfile.Offset) bool { return needsExe(off) || off.Kind == sigfile.OffEOF }
+
+// targets is a set of signature targets (bit t for target t). raw are
+// the targets of ClamAV's raw scan of a layer; pass2 those of the
+// type-specific second pass it makes over the same bytes of some types.
+type targets struct{ raw, pass2 uint16 }
+
+// maxTarget is the highest target ClamAV knows (14, "other").
+const maxTarget = 14
+
+// targetSet returns the targets ClamAV matches on content described by
+// info (libclamav/scanners.c, cli_magic_scan and scanraw): the generic ones
+// always; on normalised content the target of its type; on a layer's raw
+// bytes the target of its type, except for ASCII text, whose target 7 is
+// for its normalised form; and a second pass over the raw bytes with
+// target 4 for text in or recognised as mail, with target 14 for binary
+// data (and compiled Python).
+func targetSet(info filetype.Info) targets {
+	t := info.Type
+	ts := targets{raw: 1}
+	if info.Normalized || t != filetype.TextASCII {
+		ts.raw |= 1 << t.Target()
 	}
-	return false
+	if info.Normalized {
+		return ts
+	}
+	switch {
+	case t.IsText() && (info.Found == filetype.Mail || info.Container() == filetype.Mail):
+		ts.pass2 = 1 | 1<<filetype.Mail.Target()
+	case t == filetype.BinaryData || t == filetype.PythonCompiled:
+		ts.pass2 = 1 | 1<<filetype.Other.Target()
+	}
+	return ts
 }
 
-func nativeTarget(t int) bool { return t == 0 || t == 1 || t == 6 || t == 9 }
+// has reports whether target t applies on either pass.
+func (ts targets) has(t uint8) bool { return t <= maxTarget && (ts.raw|ts.pass2)&(1<<t) != 0 }
+
+// second reports whether target t applies on the second pass.
+func (ts targets) second(t uint8) bool { return t <= maxTarget && ts.pass2&(1<<t) != 0 }
+
+// mask is the set of targets on either pass, as one word (bit t).
+func (ts targets) mask() uint32 { return uint32(ts.raw | ts.pass2) }
+
+// targetOK reports whether a signature for target t applies to this content.
+func (sc *scan) targetOK(t uint8) bool { return sc.d.tmask>>t&1 != 0 }
+
+// knownTarget reports whether ClamAV matches signatures of target t on some
+// content: 0 to 14, but for 8, a target it loads and never uses.
+func knownTarget(t int) bool { return t >= 0 && t <= maxTarget && t != 8 }

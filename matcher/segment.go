@@ -20,6 +20,7 @@ type Segment struct {
 	pats     []pattern
 	sigs     []uint32 // ndb signature -> name
 	lsigs    []lsigInfo
+	nslots   uint32 // count slots of lsigs' subsignatures
 	deadLsig []bool
 	names    names
 	hnames   names    // names of hash signatures (hashNameBit)

@@ -1,6 +1,11 @@
 package matcher
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
 
 // Verification: given that a pattern's part j may start at s, decide whether
 // the whole pattern matches there. Parts to the right are searched forward
@@ -250,7 +255,7 @@ func (sc *scan) matchAt(pi uint32, j uint32, s int64) bool {
 	}
 	p := &sc.m.pats[pi]
 	sc.cur = pi
-	sc.gen++
+	sc.memo.reset()
 	pd := &sc.m.c.parts[p.part0+j]
 	leftDone, leftOK := false, false
 	return sc.partEnds(pd, s, func(e int64) bool {
@@ -271,22 +276,16 @@ func memoKey(right bool, j uint32, pos int64) uint64 {
 }
 
 func (sc *scan) memoGet(k uint64) (bool, bool) {
-	v, ok := sc.memo[k]
-	if !ok || uint32(v>>1) != sc.gen {
-		return false, false
-	}
-	return v&1 != 0, true
+	v, ok := sc.memo.get(k)
+	return v != 0, ok
 }
 
 func (sc *scan) memoPut(k uint64, r bool) {
-	if sc.memo == nil {
-		sc.memo = make(map[uint64]uint64)
-	}
-	v := uint64(sc.gen) << 1
+	v := uint32(0)
 	if r {
-		v |= 1
+		v = 1
 	}
-	sc.memo[k] = v
+	sc.memo.put(k, v)
 }
 
 // rightFrom: given part j ended at e, can parts j+1.. follow?
@@ -302,25 +301,32 @@ func (sc *scan) rightFrom(p *pattern, j uint32, e int64) bool {
 	hi := min(e+int64(pd.gapMax), sc.v.size)
 	next := &sc.m.c.parts[p.part0+j+1]
 	for s := x; s <= hi; s++ {
-		if sc.firstByteOK(next, s) && sc.partThenRight(p, j+1, s) {
+		if sc.firstByteOK(next, s) && sc.partThenRight(p, j+1, s, true) {
 			return true
 		}
 	}
 	return false
 }
 
-// partThenRight: part j matches at s and the parts after it follow.
-func (sc *scan) partThenRight(p *pattern, j uint32, s int64) bool {
+// partThenRight: part j matches at s and the parts after it follow. The
+// result is memoized when asked: bounded gaps ask for overlapping ranges
+// of positions; the walk of an unbounded gap asks for each position once,
+// and memoizing it would fill the memo with the whole file.
+func (sc *scan) partThenRight(p *pattern, j uint32, s int64, memo bool) bool {
 	pd := &sc.m.c.parts[p.part0+j]
 	if j+1 >= p.nparts {
 		return sc.partEnds(pd, s, func(int64) bool { return true })
 	}
 	k := memoKey(true, j, s)
-	if r, ok := sc.memoGet(k); ok {
-		return r
+	if memo {
+		if r, ok := sc.memoGet(k); ok {
+			return r
+		}
 	}
 	r := sc.partEnds(pd, s, func(e int64) bool { return sc.rightFrom(p, j, e) })
-	sc.memoPut(k, r)
+	if memo {
+		sc.memoPut(k, r)
+	}
 	return r
 }
 
@@ -333,43 +339,44 @@ type monoState struct {
 	lo, hi int64 // right: trueAt, falseFrom; left: falseUpTo, trueFrom
 }
 
-func (sc *scan) monoGet(pi uint32, j uint32, right bool) *monoState {
+// monoGet returns the index in monos of pattern pi's state for part j
+// on one side (existsFrom: right, existsBefore: left). An index, not a pointer: verifying the rest of the chain may
+// add states and move monos.
+func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
 	k := uint64(pi)<<17 | uint64(j)<<1
 	if right {
 		k |= 1
 	}
-	if sc.mono == nil {
-		sc.mono = make(map[uint64]*monoState)
+	if i, ok := sc.mono.get(k); ok {
+		return i
 	}
-	st := sc.mono[k]
-	if st == nil {
-		st = &monoState{lo: -1, hi: 1 << 62}
-		sc.mono[k] = st
-	}
-	return st
+	i := uint32(len(sc.monos))
+	sc.mono.put(k, i)
+	sc.monos = append(sc.monos, monoState{lo: -1, hi: 1 << 62})
+	return i
 }
 
 // existsFrom: does a chain of parts j.. start at some s >= x?
 func (sc *scan) existsFrom(p *pattern, j uint32, x int64) bool {
 	st := sc.monoGet(sc.cur, j, true)
-	if x <= st.lo {
+	if x <= sc.monos[st].lo {
 		return true
 	}
-	if x >= st.hi {
+	if x >= sc.monos[st].hi {
 		return false
 	}
 	pd := &sc.m.c.parts[p.part0+j]
-	end := min(st.hi, sc.v.size+1)
+	end := min(sc.monos[st].hi, sc.v.size+1)
 	for s := x; s < end; s++ {
-		if sc.firstByteOK(pd, s) && sc.partThenRight(p, j, s) {
-			st.lo = max(st.lo, s)
+		if sc.firstByteOK(pd, s) && sc.partThenRight(p, j, s, false) {
+			sc.monos[st].lo = max(sc.monos[st].lo, s)
 			return true
 		}
 		if sc.v.err != nil {
 			return false
 		}
 	}
-	st.hi = x
+	sc.monos[st].hi = x
 	return false
 }
 
@@ -385,18 +392,22 @@ func (sc *scan) leftTo(p *pattern, j uint32, s int64) bool {
 	}
 	lo := max(s-int64(prev.gapMax), 0)
 	for e := y; e >= lo; e-- {
-		if sc.endsAt(p, j-1, e) {
+		// Part 0 has nothing left of it to recurse into: no memo.
+		if sc.endsAt(p, j-1, e, j > 1) {
 			return true
 		}
 	}
 	return false
 }
 
-// endsAt: can part i end exactly at e with parts 0..i-1 before it?
-func (sc *scan) endsAt(p *pattern, i uint32, e int64) bool {
+// endsAt: can part i end exactly at e with parts 0..i-1 before it? As
+// partThenRight, memoized when asked.
+func (sc *scan) endsAt(p *pattern, i uint32, e int64, memo bool) bool {
 	k := memoKey(false, i, e)
-	if r, ok := sc.memoGet(k); ok {
-		return r
+	if memo {
+		if r, ok := sc.memoGet(k); ok {
+			return r
+		}
 	}
 	pd := &sc.m.c.parts[p.part0+i]
 	r := false
@@ -409,34 +420,40 @@ func (sc *scan) endsAt(p *pattern, i uint32, e int64) bool {
 			break
 		}
 	}
-	sc.memoPut(k, r)
+	if memo {
+		sc.memoPut(k, r)
+	}
 	return r
 }
 
 // existsBefore: can part i end at some e <= y with parts 0..i-1 before it?
 func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
 	st := sc.monoGet(sc.cur, i, false)
-	if y >= st.hi {
+	if y >= sc.monos[st].hi {
 		return true
 	}
-	if y <= st.lo {
+	lo := sc.monos[st].lo
+	if y <= lo {
 		return false
 	}
-	for e := y; e > st.lo && e >= 0; e-- {
-		if sc.endsAt(p, i, e) {
-			st.hi = min(st.hi, e)
+	for e := y; e > lo && e >= 0; e-- {
+		if sc.endsAt(p, i, e, false) {
+			sc.monos[st].hi = min(sc.monos[st].hi, e)
 			return true
 		}
 		if sc.v.err != nil {
 			return false
 		}
 	}
-	st.lo = y
+	sc.monos[st].lo = y
 	return false
 }
 
 // startOK: may the pattern's first part start at s?
 func (sc *scan) startOK(p *pattern, s int64) bool {
 	lo, hi, ok := sc.startRange(p.off)
+	if ok && p.off.Kind == sigfile.OffVersionInfo {
+		_, ok = slices.BinarySearch(sc.exe.vinfo, s)
+	}
 	return ok && s >= lo && s <= hi
 }

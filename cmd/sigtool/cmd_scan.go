@@ -54,6 +54,7 @@ type scanOptions struct {
 	alertExceedsMax             yesNo
 	alertEncrypted, alertEncArc yesNo
 	maxFileSize, maxScanSize    bytesize.Size
+	maxScriptNormalize          bytesize.Size
 	maxRecursion, maxFiles      int
 }
 
@@ -140,6 +141,8 @@ func (o *scanOptions) addFlags(f *pflag.FlagSet) {
 	o.maxFileSize, o.maxScanSize = bytesize.Size(def.MaxFileSize), bytesize.Size(def.MaxScanSize)
 	f.Var(&o.maxFileSize, "max-filesize", "largest file or member scanned (K, M, G suffixes)")
 	f.Var(&o.maxScanSize, "max-scansize", "most data scanned per file (K, M, G suffixes)")
+	o.maxScriptNormalize = bytesize.Size(scan.DefaultMaxScriptNormalize)
+	f.Var(&o.maxScriptNormalize, "max-scriptnormalize", "largest script or text also matched normalised (K, M, G suffixes)")
 	f.IntVar(&o.maxRecursion, "max-recursion", def.MaxRecursion, "deepest archive nesting")
 	f.IntVar(&o.maxFiles, "max-files", def.MaxFiles, "most members scanned per file")
 }
@@ -282,6 +285,7 @@ func runScan(ctx context.Context, g *globalOptions, o scanOptions, args []string
 	sopt.Limits.MaxFileSize, sopt.Limits.MaxScanSize = int64(o.maxFileSize), int64(o.maxScanSize)
 	sopt.Limits.MaxRecursion, sopt.Limits.MaxFiles = o.maxRecursion, o.maxFiles
 	sopt.AlertExceedsMax = bool(o.alertExceedsMax)
+	sopt.MaxScriptNormalize = int64(o.maxScriptNormalize)
 	sopt.SkipArchives = !bool(o.scanArchive)
 	if o.scanMail {
 		sopt.Expand = scan.ExpandMail

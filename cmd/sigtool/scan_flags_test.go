@@ -175,6 +175,8 @@ func TestScanClamscanFlags(t *testing.T) {
 			out: []string{`clean.txt: .* ERROR$`, `^Total errors: 1$`}, noOut: []string{`OK$`}},
 		{name: "a bad size", args: []string{"--max-filesize=10x", s.p("clean.txt")}, code: 2,
 			errOut: []string{`invalid argument "10x" for "--max-filesize"`, `K, M or G suffix`}},
+		{name: "--max-scriptnormalize with a suffix", args: []string{"--max-scriptnormalize=1M", "--no-summary", s.p("clean.txt")},
+			out: []string{`clean.txt: OK$`}},
 		{name: "--max-files", args: []string{"--max-files=1", "--no-summary", s.p("archive.zip")}, code: 2, out: []string{`archive.zip: .*ERROR$`}},
 		{name: "--max-recursion", args: []string{"--max-recursion=1", "--no-summary", s.p("mail/infected-archive.eml")}, code: 2,
 			out: []string{`infected-archive.eml: .*ERROR$`}},

@@ -36,6 +36,7 @@ var testFileMembers = map[string]string{
 	"clam.ppt":             "!PowerPoint Document/ExOleObjStg-1!Ole10Native/clam.exe",
 	"clam.exe.binhex":      "!clam.exe",
 	"clam.tnef":            "!clam.exe",
+	"clam.pdf":             "!obj-15-0/clam.exe",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -66,7 +67,6 @@ var testFilesNotYet = map[string]string{
 	"clam.exe.html":      "HTML",
 	"clam.exe.rtf":       "RTF",
 	"clam.exe.szdd":      "SZDD",
-	"clam.pdf":           "PDF",
 	"clam.sis":           "Symbian SIS",
 	"clam_IScab_ext.exe": "InstallShield, external cabinet",
 	"clam_IScab_int.exe": "InstallShield, embedded cabinet",
