@@ -1,6 +1,11 @@
 package matcher
 
-import "bytes"
+import (
+	"bytes"
+	"slices"
+
+	"github.com/sigtool/sigtool/sigfile"
+)
 
 // Verification: given that a pattern's part j may start at s, decide whether
 // the whole pattern matches there. Parts to the right are searched forward
@@ -447,5 +452,8 @@ func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
 // startOK: may the pattern's first part start at s?
 func (sc *scan) startOK(p *pattern, s int64) bool {
 	lo, hi, ok := sc.startRange(p.off)
+	if ok && p.off.Kind == sigfile.OffVersionInfo {
+		_, ok = slices.BinarySearch(sc.exe.vinfo, s)
+	}
 	return ok && s >= lo && s <= hi
 }

@@ -16,7 +16,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigtool/sigtool/filetype"
 	"github.com/sigtool/sigtool/mailscan"
+	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/quarantine"
 	"github.com/sigtool/sigtool/scan"
 )
@@ -32,6 +34,11 @@ func golden(t testing.TB, name string) []byte {
 // markerDetector stands in for the signature matcher: it reports
 // Test.Marker.A for bytes containing "MARKER-A" and fails on "DETECT-FAIL".
 type markerDetector struct{}
+
+func (d markerDetector) Match(ctx context.Context, r io.ReaderAt, size int64, _ filetype.Info) (matcher.Result, error) {
+	names, err := d.Detect(ctx, r, size)
+	return matcher.Result{Names: names}, err
+}
 
 func (markerDetector) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
 	data := make([]byte, size)
