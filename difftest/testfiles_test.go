@@ -45,7 +45,6 @@ var notUnpacked = map[string]string{
 	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",
 	"clam.exe.mbox.uu":     "mailbox with a uuencoded attachment",
 	"clam.mail":            "mail message with an attachment",
-	"clam.exe.rtf":         "object embedded in RTF",
 	"clam.exe.szdd":        "SZDD (MS compress.exe) file",
 	"clam.sis":             "Symbian SIS installer",
 	"clam_IScab_ext.exe":   "InstallShield installer with an external cabinet",

@@ -22,6 +22,7 @@ const (
 	BinHex
 	OLE2
 	PDF
+	RTF
 
 	// Recognised, not opened (see unopened.go).
 	Cab
@@ -49,6 +50,7 @@ var formatNames = [...]string{
 	BinHex:   "binhex",
 	OLE2:     "ole2",
 	PDF:      "pdf",
+	RTF:      "rtf",
 	Cab:      "cab",
 	Arj:      "arj",
 	Lha:      "lha",
@@ -71,7 +73,7 @@ func (f Format) Opened() bool { return f > Unknown && f < Cab }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, Chm, UPX:
+	case OLE2, PDF, RTF, Chm, UPX:
 		return false
 	}
 	return f != Unknown
@@ -128,6 +130,8 @@ func Identify(head []byte) Format {
 		return OLE2
 	case isTarHeader(head):
 		return Tar
+	case bytes.HasPrefix(head, magicRTF):
+		return RTF
 	case isPDF(head):
 		return PDF
 	}
