@@ -23,9 +23,10 @@ const (
 	OLE2
 	PDF
 	RTF
-
-	// Recognised, not opened (see unopened.go).
 	Cab
+
+	// Recognised, not opened (see unopened.go); the first of them is
+	// firstUnopened.
 	Arj
 	Lha
 	Ace
@@ -65,7 +66,7 @@ var formatNames = [...]string{
 
 // Opened reports whether [Walk] can read f's members; the other formats
 // Identify knows are containers whose members stay unscanned.
-func (f Format) Opened() bool { return f > Unknown && f < Cab }
+func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 
 // Archive reports whether f is a file archive, a container that people
 // put files into (zip, tar, rar, cab, ...), as opposed to a document or
@@ -130,6 +131,8 @@ func Identify(head []byte) Format {
 		return OLE2
 	case isTarHeader(head):
 		return Tar
+	case bytes.HasPrefix(head, magicCab):
+		return Cab
 	case bytes.HasPrefix(head, magicRTF):
 		return RTF
 	case isPDF(head):
