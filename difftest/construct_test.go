@@ -164,29 +164,49 @@ func TestOffsetsAndTargets(t *testing.T) {
 	})
 }
 
-// normalised is why ClamAV finds target-0 signatures in text files that we
-// do not: it scans ASCII text (and HTML) a second time, lower-cased with
-// runs of white space folded to one space, and target 0 means "any type",
-// so that copy counts too. Our engine matches the bytes of the file only;
-// normalisation belongs to targets 3 and 7, which we do not evaluate.
-const normalised = "ClamAV also matches target-0 signatures against its normalised " +
-	"(lower-cased, white-space-folded) copy of text and HTML files; we match raw bytes"
-
-// TestTextFiles pins the one systematic difference on text files.
+// TestTextFiles: ClamAV matches text twice, its raw bytes with the generic
+// signatures and a normalised copy (lower-cased, white space folded,
+// controls and bytes above 0x7f dropped) with the generic and the target-7
+// (ASCII) ones; text in which it finds HTML tags is HTML instead (target
+// 3, normalised by the HTML parser), and binary data that its text
+// detection takes for UTF-16 is normalised too.
 func TestTextFiles(t *testing.T) {
 	clamscanPath(t)
-	differs := func(name, data string) sample {
-		return sample{name: name, data: []byte(data), clamDiffers: normalised}
+	wide := func(s string) []byte {
+		var b []byte
+		for _, c := range s {
+			b = append(b, byte(c), 0)
+		}
+		return b
 	}
+	pad := strings.Repeat("plain text without tags\n", 100)
 	runCases(t, []diffCase{
 		ndbCase("TextRaw", 0, "*", hx("Mixed Case Text"),
 			hit("same", []byte("some Mixed Case Text here\n")), miss("lower", []byte("some mixed case text here\n"))),
 		ndbCase("TextNorm", 0, "*", hx("lower case text"),
 			hit("same", []byte("lower case text\n")),
-			differs("upper", "LOWER CASE TEXT\n"),
-			differs("spaces", "lower   case\ttext\n"),
-			differs("html", "<p>LOWER CASE TEXT</p>\n"),
-			// In a binary file there is no normalised copy: both agree.
+			hit("upper", []byte("LOWER CASE TEXT\n")),
+			hit("spaces", []byte("lower   case\ttext\n")),
+			hit("paragraph", []byte("<p>LOWER CASE TEXT</p>\n")),
+			// In a binary file there is no normalised copy.
 			miss("binary", bin("LOWER CASE TEXT"))),
+		ndbCase("Ascii", 7, "*", hx("ascii target"),
+			hit("same", []byte("an ascii target\n")),
+			hit("folded", []byte("AN ASCII\r\n\t TARGET\n")),
+			hit("controls dropped", []byte("an ascii\x07 \x1btarget\n")),
+			hit("latin1 dropped", []byte("an ascii t\xe9arget\n")),
+			hit("utf16", append([]byte{0xff, 0xfe}, wide("An ASCII Target")...)),
+			hit("late in a long file", []byte(pad+"ASCII TARGET\n")),
+			miss("split", []byte("an asci i target\n")),
+			miss("binary", bin("ascii target")),
+			// HTML is not normalised as text: target 3's normaliser
+			// takes it.
+			miss("html", []byte("<html><body>ascii target</body></html>\n")),
+			miss("html later", []byte(pad+"<script>x</script> ascii target\n"))),
+		ndbCase("AsciiRaw", 7, "*", hx("Raw Upper"),
+			// Target 7 sees the normalised copy only.
+			miss("upper", []byte("Raw Upper\n"))),
+		ndbCase("AsciiDel", 7, "*", hx("del\x7fkept"),
+			hit("kept", []byte("del\x7fkept\n"))),
 	})
 }

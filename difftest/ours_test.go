@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/sigtool/sigtool/matcher"
+	"github.com/sigtool/sigtool/scan"
 	"github.com/sigtool/sigtool/sigfile"
 )
 
@@ -107,24 +108,21 @@ func (e *lineError) Error() string {
 
 func (e *lineError) Unwrap() error { return e.err }
 
-// ourVerdicts runs our matcher on every file, like clamscan does, and
-// returns the same shape of result.
+// ourVerdicts scans every file with our scan engine on m, as clamscan does
+// (typed, archives opened, text normalised), and returns the same shape of
+// result: every signature found anywhere in the file's tree.
 func ourVerdicts(t testing.TB, m *matcher.Matcher, files []string) verdicts {
 	t.Helper()
+	e := scan.New(m, scan.DefaultOptions())
 	v := verdicts{}
 	for _, f := range files {
-		fh, err := os.Open(f)
+		res, err := e.ScanFile(context.Background(), f)
 		if err != nil {
-			t.Fatal(err)
+			t.Fatalf("scan %s: %v", f, err)
 		}
-		st, err := fh.Stat()
-		if err != nil {
-			t.Fatal(err)
-		}
-		names, err := m.Detect(context.Background(), fh, st.Size())
-		fh.Close()
-		if err != nil {
-			t.Fatalf("Detect %s: %v", f, err)
+		var names []string
+		for _, fd := range res.Findings() {
+			names = append(names, fd.Signature)
 		}
 		v[f] = slices.Compact(slices.Sorted(slices.Values(names)))
 	}

@@ -4,15 +4,16 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"github.com/sigtool/sigtool/matcher"
-	"github.com/sigtool/sigtool/sigfile"
 	"io"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/quarantine"
 	"github.com/sigtool/sigtool/scan"
+	"github.com/sigtool/sigtool/sigfile"
 )
 
 // fakeDetector stands in for the signature matcher: it reports
@@ -21,6 +22,11 @@ import (
 type fakeDetector struct{}
 
 var errDetect = errors.New("fake detector failure")
+
+func (d fakeDetector) Match(ctx context.Context, r io.ReaderAt, size int64, _ filetype.Info) (matcher.Result, error) {
+	names, err := d.Detect(ctx, r, size)
+	return matcher.Result{Names: names}, err
+}
 
 func (fakeDetector) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
 	data := make([]byte, size)

@@ -178,7 +178,7 @@ func (s *Scanner) judge(t *target, v fileVerdict, self bool) error {
 	if s.policy.BlockEncrypted && v.Encrypted {
 		t.add(s.policy.Names.Encrypted, reasonEncrypted, true)
 	}
-	if n := s.policy.MaxMembers; n > 0 && v.MemberCount > n {
+	if n := s.policy.MaxMembers; n > 0 && v.Format.Archive() && v.MemberCount > n {
 		t.add(s.policy.Names.TooManyMembers, reasonTooManyMembers, true)
 	}
 	for _, sig := range v.Signatures {

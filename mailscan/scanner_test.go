@@ -204,6 +204,7 @@ func TestPolicyRules(t *testing.T) {
 		{"limit off", func() Policy { p := testPolicy(); p.MaxAttachments = 0; return p }(), mailWith("hi", atts(100)...), Deliver, ""},
 		{"99 members pass", testPolicy(), mailWith("hi", [2]string{"m.zip", string(zipBytes(t, members...))}), Deliver, ""},
 		{"100 members removed", testPolicy(), mailWith("hi", [2]string{"m.zip", string(zipBytes(t, append(members, [2]string{"last", "x"})...))}), Rewrite, Removed},
+		{"a PDF's streams are not archive members", testPolicy(), mailWith("hi", [2]string{"big.pdf", manyStreamsPDF(150)}), Deliver, ""},
 		{"cleanable", testPolicy(), mailWith("hi", [2]string{"a.zip", string(mixed)}), Rewrite, Cleaned},
 		{"cleaning off", noClean, mailWith("hi", [2]string{"a.zip", string(mixed)}), Rewrite, Removed},
 		{"text not scanned", testPolicy(), mailWith("MARKER-A in text"), Deliver, ""},
@@ -236,6 +237,16 @@ func TestPolicyRules(t *testing.T) {
 			}
 		})
 	}
+}
+
+// manyStreamsPDF is a PDF of n objects with a stream each.
+func manyStreamsPDF(n int) string {
+	var b strings.Builder
+	b.WriteString("%PDF-1.4\n")
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d 0 obj << /Length 1 >> stream\nx\nendstream endobj\n", i)
+	}
+	return b.String()
 }
 
 func tarBytes(t testing.TB) []byte {

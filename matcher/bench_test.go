@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/sigtool/sigtool/filetype"
 	"io"
 	"math/rand/v2"
 	"runtime"
@@ -178,7 +179,7 @@ func BenchmarkTiers(b *testing.B) {
 func benchTier(b *testing.B, m *Matcher, t *gramTier, data []byte) {
 	b.SetBytes(int64(len(data)))
 	for range b.N {
-		d := m.getDetection(bytes.NewReader(data), int64(len(data)))
+		d := m.getDetection(bytes.NewReader(data), int64(len(data)), filetype.Info{})
 		for off := 0; off < len(data); off += defaultChunk {
 			end := min(off+defaultChunk+gramLen, len(data))
 			d.v.buf, d.v.off = data[off:end], int64(off)

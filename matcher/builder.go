@@ -165,10 +165,10 @@ func (b *Builder) addBody(s *sigfile.BodySig) error {
 	case !flevelOK(s.MinFL, s.MaxFL):
 		b.stats.notEvaluated(ReasonFLevel)
 		return nil
-	case !nativeTarget(s.Target):
+	case !knownTarget(s.Target):
 		b.stats.notEvaluated(ReasonTarget)
 		return nil
-	case s.Offset.Kind == sigfile.OffVersionInfo || s.Offset.Kind == sigfile.OffMacro:
+	case s.Offset.Kind == sigfile.OffMacro:
 		b.stats.notEvaluated(ReasonOffset)
 		return nil
 	}
@@ -199,6 +199,9 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 		expr: expr, nsubs: len(l.Subs), target: uint8(t.Target),
 		fileSize: toRange(t.FileSize), ep: toRange(t.EntryPoint), nsect: toRange(t.NumberOfSections),
 		cap: uint32(min(hi+1, math.MaxUint32)),
+	}
+	if err := info.tdbTypes(t); err != nil {
+		return fmt.Errorf("%s: %w", l.Name, err)
 	}
 	mark := b.mark()
 	owner := uint32(len(b.lsigs))
@@ -375,7 +378,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 			continue
 		}
 		st.Patterns++
-		if p.target != 0 || needsExe(p.off) {
+		if needsInfo(p.off) {
 			m.needExe = true
 		}
 		switch p.mode {
@@ -407,7 +410,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		if deadLsig[i] {
 			continue
 		}
-		if l.target != 0 || l.ep.set || l.nsect.set {
+		if l.ep.set || l.nsect.set {
 			m.needExe = true
 		}
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok {

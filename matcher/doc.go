@@ -3,15 +3,23 @@
 // concurrent use; the daemon swaps a new one in with atomic.Pointer.
 //
 // What is evaluated: .ndb body signatures (every hex construct, offsets *,
-// n, EOF-n, EP±n, Sx+n, SEx, SL+n with ,maxshift; targets 0, 1 PE, 6 ELF,
-// 9 Mach-O), .ldb logical signatures over body subsignatures (modifiers i,
-// w, f, a; expressions with &, |, =, >, <, ",Y"; TDB Target, Engine,
-// FileSize, EntryPoint, NumberOfSections), whole-file MD5/SHA-1/SHA-256
-// hashes with a size or "*", PE section hashes, .fp/.sfp allow lists and
-// .ign/.ign2 ignore lists. Everything else loaded (other targets, PCRE,
-// byte-compare, macro and image-hash subsignatures, VI and macro offsets,
-// Container/Intermediates/Icon/section TDB keys, HandlerType, FLevel out of
-// range) is counted in Stats.NotEvaluated by reason, never silently dropped.
+// n, EOF-n, EP±n, Sx+n, SEx, SL+n with ,maxshift, VI; every target ClamAV
+// uses, 0-7 and 9-14, by the content's type: Match takes a filetype.Info
+// from the scan engine, Detect types the content itself), .ldb logical
+// signatures over body subsignatures (modifiers i, w, f, a; expressions as
+// ClamAV's evaluator reads them; TDB Target, Engine, FileSize, EntryPoint,
+// NumberOfSections, Container, Intermediates, HandlerType), whole-file
+// MD5/SHA-1/SHA-256 hashes with a size or "*", PE section hashes,
+// .fp/.sfp allow lists and .ign/.ign2 ignore lists. Everything else loaded
+// (PCRE, byte-compare, macro and image-hash subsignatures, macro offsets,
+// IconGroup without an icon database, target 8, FLevel out of range) is
+// counted in Stats.NotEvaluated by reason, never silently dropped.
+//
+// Executable layout (exe.go, vinfo.go) is parsed only for content typed
+// MSEXE, ELF or Mach-O, the way ClamAV parses it for its "target info":
+// when the headers do not parse, the content keeps its type (its target's
+// signatures at other offsets still apply) but no offset relative to the
+// file is computed for it, EOF-n included, as in ClamAV.
 //
 // Semantics follow ClamAV (libclamav/matcher-ac.c) where it is observable:
 // (B), (L), (W) at the first or last position of a part are conditions on
@@ -25,8 +33,10 @@
 // Where we are lenient, and why:
 //   - A PE is read with a small parser of our own rather than debug/pe,
 //     which refuses files whose COFF symbol-table pointer is garbage (common
-//     in packed samples that Windows and ClamAV load). Unparsable
-//     executables are treated as plain data, as ClamAV does.
+//     in packed samples that Windows and ClamAV load), and an ELF with one
+//     rather than debug/elf, which refuses one whose section table was
+//     overwritten; both accept what ClamAV accepts and refuse what it
+//     refuses.
 //   - Section hashes are checked in PE32 and PE32+ alike.
 //   - An .ign2 entry qualified by an MD5 applies only to lines added with
 //     AddLine after it (the MD5 is of the line); name-only entries apply in

@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"os"
 	"testing"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // minimalPE returns a small PE32 file: two sections (.text raw 0x200-0x400
@@ -155,18 +157,18 @@ func TestParseExecBroken(t *testing.T) {
 	pe := minimalPE()
 	for _, cut := range []int{2, 0x3c, 0x44, 0x60, 0x58 + 0xe0 + 10} {
 		d := pe[:cut]
-		if info := parseExec(bytesReaderAt(d), int64(len(d)), d); info != nil && len(info.secs) > 0 {
+		if info := parseExec(bytesReaderAt(d), int64(len(d)), filetype.MSEXE); info.ok {
 			t.Errorf("PE cut at %d parsed with %d sections", cut, len(info.secs))
 		}
 	}
 	// Too many sections is refused, not allocated.
 	bad := minimalPE()
 	binary.LittleEndian.PutUint16(bad[0x46:], 0xffff)
-	if info := parseExec(bytesReaderAt(bad), int64(len(bad)), bad); info != nil {
+	if info := parseExec(bytesReaderAt(bad), int64(len(bad)), filetype.MSEXE); info.ok {
 		t.Errorf("PE with 65535 sections parsed")
 	}
 	elfHead := []byte("\x7fELF\x02\x01\x01garbage-garbage-garbage-garbage-garbage-garbage-garbage")
-	if info := parseExec(bytesReaderAt(elfHead), int64(len(elfHead)), elfHead); info != nil {
+	if info := parseExec(bytesReaderAt(elfHead), int64(len(elfHead)), filetype.ELF); info.ok {
 		t.Errorf("garbage ELF parsed")
 	}
 }

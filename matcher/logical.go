@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/bits"
 
+	"github.com/sigtool/sigtool/filetype"
 	"github.com/sigtool/sigtool/sigfile"
 )
 
@@ -43,6 +44,14 @@ type lsigInfo struct {
 	nsect    lrange
 	cap      uint32 // counts above this cannot change the verdict
 	slot     uint32 // first of its nsubs count slots in a scan (scan.lsCount)
+	// container is the type the content's container must have when
+	// hasContainer; intermediates are the types of the containers above
+	// the content, outermost first (Any matches any); handler, when not
+	// Any, is a HandlerType: a match asks for a rescan as that type.
+	container     filetype.Type
+	hasContainer  bool
+	intermediates []filetype.Type
+	handler       filetype.Type
 }
 
 // compileExpr copies e, checking indexes against nsubs, and returns the
@@ -85,19 +94,37 @@ func compileExpr(e *sigfile.Expr, nsubs, depth int) (exprNode, int, error) {
 	return n, hi, nil
 }
 
-// eval returns whether the node holds, its match count and the set of
-// subsignatures that matched below it.
+// eval evaluates the node as ClamAV's evaluator (cli_ac_chklsig) does and
+// returns whether it holds, its match count and the set of subsignatures
+// below it that count. Its rules, which a count condition makes visible:
+//   - An index holds when it matched, or, with a count, when the count
+//     compares right: then it counts its matches (maybe none: "0<2" holds
+//     for a subsignature that never matched) and itself.
+//   - An operator node that does not hold counts nothing; one that holds
+//     counts what its operands that hold count.
+//   - A group with a count compares what its operator counted (nothing,
+//     when the operator does not hold: "(0&1)<2" holds when 1 never
+//     matched), checks ",Y" against the subsignatures below it, and then
+//     counts that number upward but no subsignatures: an outer ",Y" does
+//     not see through an inner group's count.
+//
+// ",Y" on an index is ignored, as in ClamAV.
 func (n *exprNode) eval(counts []uint32) (bool, int, uint64) {
 	var ok bool
 	var cnt int
 	var ids uint64
 	switch n.op {
 	case sigfile.ExprSub:
-		cnt = int(counts[n.index])
-		ok = cnt > 0
-		if ok {
-			ids = 1 << n.index
+		v := int(counts[n.index])
+		if n.count == sigfile.CountNone {
+			ok = v > 0
+		} else {
+			ok = compare(n.count, v, n.x)
 		}
+		if !ok {
+			return false, 0, 0
+		}
+		return true, v, 1 << n.index
 	case sigfile.ExprAnd:
 		ok = true
 		for i := range n.args {
@@ -114,33 +141,65 @@ func (n *exprNode) eval(counts []uint32) (bool, int, uint64) {
 			ids |= s
 		}
 	}
-	switch n.count {
-	case sigfile.CountEq:
-		ok = cnt == n.x
-	case sigfile.CountGt:
-		ok = cnt > n.x
-	case sigfile.CountLt:
-		ok = cnt < n.x
+	if !ok {
+		cnt, ids = 0, 0
 	}
-	if n.count != sigfile.CountNone && n.y >= 0 && ok {
-		ok = bits.OnesCount64(ids) >= n.y
+	if n.count == sigfile.CountNone {
+		return ok, cnt, ids
 	}
-	return ok, cnt, ids
+	if !compare(n.count, cnt, n.x) || (n.y > 0 && bits.OnesCount64(ids) < n.y) {
+		return false, 0, 0
+	}
+	return true, cnt, 0
 }
 
-// tdbOK checks the file-level conditions of a logical signature.
+func compare(op sigfile.CountOp, v, x int) bool {
+	switch op {
+	case sigfile.CountEq:
+		return v == x
+	case sigfile.CountGt:
+		return v > x
+	case sigfile.CountLt:
+		return v < x
+	}
+	return false
+}
+
+// tdbOK checks the conditions of a logical signature's target block on
+// the content: its target, size, executable layout and where it was found.
 func (sc *scan) tdbOK(l *lsigInfo) bool {
 	if !sc.targetOK(l.target) || !l.fileSize.ok(sc.v.size) {
 		return false
 	}
-	if l.ep.set {
-		if sc.exe == nil || sc.exe.ep < 0 || !l.ep.ok(sc.exe.ep) {
+	if l.ep.set || l.nsect.set {
+		if sc.exe == nil || !sc.exe.ok {
+			return false
+		}
+		if l.ep.set && !l.ep.ok(sc.exe.ep) {
+			return false
+		}
+		if l.nsect.set && !l.nsect.ok(int64(len(sc.exe.secs))) {
 			return false
 		}
 	}
-	if l.nsect.set {
-		if sc.exe == nil || !l.nsect.ok(int64(len(sc.exe.secs))) {
+	cs := sc.d.info.Containers
+	if l.hasContainer {
+		parent := filetype.Any // the top of a scan has no container
+		if len(cs) > 0 {
+			parent = cs[len(cs)-1]
+		}
+		if parent != l.container {
 			return false
+		}
+	}
+	if n := len(l.intermediates); n > 0 {
+		if len(cs) < n {
+			return false
+		}
+		for i, t := range l.intermediates {
+			if t != filetype.Any && t != cs[len(cs)-n+i] {
+				return false
+			}
 		}
 	}
 	return true
@@ -152,14 +211,14 @@ func lsigReason(l *sigfile.LogicalSig) Reason {
 	if t.EngineMin > sigfile.FLevel || (t.EngineMax != 0 && t.EngineMax < sigfile.FLevel) {
 		return ReasonFLevel
 	}
-	if !nativeTarget(t.Target) {
+	if !knownTarget(t.Target) {
 		return ReasonTarget
 	}
-	if t.HandlerType != "" {
-		return ReasonHandler
-	}
-	if t.Container != "" || len(t.Intermediates) > 0 || t.IconGroup1 != "" || t.IconGroup2 != "" || len(t.Other) > 0 {
+	if len(t.Other) > 0 {
 		return ReasonTDB
+	}
+	if t.IconGroup1 != "" || t.IconGroup2 != "" {
+		return ReasonIcon
 	}
 	for i := range l.Subs {
 		s := &l.Subs[i]
@@ -173,9 +232,40 @@ func lsigReason(l *sigfile.LogicalSig) Reason {
 		case sigfile.SubFuzzyImg:
 			return ReasonFuzzy
 		}
-		if s.Offset.Kind == sigfile.OffVersionInfo || s.Offset.Kind == sigfile.OffMacro {
+		if s.Offset.Kind == sigfile.OffMacro {
 			return ReasonOffset
 		}
 	}
 	return ""
+}
+
+// tdbTypes fills in the file-type conditions of a target block.
+func (l *lsigInfo) tdbTypes(t *sigfile.TargetBlock) error {
+	parse := func(key, name string) (filetype.Type, error) {
+		ft, ok := filetype.Parse(name)
+		if !ok {
+			return 0, fmt.Errorf("%w: %s: unknown file type %q", ErrBadSignature, key, name)
+		}
+		return ft, nil
+	}
+	var err error
+	if t.Container != "" {
+		if l.container, err = parse("Container", t.Container); err != nil {
+			return err
+		}
+		l.hasContainer = true
+	}
+	for _, name := range t.Intermediates {
+		ft, err := parse("Intermediates", name)
+		if err != nil {
+			return err
+		}
+		l.intermediates = append(l.intermediates, ft)
+	}
+	if t.HandlerType != "" {
+		if l.handler, err = parse("HandlerType", t.HandlerType); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -92,13 +92,11 @@ func TestNotEvaluated(t *testing.T) {
 	}{
 		{sigfile.KindLDB, "P;Engine:81-255,Target:0;0&1;61626364;0/abc/", ReasonPCRE},
 		{sigfile.KindLDB, "C;Engine:81-255,Target:0;0&1;61626364;0(>>2#hb2#=0)", ReasonByteCmp},
-		{sigfile.KindLDB, "H;Engine:81-255,Target:1,HandlerType:CL_TYPE_ZIP;0;61626364", ReasonHandler},
-		{sigfile.KindLDB, "T;Engine:81-255,Target:3;0;61626364", ReasonTarget},
+		{sigfile.KindLDB, "I;Engine:81-255,Target:1,IconGroup1:FAKEAV;0;61626364", ReasonIcon},
+		{sigfile.KindLDB, "T;Engine:81-255,Target:8;0;61626364", ReasonTarget},
 		{sigfile.KindLDB, "E;Engine:51-99,Target:0;0;61626364", ReasonFLevel},
-		{sigfile.KindLDB, "K;Engine:81-255,Container:CL_TYPE_ZIP,Target:0;0;61626364", ReasonTDB},
-		{sigfile.KindNDB, "N:3:*:61626364", ReasonTarget},
+		{sigfile.KindNDB, "N:8:*:61626364", ReasonTarget},
 		{sigfile.KindNDB, "F:0:*:61626364:999", ReasonFLevel},
-		{sigfile.KindNDB, "V:1:VI:61626364", ReasonOffset},
 	}
 	var es []sigfile.Entry
 	want := map[Reason]int{}

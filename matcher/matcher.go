@@ -7,6 +7,8 @@ import (
 	"io"
 	"slices"
 	"sync"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // defaultChunk is how much Detect reads at a time.
@@ -44,7 +46,9 @@ type detection struct {
 	m     *Matcher
 	v     view
 	exe   *execInfo
-	tmask uint32 // targets this file is (bit t: target t applies)
+	info  filetype.Info
+	ts    targets
+	tmask uint32 // ts.mask(): targets this content is (bit t: target t applies)
 	epoch uint32
 	segs  []*scan // by segment; in this call when its epoch is d.epoch
 	used  []int   // segments in this call, in the order first used
@@ -81,7 +85,7 @@ type scan struct {
 	lsUsed  []uint32
 }
 
-func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
+func (m *Matcher) getDetection(r io.ReaderAt, size int64, info filetype.Info) *detection {
 	d, _ := m.pool.Get().(*detection)
 	if d == nil {
 		d = &detection{m: m, segs: make([]*scan, len(m.segs)), next: make([]int64, len(m.tiers)+1),
@@ -89,7 +93,9 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64) *detection {
 	}
 	d.v = view{r: r, size: size, win: d.v.win[:0]}
 	d.exe = nil
-	d.tmask = 1
+	d.info = info
+	d.ts = targetSet(info)
+	d.tmask = d.ts.mask()
 	if d.epoch++; d.epoch == 0 {
 		// Wrapped: stamps of 2^32 calls ago could look current.
 		clear(d.segs)
@@ -174,39 +180,72 @@ func (d *detection) hitShort(g uint32, pos int64) {
 	sc.candidate(pi, pos-int64(sc.m.pats[pi].anchorOff))
 }
 
+// Result is what Match found in one piece of content.
+type Result struct {
+	// Names are the signatures that matched, sorted, each once; none when
+	// the content is on an allow list.
+	Names []string
+	// Rescan lists, sorted and each once, the types that matching logical
+	// signatures with a HandlerType ask for: ClamAV then scans the same
+	// content again, one level deeper, as that type (a PDF parser for
+	// content that only a signature recognised as PDF, say), and reports
+	// such a signature only from that rescan.
+	Rescan []filetype.Type
+}
+
 // Detect returns the names of the signatures that match the size bytes of
 // r, sorted, each once; nil when none does or when the file is on the allow
-// list. It reads r once, in order, in chunks; verification may read back
-// (or ahead) through r when a pattern spans chunk borders.
+// list. The content is typed by its magic bytes (filetype.Of) and matched
+// as ClamAV's first, raw scan of a file of that type; Match takes what a
+// scan engine knows about the content instead. It reads r once, in order,
+// in chunks; verification may read back (or ahead) through r when a
+// pattern spans chunk borders.
 func (m *Matcher) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
 	if size < 0 {
 		return nil, fmt.Errorf("matcher: negative size %d", size)
 	}
-	d := m.getDetection(r, size)
-	out, err := m.detect(ctx, d, r, size)
-	// Not deferred: a Detect that panics (a fault reading a mapped file
+	var info filetype.Info
+	if size > 0 {
+		t, err := filetype.Of(r, size)
+		if err != nil {
+			return nil, fmt.Errorf("matcher: %w: %w", ErrShortRead, err)
+		}
+		info.Type = t
+	}
+	res, err := m.Match(ctx, r, size, info)
+	return res.Names, err
+}
+
+// Match matches the size bytes of r, described by info: info.Type selects
+// the signatures of its target beside the generic ones, as ClamAV's scan
+// of a layer of that type does (see targetSet), the executable layout comes
+// from a header parse for executable types, and logical signatures check
+// Container, Intermediates and HandlerType against info.
+func (m *Matcher) Match(ctx context.Context, r io.ReaderAt, size int64, info filetype.Info) (Result, error) {
+	if size < 0 {
+		return Result{}, fmt.Errorf("matcher: negative size %d", size)
+	}
+	d := m.getDetection(r, size, info)
+	res, err := m.detect(ctx, d, r, size)
+	// Not deferred: a Match that panics (a fault reading a mapped file
 	// that shrank, recovered by the caller) leaves d half-way; it is
 	// dropped, not pooled.
 	m.putDetection(d)
-	return out, err
+	return res, err
 }
 
-// detect is Detect with its pooled state.
-func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size int64) ([]string, error) {
+// detect is Match with its pooled state.
+func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size int64) (Result, error) {
 	if m.needExe && size > 0 {
-		head := make([]byte, min(size, 64))
-		if _, err := r.ReadAt(head, 0); err != nil && !errors.Is(err, io.EOF) {
-			return nil, fmt.Errorf("matcher: read header: %w", err)
-		}
-		d.exe = parseExec(r, size, head)
-		d.tmask = fileTargets(d.exe)
+		d.exe = parseExec(r, size, d.info.Type)
 	}
 	// A digest is only worth computing when some signature of its type has
 	// this file's size (or any size): with millions of sized hashes most
 	// files match none, and hashing would cost more than matching.
+	// Normalised content is matched by body and logical signatures only.
 	var need [3]bool
 	for t := range 3 {
-		if !m.needDigest[t] || !m.sizes.maybe(t, size) {
+		if d.info.Normalized || !m.needDigest[t] || !m.sizes.maybe(t, size) {
 			continue
 		}
 		for _, s := range m.segs {
@@ -217,7 +256,7 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 	}
 	dig := newDigester(need)
 	if err := d.stream(ctx, dig); err != nil {
-		return nil, err
+		return Result{}, err
 	}
 	for i, s := range m.segs {
 		for _, pi := range s.direct {
@@ -225,19 +264,20 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 		}
 	}
 	if d.v.err != nil {
-		return nil, d.v.err
+		return Result{}, d.v.err
 	}
 
-	var out []string
+	var res Result
+	out := &res.Names
 	if dig.any() {
 		sums := dig.sums()
 		if m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.allow }, nil) {
-			return nil, nil
+			return Result{}, nil
 		}
-		m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.hash }, &out)
+		m.lookup(sums, size, func(s *Segment) *[3]hashSet { return &s.hash }, out)
 	}
-	if err := d.sectionHashes(&out); err != nil {
-		return nil, err
+	if err := d.sectionHashes(out); err != nil {
+		return Result{}, err
 	}
 	for i, s := range m.segs {
 		if len(s.always) > 0 {
@@ -245,13 +285,19 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 		}
 	}
 	for _, i := range d.used {
-		d.segs[i].verdicts(&out)
+		d.segs[i].verdicts(&res)
 	}
-	if len(out) == 0 {
-		return nil, nil
+	if len(res.Names) > 0 {
+		slices.Sort(res.Names)
+		res.Names = slices.Compact(res.Names)
+	} else {
+		res.Names = nil
 	}
-	slices.Sort(out)
-	return slices.Compact(out), nil
+	if len(res.Rescan) > 0 {
+		slices.Sort(res.Rescan)
+		res.Rescan = slices.Compact(res.Rescan)
+	}
+	return res, nil
 }
 
 // lookup looks sums up in the hash sets set picks of every segment,
@@ -275,17 +321,17 @@ func (m *Matcher) lookup(sums [3][]byte, size int64, set func(*Segment) *[3]hash
 	return found
 }
 
-// verdicts appends the names of the body and logical signatures that
-// matched in the segment.
-func (sc *scan) verdicts(out *[]string) {
+// verdicts adds the body and logical signatures that matched in the
+// segment to res.
+func (sc *scan) verdicts(res *Result) {
 	s := sc.m
 	for _, si := range sc.found {
-		*out = append(*out, string(s.nameBytes(s.sigs[si])))
+		res.Names = append(res.Names, string(s.nameBytes(s.sigs[si])))
 	}
 	for _, li := range sc.lsUsed {
 		if l := &s.lsigs[li]; sc.tdbOK(l) {
 			if ok, _, _ := l.expr.eval(sc.lsCount[l.slot : l.slot+uint32(l.nsubs)]); ok {
-				*out = append(*out, string(s.nameBytes(l.name)))
+				sc.lsigMatched(l, res)
 			}
 		}
 	}
@@ -295,8 +341,24 @@ func (sc *scan) verdicts(out *[]string) {
 		}
 		l := &s.lsigs[li]
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok && sc.tdbOK(l) {
-			*out = append(*out, string(s.nameBytes(l.name)))
+			sc.lsigMatched(l, res)
 		}
+	}
+}
+
+// lsigMatched records a logical signature whose expression and target
+// block hold. One with a HandlerType is a rescan request on a layer's raw
+// content and a detection everywhere else, as in ClamAV, which compares
+// the content's hash with that of the content it last rescanned (and has
+// none to compare on normalised content or its second, type-specific
+// passes over mail text and binary data).
+func (sc *scan) lsigMatched(l *lsigInfo, res *Result) {
+	info := &sc.d.info
+	if l.handler == filetype.Any || info.Normalized || info.Rescan || sc.d.ts.second(l.target) {
+		res.Names = append(res.Names, string(sc.m.nameBytes(l.name)))
+	}
+	if l.handler != filetype.Any && !info.Normalized && !info.Rescan {
+		res.Rescan = append(res.Rescan, l.handler)
 	}
 }
 
@@ -469,7 +531,7 @@ func (sc *scan) slowRange(k int, from, to int64) {
 // names found.
 func (d *detection) sectionHashes(out *[]string) error {
 	m := d.m
-	if d.exe == nil || d.exe.typ != ftPE || !m.needSect {
+	if d.exe == nil || !d.exe.ok || d.info.Type != filetype.MSEXE || d.info.Normalized || !m.needSect {
 		return nil
 	}
 	for _, sec := range d.exe.secs {

@@ -1,6 +1,9 @@
 package matcher
 
-import "github.com/sigtool/sigtool/sigfile"
+import (
+	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/sigfile"
+)
 
 // directShift bounds the start range of a pattern checked only at the
 // positions its offset allows; wider ranges (and SEx) go through the filter
@@ -17,15 +20,25 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 	switch off.Kind {
 	case sigfile.OffAny:
 		return 0, size, true
-	case sigfile.OffAbs, sigfile.OffEOF:
+	case sigfile.OffAbs:
 		return fileRange(off, size)
+	case sigfile.OffEOF:
+		if sc.exe != nil && !sc.exe.ok {
+			return 0, 0, false // ClamAV computes no relative offset then
+		}
+		return fileRange(off, size)
+	case sigfile.OffVersionInfo:
+		if sc.exe == nil || !sc.exe.ok || len(sc.exe.vinfo) == 0 {
+			return 0, 0, false
+		}
+		return sc.exe.vinfo[0], min(sc.exe.vinfo[len(sc.exe.vinfo)-1], size), true
 	case sigfile.OffEP:
-		if sc.exe == nil || sc.exe.ep < 0 {
+		if sc.exe == nil || !sc.exe.ok {
 			return 0, 0, false
 		}
 		base = sc.exe.ep + off.N
 	case sigfile.OffSection, sigfile.OffSectionWhole:
-		if sc.exe == nil || off.Section < 0 || off.Section >= len(sc.exe.secs) {
+		if sc.exe == nil || !sc.exe.ok || off.Section < 0 || off.Section >= len(sc.exe.secs) {
 			return 0, 0, false
 		}
 		sec := sc.exe.secs[off.Section]
@@ -37,7 +50,7 @@ func (sc *scan) startRange(off sigfile.Offset) (lo, hi int64, ok bool) {
 		}
 		base = sec.off + off.N
 	case sigfile.OffLastSection:
-		if sc.exe == nil || len(sc.exe.secs) == 0 {
+		if sc.exe == nil || !sc.exe.ok || len(sc.exe.secs) == 0 {
 			return 0, 0, false
 		}
 		base = sc.exe.secs[len(sc.exe.secs)-1].off + off.N
@@ -101,31 +114,62 @@ func (seg *Segment) gateOK(p *pattern, s, size int64) bool {
 // needsExe reports whether an offset needs the executable's layout.
 func needsExe(off sigfile.Offset) bool {
 	switch off.Kind {
-	case sigfile.OffEP, sigfile.OffSection, sigfile.OffSectionWhole, sigfile.OffLastSection:
+	case sigfile.OffEP, sigfile.OffSection, sigfile.OffSectionWhole, sigfile.OffLastSection, sigfile.OffVersionInfo:
 		return true
 	}
 	return false
 }
 
-// fileTargets returns the set of targets (bit t: target t) whose
-// signatures apply to a file: 0 always, 1 PE, 6 ELF, 9 Mach-O. Only those
-// are ever compiled (others are counted as not evaluated at build time).
-func fileTargets(exe *execInfo) uint32 {
-	m := uint32(1)
-	if exe != nil {
-		switch exe.typ {
-		case ftPE:
-			m |= 1 << 1
-		case ftELF:
-			m |= 1 << 6
-		case ftMachO:
-			m |= 1 << 9
-		}
+// needsInfo reports whether an offset depends on the executable's header
+// parsing: those of needsExe, and EOF-n, which ClamAV does not compute for
+// an executable whose headers do not parse.
+func needsInfo(off sigfile.Offset) bool { return needsExe(off) || off.Kind == sigfile.OffEOF }
+
+// targets is a set of signature targets (bit t for target t). raw are
+// the targets of ClamAV's raw scan of a layer; pass2 those of the
+// type-specific second pass it makes over the same bytes of some types.
+type targets struct{ raw, pass2 uint16 }
+
+// maxTarget is the highest target ClamAV knows (14, "other").
+const maxTarget = 14
+
+// targetSet returns the targets ClamAV matches on content described by
+// info (libclamav/scanners.c, cli_magic_scan and scanraw): the generic ones
+// always; on normalised content the target of its type; on a layer's raw
+// bytes the target of its type, except for ASCII text, whose target 7 is
+// for its normalised form; and a second pass over the raw bytes with
+// target 4 for text in or recognised as mail, with target 14 for binary
+// data (and compiled Python).
+func targetSet(info filetype.Info) targets {
+	t := info.Type
+	ts := targets{raw: 1}
+	if info.Normalized || t != filetype.TextASCII {
+		ts.raw |= 1 << t.Target()
 	}
-	return m
+	if info.Normalized {
+		return ts
+	}
+	switch {
+	case t.IsText() && (info.Found == filetype.Mail || info.Container() == filetype.Mail):
+		ts.pass2 = 1 | 1<<filetype.Mail.Target()
+	case t == filetype.BinaryData || t == filetype.PythonCompiled:
+		ts.pass2 = 1 | 1<<filetype.Other.Target()
+	}
+	return ts
 }
 
-// targetOK reports whether a signature for target t applies to this file.
+// has reports whether target t applies on either pass.
+func (ts targets) has(t uint8) bool { return t <= maxTarget && (ts.raw|ts.pass2)&(1<<t) != 0 }
+
+// second reports whether target t applies on the second pass.
+func (ts targets) second(t uint8) bool { return t <= maxTarget && ts.pass2&(1<<t) != 0 }
+
+// mask is the set of targets on either pass, as one word (bit t).
+func (ts targets) mask() uint32 { return uint32(ts.raw | ts.pass2) }
+
+// targetOK reports whether a signature for target t applies to this content.
 func (sc *scan) targetOK(t uint8) bool { return sc.d.tmask>>t&1 != 0 }
 
-func nativeTarget(t int) bool { return t == 0 || t == 1 || t == 6 || t == 9 }
+// knownTarget reports whether ClamAV matches signatures of target t on some
+// content: 0 to 14, but for 8, a target it loads and never uses.
+func knownTarget(t int) bool { return t >= 0 && t <= maxTarget && t != 8 }

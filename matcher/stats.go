@@ -6,15 +6,18 @@ type Reason string
 
 // Reasons for Stats.NotEvaluated.
 const (
-	ReasonTarget  Reason = "target type not supported"
+	ReasonTarget  Reason = "target 8, which ClamAV loads and never matches"
 	ReasonFLevel  Reason = "functionality level out of range"
-	ReasonOffset  Reason = "offset type not supported (VI, macro)"
+	ReasonOffset  Reason = "offset type not supported (macro)"
 	ReasonPCRE    Reason = "PCRE subsignature"
 	ReasonByteCmp Reason = "byte-compare subsignature"
 	ReasonMacro   Reason = "macro subsignature"
 	ReasonFuzzy   Reason = "fuzzy image-hash subsignature"
 	ReasonTDB     Reason = "target-description condition not supported"
-	ReasonHandler Reason = "HandlerType (rescan, no alert)"
+	// ReasonIcon: IconGroup1/IconGroup2 compare the PE's icons with an
+	// icon database (.idb); without one loaded ClamAV never matches these
+	// signatures, and we load none.
+	ReasonIcon Reason = "IconGroup without an icon database (.idb): never matches, in ClamAV neither"
 )
 
 // Stats describes what a Matcher holds and how it evaluates it.

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"slices"
 
 	"github.com/sigtool/sigtool/sigfile"
 )
@@ -494,5 +495,8 @@ func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
 // startOK: may the pattern's first part start at s?
 func (sc *scan) startOK(p *pattern, s int64) bool {
 	lo, hi, ok := sc.startRange(p.off)
+	if ok && p.off.Kind == sigfile.OffVersionInfo {
+		_, ok = slices.BinarySearch(sc.exe.vinfo, s)
+	}
 	return ok && s >= lo && s <= hi
 }

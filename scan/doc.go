@@ -5,6 +5,21 @@
 // [Options]. The outcome is a [Result] tree with clamscan-style paths
 // ("outer.zip!dir/inner.exe").
 //
+// Each file and member is a layer, handled as ClamAV handles one
+// (libclamav/scanners.c): typed by package filetype ([Result.Type]); its
+// raw bytes matched with a filetype.Info that says its type and the types
+// of the layers above it, so that the matcher applies the signatures of
+// that type's target and logical signatures' Container and Intermediates;
+// text (of any of ClamAV's text types) also matched in the normalised form
+// target 7 is written for (textnorm.go), up to
+// [Options.MaxScriptNormalize], unless it was found to be HTML; raw HTML
+// matched only when its unpacker gives no normalised views of it; and the
+// content scanned again, one layer deeper, as the type a matching
+// HandlerType signature names (the matcher's Result.Rescan). A member
+// whose unpacker gave its type (unpack.Member.Type) is matched as that
+// type and not opened further; a normalised view (unpack.Member.Normalized)
+// is matched in its container's layer.
+//
 // Nothing is silently clean: a member cut short by a limit is scanned as
 // far as it was read and carries Limit and Err; an encrypted member is
 // flagged Encrypted; a damaged archive keeps the members that could be

@@ -7,6 +7,8 @@ import (
 	"io"
 	"os"
 
+	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/unpack"
 )
 
@@ -51,14 +53,20 @@ func (e *Engine) scanTop(ctx context.Context, name string, r io.ReaderAt, size i
 	res := &Result{Path: name, Size: size}
 	lim := e.opts.Limits
 	if lim.MaxFileSize > 0 && size > lim.MaxFileSize {
-		// ClamAV skips such a file; we scan its head and say so.
+		// ClamAV skips such a file; we match its head and say so.
 		e.limit(res, &unpack.LimitError{Limit: unpack.LimitFileSize, Max: lim.MaxFileSize})
 		res.Size = lim.MaxFileSize
-		sigs, err := e.d.Detect(ctx, io.NewSectionReader(r, 0, res.Size), res.Size)
-		res.Signatures = append(res.Signatures, sigs...)
+		head := io.NewSectionReader(r, 0, res.Size)
+		t, err := filetype.Of(head, res.Size)
+		if err != nil {
+			return res, fmt.Errorf("scan: %s: %w", name, err)
+		}
+		res.Type = t
+		m, err := e.d.Match(ctx, head, res.Size, filetype.Info{Type: t})
+		res.Signatures = append(res.Signatures, m.Names...)
 		return res, err
 	}
-	if err := e.scan(ctx, b, res, name, r, size, 0); err != nil {
+	if err := e.scan(ctx, b, res, name, r, size, 0, layer{}); err != nil {
 		return res, err
 	}
 	if err := ctx.Err(); err != nil {
@@ -90,29 +98,84 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 	return e.scanTop(ctx, path, f, st.Size(), b)
 }
 
+// layer is where content sits in the tree, and how it is to be taken.
+type layer struct {
+	// containers are the types of the layers above, outermost first.
+	containers []filetype.Type
+	// typ, when not Any, is the content's type as given (a member's
+	// Type, a rescan's HandlerType) instead of one found by magic.
+	typ filetype.Type
+	// only: match as typ and do nothing else (a member whose container
+	// gave its type); normalized: and it is a view of its container.
+	only, normalized bool
+	// rescan: this is its container's content again, as a HandlerType
+	// asked.
+	rescan bool
+}
+
+// below is the layer of a member of content of type t in l.
+func (l layer) below(t filetype.Type) layer {
+	cs := make([]filetype.Type, len(l.containers), len(l.containers)+1)
+	copy(cs, l.containers)
+	return layer{containers: append(cs, t)}
+}
+
 // scan fills in n for the bytes r and descends into them. label is the
 // name used to name an unnamed stream member. Only cancellation is
 // returned; everything else is recorded in the tree.
-func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int) error {
+//
+// A layer is handled as ClamAV handles one: typed by its magic bytes; its
+// raw bytes matched with the signatures of its type's target; text also
+// in normalised form (target 7); mail and archives opened, their parts
+// and members scanned one layer deeper; and the content scanned again as
+// the type a matching HandlerType signature names.
+func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int, lay layer) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
-	var sigs []string
-	var err error
-	if depth == 0 && b.mapped != nil {
-		sigs, err = e.detectMapped(ctx, b.mapped, size)
-	} else {
-		sigs, err = e.d.Detect(ctx, r, size)
+	t := lay.typ
+	if t == filetype.Any && size > 0 {
+		var err error
+		if t, err = filetype.Of(r, size); err != nil {
+			n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
+			t = filetype.BinaryData
+		}
 	}
-	n.Signatures = append(n.Signatures, sigs...)
-	if err != nil {
-		if ctx.Err() != nil {
-			return ctx.Err()
+	n.Type = t
+	info := filetype.Info{Type: t, Containers: lay.containers, Normalized: lay.normalized, Rescan: lay.rescan}
+	if lay.only {
+		return e.match(ctx, b, n, r, size, depth, info)
+	}
+	if t == filetype.TextASCII || t == filetype.GIF {
+		if f, err := filetype.Found(r, size, t); err == nil {
+			info.Found = f
 		}
-		n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
-		if depth == 0 {
-			b.topErr = n.Err
+	}
+	// Raw HTML is matched only when nothing normalises it (see walk).
+	var rescan []filetype.Type
+	if t != filetype.HTML {
+		res, err := e.detect(ctx, b, n, r, size, depth, info)
+		if err != nil {
+			return err
 		}
+		rescan = res.Rescan
+	}
+	if (t.IsText() || t == filetype.Script) && info.Found != filetype.HTML {
+		if err := e.normalizedText(ctx, b, n, r, size, depth, lay); err != nil {
+			return err
+		}
+	}
+	for _, rt := range rescan {
+		// The same content, one layer deeper, as the signature's type.
+		sub := lay.below(t)
+		sub.typ, sub.rescan = rt, true
+		if e.tooDeep(n, depth+1) {
+			break
+		}
+		if err := e.scan(ctx, b, n, label, r, size, depth+1, sub); err != nil {
+			return err
+		}
+		n.Type = t
 	}
 	if e.opts.Expand != nil {
 		if parts, ok := e.opts.Expand(ctx, label, r, size); ok {
@@ -120,9 +183,11 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 			if e.tooDeep(n, depth) {
 				return nil
 			}
+			// What Expand splits is mail to its parts, whatever its magic.
+			sub := lay.below(filetype.Mail)
 			for _, p := range parts {
 				m := unpack.Member{Name: p.Name, Size: p.Size, Content: p.Content}
-				if err := e.member(ctx, b, n, m, depth); err != nil {
+				if err := e.member(ctx, b, n, m, depth, sub); err != nil {
 					if isLimit(err) {
 						e.limit(n, err)
 						return nil
@@ -133,28 +198,49 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 			return nil
 		}
 	}
+	return e.walk(ctx, b, n, label, r, size, depth, lay, info)
+}
+
+// walk opens an archive or other container and scans its members.
+func (e *Engine) walk(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int, lay layer, info filetype.Info) error {
+	normalized, err := e.open(ctx, b, n, label, r, size, depth, lay, info)
+	if err == nil && info.Type == filetype.HTML && !normalized {
+		// No normaliser saw it: match its raw bytes rather than nothing.
+		_, err = e.detect(ctx, b, n, r, size, depth, info)
+	}
+	return err
+}
+
+// open is walk's archive part; it reports whether the unpacker gave
+// normalised views of the content.
+func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int, lay layer, info filetype.Info) (normalized bool, _ error) {
 	head := make([]byte, unpack.HeadSize)
 	hn, _ := r.ReadAt(head, 0)
 	f := unpack.Identify(head[:hn])
 	if f == unpack.Unknown {
-		return nil
+		return false, nil
 	}
 	n.Format = f
-	if e.tooDeep(n, depth) {
-		return nil
+	if e.opts.SkipArchives || e.tooDeep(n, depth) {
+		return false, nil
 	}
-	info, err := unpack.Walk(ctx, f, r, size, e.walkLimits(b), func(m unpack.Member) error {
+	sub := lay.below(info.Type)
+	winfo, err := unpack.Walk(ctx, f, r, size, e.walkLimits(b), func(m unpack.Member) error {
 		if m.Name == "" && (f == unpack.Gzip || f == unpack.Bzip2 || f == unpack.Xz) {
 			m.Name = unpack.StreamName(label)
 		}
-		return e.member(ctx, b, n, m, depth)
+		if m.Normalized {
+			normalized = true
+			return e.normalizedMember(ctx, b, n, m, depth, lay)
+		}
+		return e.member(ctx, b, n, m, depth, sub)
 	})
-	n.MemberCount = info.MemberCount
-	n.Encrypted = n.Encrypted || info.Encrypted
+	n.MemberCount = winfo.MemberCount
+	n.Encrypted = n.Encrypted || winfo.Encrypted
 	switch {
 	case err == nil, errors.Is(err, unpack.ErrEncrypted):
 	case ctx.Err() != nil:
-		return ctx.Err()
+		return normalized, ctx.Err()
 	case isLimit(err):
 		e.limit(n, err)
 	default:
@@ -162,11 +248,68 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 			n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
 		}
 	}
-	return nil
+	return normalized, nil
 }
 
-// member records one member under parent and scans it.
-func (e *Engine) member(ctx context.Context, b *budget, parent *Result, m unpack.Member, depth int) error {
+// detect matches a layer's raw bytes and records what matched on n.
+func (e *Engine) detect(ctx context.Context, b *budget, n *Result, r io.ReaderAt, size int64, depth int, info filetype.Info) (matcher.Result, error) {
+	var res matcher.Result
+	var err error
+	if depth == 0 && b.mapped != nil && !info.Normalized {
+		res, err = e.detectMapped(ctx, b.mapped, size, info)
+	} else {
+		res, err = e.d.Match(ctx, r, size, info)
+	}
+	n.Signatures = append(n.Signatures, res.Names...)
+	if err != nil {
+		if ctx.Err() != nil {
+			return res, ctx.Err()
+		}
+		if n.Err == nil {
+			n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
+		}
+		if depth == 0 && b.topErr == nil {
+			b.topErr = n.Err
+		}
+	}
+	return res, nil
+}
+
+// match is detect for content that is only matched.
+func (e *Engine) match(ctx context.Context, b *budget, n *Result, r io.ReaderAt, size int64, depth int, info filetype.Info) error {
+	_, err := e.detect(ctx, b, n, r, size, depth, info)
+	return err
+}
+
+// normalizedText matches text in the normalised form ClamAV gives it for
+// target 7 (see textnorm.go), up to MaxScriptNormalize bytes of text.
+func (e *Engine) normalizedText(ctx context.Context, b *budget, n *Result, r io.ReaderAt, size int64, depth int, lay layer) error {
+	if max := e.opts.MaxScriptNormalize; max > 0 && size > max {
+		return nil // ClamAV does not normalise larger text either
+	}
+	norm, err := normalizeText(r, size)
+	if err != nil {
+		if n.Err == nil {
+			n.Err = fmt.Errorf("scan: %s: normalise text: %w", n.Path, err)
+		}
+		return nil
+	}
+	info := filetype.Info{Type: filetype.TextASCII, Containers: lay.containers, Normalized: true}
+	return e.match(ctx, b, n, unpack.Bytes(norm), int64(len(norm)), depth, info)
+}
+
+// normalizedMember matches a normalised view of n's content, given by its
+// unpacker, in n's own layer.
+func (e *Engine) normalizedMember(ctx context.Context, b *budget, n *Result, m unpack.Member, depth int, lay layer) error {
+	if m.Content == nil {
+		return nil
+	}
+	info := filetype.Info{Type: m.Type, Containers: lay.containers, Normalized: true}
+	return e.match(ctx, b, n, m.Content, m.Size, depth, info)
+}
+
+// member records one member under parent and scans it in layer lay.
+func (e *Engine) member(ctx context.Context, b *budget, parent *Result, m unpack.Member, depth int, lay layer) error {
 	lim := e.opts.Limits
 	b.files++
 	if lim.MaxFiles > 0 && b.files > lim.MaxFiles {
@@ -203,17 +346,15 @@ func (e *Engine) member(ctx context.Context, b *budget, parent *Result, m unpack
 	if content == nil {
 		return nil
 	}
-	if c.Limit != "" {
-		// A member cut short is scanned as a plain file: what was read may
-		// still match, but a truncated archive would only yield errors.
-		sigs, err := e.d.Detect(ctx, io.NewSectionReader(content, 0, size), size)
-		c.Signatures = append(c.Signatures, sigs...)
-		if err != nil && ctx.Err() == nil && c.Err == nil {
-			c.Err = fmt.Errorf("scan: %s: %w", c.Path, err)
-		}
-		return ctx.Err()
+	if m.Type != filetype.Any {
+		lay.typ, lay.only = m.Type, true
 	}
-	return e.scan(ctx, b, c, m.Name, content, size, depth+1)
+	if c.Limit != "" {
+		// A member cut short is only matched: what was read may still
+		// match, but a truncated archive would only yield errors.
+		lay.only = true
+	}
+	return e.scan(ctx, b, c, m.Name, content, size, depth+1, lay)
 }
 
 // walkLimits are the limits for one archive: the per-file ones as

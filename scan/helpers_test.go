@@ -11,6 +11,9 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+
+	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/matcher"
 )
 
 const (
@@ -29,6 +32,11 @@ type fakeDetector struct {
 	bytes atomic.Int64
 	// peek, if set, sees each call's size (for memory sampling).
 	peek func(size int64)
+}
+
+func (d *fakeDetector) Match(ctx context.Context, r io.ReaderAt, size int64, _ filetype.Info) (matcher.Result, error) {
+	names, err := d.Detect(ctx, r, size)
+	return matcher.Result{Names: names}, err
 }
 
 func (d *fakeDetector) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {

@@ -7,6 +7,9 @@ import (
 	"os"
 	"runtime/debug"
 	"unsafe"
+
+	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/matcher"
 )
 
 // A file on disk is scanned through its memory mapping (on Linux): the
@@ -53,7 +56,7 @@ func (m *mapping) offset(addr uintptr) (uintptr, bool) {
 
 // detectMapped runs the detector over the mapping, turning a fault inside
 // it into ErrFileChanged.
-func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64) (sigs []string, err error) {
+func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64, info filetype.Info) (res matcher.Result, err error) {
 	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		r := recover()
@@ -62,23 +65,23 @@ func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64) (sigs
 		}
 		if f, ok := r.(interface{ Addr() uintptr }); ok {
 			if off, in := m.offset(f.Addr()); in {
-				sigs, err = nil, fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
+				res, err = matcher.Result{}, fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
 				return
 			}
 		}
 		panic(r)
 	}()
-	if sigs, err = e.d.Detect(ctx, m, size); err != nil {
-		return sigs, err
+	if res, err = e.d.Match(ctx, m, size, info); err != nil {
+		return res, err
 	}
 	// Only pages wholly past the new end fault: a file cut inside its last
 	// page reads as zeros there. The size afterwards tells.
 	st, err := m.Stat()
 	if err != nil {
-		return nil, err
+		return matcher.Result{}, err
 	}
 	if st.Size() < int64(len(m.mem)) {
-		return nil, fmt.Errorf("%w: it is %d bytes now, %d when the scan began", ErrFileChanged, st.Size(), len(m.mem))
+		return matcher.Result{}, fmt.Errorf("%w: it is %d bytes now, %d when the scan began", ErrFileChanged, st.Size(), len(m.mem))
 	}
-	return sigs, nil
+	return res, nil
 }

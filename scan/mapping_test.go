@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/sigtool/sigtool/filetype"
 	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/sigfile"
 )
@@ -55,16 +56,19 @@ func plantedFile(t testing.TB, size int, plant map[int][]byte) string {
 	return p
 }
 
-// spy records whether the detector was handed the file's bytes in memory.
+// spy records whether the detector was handed the file's bytes in memory
+// (not their normalised form, which is in memory anyway).
 type spy struct {
 	Detector
 	inMemory []bool
 }
 
-func (s *spy) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
-	_, ok := r.(interface{ Bytes() []byte })
-	s.inMemory = append(s.inMemory, ok)
-	return s.Detector.Detect(ctx, r, size)
+func (s *spy) Match(ctx context.Context, r io.ReaderAt, size int64, info filetype.Info) (matcher.Result, error) {
+	if !info.Normalized {
+		_, ok := r.(interface{ Bytes() []byte })
+		s.inMemory = append(s.inMemory, ok)
+	}
+	return s.Detector.Match(ctx, r, size, info)
 }
 
 // TestScanFileMapped: a file of at least minMapSize reaches the matcher as
@@ -130,9 +134,9 @@ type truncating struct {
 	touch bool
 }
 
-func (d *truncating) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]string, error) {
+func (d *truncating) Match(ctx context.Context, r io.ReaderAt, size int64, info filetype.Info) (matcher.Result, error) {
 	if err := os.Truncate(d.path, d.to); err != nil {
-		return nil, err
+		return matcher.Result{}, err
 	}
 	if d.touch {
 		mem := r.(interface{ Bytes() []byte }).Bytes()
@@ -142,7 +146,7 @@ func (d *truncating) Detect(ctx context.Context, r io.ReaderAt, size int64) ([]s
 		}
 		runtime.KeepAlive(sum)
 	}
-	return d.next.Detect(ctx, r, size)
+	return d.next.Match(ctx, r, size, info)
 }
 
 // TestScanFileTruncated: a file truncated while its mapping is scanned

@@ -18,6 +18,13 @@ type Options struct {
 	// (clamscan --alert-exceeds-max). Off, the limit is still recorded in
 	// Result.Limit and Result.Err.
 	AlertExceedsMax bool
+	// SkipArchives scans an archive's own bytes but not its members
+	// (clamscan --scan-archive=no).
+	SkipArchives bool
+	// MaxScriptNormalize is the largest text that is also matched in
+	// normalised form (target 7), ClamAV's --max-scriptnormalize; 0 means
+	// no limit.
+	MaxScriptNormalize int64
 	// Expand, when set, is offered every file and member before archive
 	// formats are tried. If it returns true, the parts it returns are
 	// scanned as the file's members (a mail message's attachments, say).
@@ -34,8 +41,11 @@ type Part struct {
 // DefaultOptions returns ClamAV's default limits (see unpack.DefaultLimits)
 // with limits recorded but not alerted, as clamscan does by default.
 func DefaultOptions() Options {
-	return Options{Limits: unpack.DefaultLimits()}
+	return Options{Limits: unpack.DefaultLimits(), MaxScriptNormalize: DefaultMaxScriptNormalize}
 }
+
+// DefaultMaxScriptNormalize is ClamAV's default --max-scriptnormalize.
+const DefaultMaxScriptNormalize = 20 << 20
 
 // LimitsExceeded prefixes the signature reported for a limit when
 // Options.AlertExceedsMax is set; ClamAV uses the same names.

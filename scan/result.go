@@ -3,6 +3,7 @@ package scan
 import (
 	"iter"
 
+	"github.com/sigtool/sigtool/filetype"
 	"github.com/sigtool/sigtool/unpack"
 )
 
@@ -17,6 +18,9 @@ type Result struct {
 	Size int64
 	// Signatures are the detector's matches for this file's own bytes.
 	Signatures []string
+	// Type is the content's file type, as ClamAV types it (package
+	// filetype) or as its container gave it.
+	Type filetype.Type
 	// Format is the container format, Unknown for a plain file.
 	Format unpack.Format
 	// Encrypted is set for an encrypted member, or an archive with any

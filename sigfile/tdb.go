@@ -4,6 +4,8 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // Facts from ClamAV's lsigattribs and init_tdb (readdb.c).
@@ -135,7 +137,7 @@ func (tdb *TargetBlock) set(key, val string, i int) error {
 			tdb.NumberOfSections = r
 		}
 	case "Container", "HandlerType":
-		if !fileTypes[val] {
+		if _, ok := filetype.Parse(val); !ok {
 			return errUnknownType
 		}
 		if key == "Container" {
@@ -149,7 +151,7 @@ func (tdb *TargetBlock) set(key, val string, i int) error {
 			return fmt.Errorf("%w: more than %d Intermediates", ErrTDB, maxIntermediates)
 		}
 		for _, t := range types {
-			if !fileTypes[t] {
+			if _, ok := filetype.Parse(t); !ok {
 				return errUnknownType
 			}
 		}

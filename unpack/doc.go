@@ -1,13 +1,18 @@
 // Package unpack opens the archive, compression and document container
 // formats a virus scanner meets in mail and on disk and yields their
-// members one at a time, under limits: zip, tar, gzip, bzip2, xz, 7z, rar
-// (zip.go, tar.go, stream.go, sevenzip.go, rar.go), TNEF "winmail.dat"
-// (tnef.go), BinHex 4.0 (binhex.go), and OLE2 compound files (ole2.go:
-// every stream, plus the files of OLE1 packages in ole10.go, VBA module
-// sources in vba.go and PowerPoint's embedded objects in ppt.go). It also
-// recognises containers it cannot open yet (see unopened.go): Walk returns
-// ErrNoUnpacker for them, so that a caller never takes their unscanned
-// members for clean.
+// members one at a time, under limits. One file per format:
+//   - zip.go, tar.go, stream.go (gzip, bzip2, xz), sevenzip.go, rar.go;
+//   - tnef.go (TNEF "winmail.dat"), binhex.go (BinHex 4.0);
+//   - ole2.go: OLE2 compound files, every stream, plus the files of OLE1
+//     packages (ole10.go), VBA module sources (vba.go) and PowerPoint's
+//     embedded objects (ppt.go);
+//   - pdf.go: PDF, an object scanner over the lexer of pdfobj.go, with the
+//     stream filters of pdffilter.go and the decryption of pdfcrypt.go;
+//   - rtf.go: the OLE1 objects of RTF documents;
+//   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
+//   - unopened.go: containers recognised but not opened yet; Walk returns
+//     ErrNoUnpacker for them, so that a caller never takes their unscanned
+//     members for clean.
 //
 // A format is recognised by its magic bytes ([Identify]), never by a file
 // name. [Walk] calls a function for each member with its content as an

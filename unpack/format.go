@@ -21,9 +21,12 @@ const (
 	Tnef
 	BinHex
 	OLE2
-
-	// Recognised, not opened (see unopened.go).
+	PDF
+	RTF
 	Cab
+
+	// Recognised, not opened (see unopened.go); the first of them is
+	// firstUnopened.
 	Arj
 	Lha
 	Ace
@@ -47,6 +50,8 @@ var formatNames = [...]string{
 	Tnef:     "tnef",
 	BinHex:   "binhex",
 	OLE2:     "ole2",
+	PDF:      "pdf",
+	RTF:      "rtf",
 	Cab:      "cab",
 	Arj:      "arj",
 	Lha:      "lha",
@@ -61,7 +66,19 @@ var formatNames = [...]string{
 
 // Opened reports whether [Walk] can read f's members; the other formats
 // Identify knows are containers whose members stay unscanned.
-func (f Format) Opened() bool { return f > Unknown && f < Cab }
+func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
+
+// Archive reports whether f is a file archive, a container that people
+// put files into (zip, tar, rar, cab, ...), as opposed to a document or
+// program whose parts a scanner takes apart (OLE2, PDF). A mail policy's
+// member limit is about archives; a PDF of 500 streams is not suspect.
+func (f Format) Archive() bool {
+	switch f {
+	case OLE2, PDF, RTF, Chm, UPX:
+		return false
+	}
+	return f != Unknown
+}
 
 func (f Format) String() string {
 	if f >= 0 && int(f) < len(formatNames) {
@@ -114,6 +131,12 @@ func Identify(head []byte) Format {
 		return OLE2
 	case isTarHeader(head):
 		return Tar
+	case bytes.HasPrefix(head, magicCab):
+		return Cab
+	case bytes.HasPrefix(head, magicRTF):
+		return RTF
+	case isPDF(head):
+		return PDF
 	}
 	return identifyUnopened(head)
 }

@@ -1,6 +1,10 @@
 package unpack
 
-import "io"
+import (
+	"io"
+
+	"github.com/sigtool/sigtool/filetype"
+)
 
 // Member is one entry of an archive as [Walk] yields it.
 type Member struct {
@@ -19,6 +23,19 @@ type Member struct {
 	// ErrEncrypted, ErrUnsupported, or a decoding error matching
 	// ErrCorrupt. Content may hold a partial read even when Err is set.
 	Err error
+	// Type, when not filetype.Any, is the type the container gives this
+	// content, which is then matched as that type and not typed, opened
+	// or normalised further: ClamAV matches a VBA macro module of an
+	// OLE2 file as MSOLE2 (target 2), say. The member is a layer below
+	// its container, for Container and Intermediates conditions.
+	Type filetype.Type
+	// Normalized, with Type, marks a normalised view of the container
+	// itself rather than a member of it (the forms of an HTML file
+	// normalised for target 3): matched as Type in the container's own
+	// layer, by body and logical signatures only. When a container yields
+	// normalised views of itself, its raw bytes are not matched (as
+	// ClamAV does not match raw HTML).
+	Normalized bool
 }
 
 // Info describes an archive as a whole.

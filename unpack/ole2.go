@@ -65,7 +65,7 @@ func openCFB(r io.ReaderAt, size int64) (*cfb, error) {
 		return nil, fmt.Errorf("%w: ole2: header: %v", ErrCorrupt, err)
 	}
 	if string(h[:8]) != string(magicOLE2) {
-		return nil, fmt.Errorf("%w: ole2: bad magic", ErrFormat)
+		return nil, fmt.Errorf("%w: ole2: bad magic", ErrCorrupt)
 	}
 	c := &cfb{r: r, size: size}
 	shift := binary.LittleEndian.Uint16(h[0x1e:])

@@ -157,6 +157,17 @@ func TestClamdscan(t *testing.T) {
 	if found < 10 || errs == 0 || found+errs == len(want) {
 		t.Fatalf("the test files should give FOUND, ERROR and OK: %v", want)
 	}
+	// One clean and one unscannable file, as sigtool scan sees them today
+	// (the engine learns formats; the test follows it).
+	var cleanFile, errorFile string
+	for _, f := range files {
+		switch {
+		case want[f] == "OK" && cleanFile == "":
+			cleanFile = f
+		case want[f] == "ERROR" && errorFile == "":
+			errorFile = f
+		}
+	}
 	conf := filepath.Join(d.dir, "clamd.conf")
 	os.WriteFile(conf, []byte("LocalSocket "+d.sock+"\n"), 0o644)
 	clamdscan := func(args ...string) (int, string) {
@@ -177,10 +188,10 @@ func TestClamdscan(t *testing.T) {
 		if code != 1 {
 			t.Errorf("clamdscan %s: exit %d, want 1 (something found)", mode, code)
 		}
-		if code, out := clamdscan(mode, testfiles+"/clam.pdf"); code != 0 || !strings.HasSuffix(out, ": OK\n") {
+		if code, out := clamdscan(mode, cleanFile); code != 0 || !strings.HasSuffix(out, ": OK\n") {
 			t.Errorf("clamdscan %s of a clean file: exit %d, %q", mode, code, out)
 		}
-		if code, out := clamdscan(mode, testfiles+"/clam.arj"); code != 2 || !strings.HasSuffix(out, " ERROR\n") {
+		if code, out := clamdscan(mode, errorFile); code != 2 || !strings.HasSuffix(out, " ERROR\n") {
 			t.Errorf("clamdscan %s of an unscannable file: exit %d, %q; want 2, ERROR", mode, code, out)
 		}
 	}
@@ -258,12 +269,12 @@ func TestBesideTheDaemon(t *testing.T) {
 
 	// The pipe filter through the daemon and compiled locally agree.
 	code, viaDaemon, errOut := d.run(t, msg, d.sigtool, "--db", d.db, "mailscan", "--daemon", "unix:"+d.sock, "-")
-	if code != 1 || viaDaemon != string(body) {
+	if code != 0 || viaDaemon != string(body) { // EX_OK: rewritten
 		t.Errorf("mailscan - through the daemon: exit %d, %d bytes (want the MAILSCAN message, %d)\n%s", code, len(viaDaemon), len(body), errOut)
 	}
-	code, local, _ := d.run(t, msg, d.sigtool, "--db", d.db, "mailscan", "--daemon", "none", "-")
-	if code != 1 || local != viaDaemon {
-		t.Errorf("mailscan - compiled locally: exit %d, differs from the daemon's message", code)
+	code, local, errOut := d.run(t, msg, d.sigtool, "--db", d.db, "mailscan", "--daemon", "none", "-")
+	if code != 0 || local != viaDaemon {
+		t.Errorf("mailscan - compiled locally: exit %d, differs from the daemon's message:\n%s\n%s", code, local, errOut)
 	}
 	// A configured daemon that is not there: retry later, write nothing.
 	code, out, _ = d.run(t, msg, d.sigtool, "--db", d.db, "mailscan", "--daemon", "unix:"+d.dir+"/none.sock", "-")

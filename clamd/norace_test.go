@@ -1,0 +1,5 @@
+//go:build !race
+
+package clamd
+
+const raceEnabled = false
