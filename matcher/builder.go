@@ -174,7 +174,7 @@ func (b *Builder) addBody(s *sigfile.BodySig) error {
 	}
 	mark := b.mark()
 	owner := uint32(len(b.sigs))
-	if err := b.addPattern(s.Pattern, mods{}, s.Offset, uint8(s.Target), owner, 0, false); err != nil {
+	if err := b.addPattern(s.Pattern, mods{}, s.Offset, uint8(s.Target), owner, 0, false, 1); err != nil {
 		b.rollback(mark)
 		return fmt.Errorf("%s: %w", s.Name, err)
 	}
@@ -198,7 +198,7 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 	info := lsigInfo{
 		expr: expr, nsubs: len(l.Subs), target: uint8(t.Target),
 		fileSize: toRange(t.FileSize), ep: toRange(t.EntryPoint), nsect: toRange(t.NumberOfSections),
-		cap: uint32(min(hi+1, math.MaxUint32)),
+		cap: uint32(min(hi+1, math.MaxUint32)), subCap: expr.subCaps(len(l.Subs)),
 	}
 	if err := info.tdbTypes(t); err != nil {
 		return fmt.Errorf("%s: %w", l.Name, err)
@@ -217,7 +217,7 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 		}
 		for _, wide := range forms {
 			m.wide = wide
-			if err := b.addPattern(s.Pattern, m, s.Offset, info.target, owner, uint8(i), true); err != nil {
+			if err := b.addPattern(s.Pattern, m, s.Offset, info.target, owner, uint8(i), true, info.subCap[i]); err != nil {
 				b.rollback(mark)
 				return fmt.Errorf("%s: subsignature %d: %w", l.Name, i, err)
 			}
@@ -230,7 +230,10 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 	return nil
 }
 
-func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, target uint8, owner uint32, sub uint8, lsig bool) error {
+// addPattern compiles one body pattern of an ndb signature or a logical
+// signature's subsignature sub; cap is the count at which its matches stop
+// mattering (1 for ndb signatures).
+func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, target uint8, owner uint32, sub uint8, lsig bool, cap uint32) error {
 	if off.Kind != sigfile.OffAny && off.Kind != sigfile.OffEP && off.N < 0 {
 		return fmt.Errorf("%w: negative offset %d", ErrBadSignature, off.N)
 	}
@@ -238,11 +241,23 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 	if err != nil {
 		return err
 	}
-	p := pattern{part0: part0, nparts: nparts, owner: owner, sub: sub, lsig: lsig, target: target, off: off}
-	ga, gok := b.c.chooseGrams(part0, nparts, &b.gs)
+	p := pattern{part0: part0, nparts: nparts, owner: owner, sub: sub, lsig: lsig, target: target, off: off, cap: cap}
+	// Matches are counted once per anchor position, and ClamAV counts a
+	// pattern that gaps split once per position of its last part: a
+	// count that matters anchors there.
+	from := uint32(0)
+	if cap > 1 {
+		from = nparts - 1
+	}
+	ga, gok := b.c.chooseGrams(part0, nparts, from, &b.gs)
+	if !gok && from > 0 {
+		ga, gok = b.c.chooseGrams(part0, nparts, 0, &b.gs)
+	}
 	var sa anchorChoice
 	if !gok {
-		sa = b.c.chooseShort(part0, nparts)
+		if sa = b.c.chooseShort(part0, nparts, from); !sa.ok {
+			sa = b.c.chooseShort(part0, nparts, 0)
+		}
 	}
 	switch {
 	case needsExe(off) && off.Kind != sigfile.OffSectionWhole && off.MaxShift <= directShift,

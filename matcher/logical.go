@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 
 	"github.com/sigtool/sigtool/filetype"
@@ -43,7 +44,11 @@ type lsigInfo struct {
 	ep       lrange
 	nsect    lrange
 	cap      uint32 // counts above this cannot change the verdict
-	slot     uint32 // first of its nsubs count slots in a scan (scan.lsCount)
+	// subCap[i] is the count of subsignature i above which the expression
+	// cannot tell the difference (subCaps): 1 for one that is only tested
+	// for a match, so that its candidates stop at its first match.
+	subCap []uint32
+	slot   uint32 // first of its nsubs count slots in a scan (scan.lsCount)
 	// container is the type the content's container must have when
 	// hasContainer; intermediates are the types of the containers above
 	// the content, outermost first (Any matches any); handler, when not
@@ -92,6 +97,34 @@ func compileExpr(e *sigfile.Expr, nsubs, depth int) (exprNode, int, error) {
 		return n, 0, fmt.Errorf("%w: unknown expression operator %d", ErrBadSignature, e.Op)
 	}
 	return n, hi, nil
+}
+
+// subCaps returns, for each of the nsubs subsignatures, the count beyond
+// which the expression cannot tell counts apart: one more than the
+// largest count compared at the subsignature or at a group above it (a
+// group compares the sum of what its operands count, and a sum of counts
+// each capped at X+1 compares with X as the true sum does), 1 when none
+// is.
+func (n *exprNode) subCaps(nsubs int) []uint32 {
+	caps := make([]uint32, nsubs)
+	var walk func(n *exprNode, above int)
+	walk = func(n *exprNode, above int) {
+		if n.count != sigfile.CountNone {
+			above = max(above, n.x)
+		}
+		if n.op == sigfile.ExprSub {
+			caps[n.index] = max(caps[n.index], uint32(min(above+1, math.MaxUint32)))
+			return
+		}
+		for i := range n.args {
+			walk(&n.args[i], above)
+		}
+	}
+	walk(n, 0)
+	for i, c := range caps {
+		caps[i] = max(c, 1)
+	}
+	return caps
 }
 
 // eval evaluates the node as ClamAV's evaluator (cli_ac_chklsig) does and

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -123,5 +124,34 @@ func TestNotEvaluated(t *testing.T) {
 	// Data that every skipped signature's pattern would match: only Ok.
 	if got := detect(t, m, []byte("abcd abc "+strings.Repeat("x", 10))); !sameNames(got, []string{"Ok"}) {
 		t.Errorf("got %v, want [Ok]", got)
+	}
+}
+
+// TestSubCaps: a subsignature's count matters up to one more than the
+// largest count compared at it or at a group above it.
+func TestSubCaps(t *testing.T) {
+	cases := []struct {
+		expr string
+		n    int
+		want []uint32
+	}{
+		{"0&1", 2, []uint32{1, 1}},
+		{"0>5&1", 2, []uint32{6, 1}},
+		{"(0|1)=2&2", 3, []uint32{3, 3, 1}},
+		{"((0|1)>1,2|2>7)&3<4", 4, []uint32{2, 2, 8, 5}},
+		{"(0&1=0)>3", 2, []uint32{4, 4}},
+	}
+	for _, tc := range cases {
+		e, err := sigfile.ParseExpr(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, _, err := compileExpr(e, tc.n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.subCaps(tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: caps %v, want %v", tc.expr, got, tc.want)
+		}
 	}
 }

@@ -466,7 +466,7 @@ func (sc *scan) wanted(p *pattern) bool {
 		return false
 	}
 	l := &sc.m.lsigs[p.owner]
-	return sc.lsEpoch[p.owner] != sc.epoch || sc.lsCount[l.slot+uint32(p.sub)] < l.cap
+	return sc.lsEpoch[p.owner] != sc.epoch || sc.lsCount[l.slot+uint32(p.sub)] < p.cap
 }
 
 // record counts a match of pattern pi, and marks the pattern done when
@@ -485,7 +485,7 @@ func (sc *scan) record(pi uint32) {
 		sc.lsUsed = append(sc.lsUsed, p.owner)
 	}
 	c := &sc.lsCount[l.slot+uint32(p.sub)]
-	if *c++; *c >= l.cap {
+	if *c++; *c >= p.cap {
 		sc.d.setDone(sc.first + pi)
 	}
 }
