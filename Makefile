@@ -8,10 +8,12 @@ PKGS    := ./...
 export GOFLAGS := -mod=mod
 
 # Debian packages the differential and sample tests use as references
-# (python3: its email package is a reference MIME parser).
-DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon python3
+# (python3: its email package is a reference MIME parser; debootstrap and
+# systemd-container: packaging's test installs on a fresh Debian booted
+# with systemd; postfix: contrib/postfix's test runs a private instance).
+DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon python3 debootstrap systemd-container postfix
 
-.PHONY: all build run test test-short deps bench fuzz chaos lint clean
+.PHONY: all build run test test-short deps bench fuzz chaos lint clean install uninstall deb
 
 all: build
 
@@ -19,30 +21,105 @@ build:
 	$(GO) build -o $(BIN)/sigtool ./cmd/sigtool
 	$(GO) build -o $(BIN)/sigupdated ./cmd/sigupdated
 
+# install puts the binaries, man pages, shell completions, the systemd
+# unit, the sysusers file and example configurations in place. PREFIX
+# defaults to /usr/local, whose bin precedes /usr/bin in PATH, so `sigtool`
+# is ours even where Debian's clamav package has /usr/bin/sigtool.
+# Configuration examples go to $(SYSCONFDIR)/sigtool only where no file
+# of that name exists (an operator's edits are never overwritten), and
+# always to the doc directory. DESTDIR stages the tree (make deb uses it).
+PREFIX      ?= /usr/local
+SYSCONFDIR  ?= /etc
+BINDIR      := $(PREFIX)/bin
+MANDIR      := $(PREFIX)/share/man
+DOCDIR      := $(PREFIX)/share/doc/sigtool
+UNITDIR     := $(PREFIX)/lib/systemd/system
+SYSUSERSDIR := $(PREFIX)/lib/sysusers.d
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(PREFIX)/share/zsh/$(if $(filter /usr,$(PREFIX)),vendor-completions,site-functions)
+FISHCOMPDIR := $(PREFIX)/share/fish/vendor_completions.d
+GENERATE    := sigtool sigupdated
+EXAMPLES    := packaging/etc/sigupdated.toml packaging/etc/policy.toml
+
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(DOCDIR)/examples \
+	  $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(SYSCONFDIR)/sigtool
+	install -m 0755 $(BIN)/sigtool $(BIN)/sigupdated $(DESTDIR)$(BINDIR)/
+	for p in $(GENERATE); do \
+	  $(BIN)/$$p generate --man $(DESTDIR)$(MANDIR)/man1 \
+	    --bash-completion $(DESTDIR)$(BASHCOMPDIR)/$$p \
+	    --zsh-completion $(DESTDIR)$(ZSHCOMPDIR)/_$$p \
+	    --fish-completion $(DESTDIR)$(FISHCOMPDIR)/$$p.fish || exit 1; \
+	done
+	gzip -9nf $(DESTDIR)$(MANDIR)/man1/*.1
+	sed -e 's|@BINDIR@|$(BINDIR)|g' -e 's|@PREFIX@|$(PREFIX)|g' packaging/systemd/sigupdated.service.in \
+	  > $(DESTDIR)$(UNITDIR)/sigupdated.service
+	install -m 0644 packaging/sysusers.conf $(DESTDIR)$(SYSUSERSDIR)/sigtool.conf
+	install -m 0644 LICENSE README.md $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples/
+	for f in $(EXAMPLES); do \
+	  t=$(DESTDIR)$(SYSCONFDIR)/sigtool/$$(basename $$f); \
+	  if [ -e $$t ]; then echo "kept $$t (the example is in $(DOCDIR)/examples)"; \
+	  else install -m 0644 $$f $$t; fi; \
+	done
+	@if [ -z "$(DESTDIR)" ] && [ "$$(id -u)" = 0 ]; then \
+	  if command -v systemd-sysusers >/dev/null 2>&1; then systemd-sysusers $(SYSUSERSDIR)/sigtool.conf; fi; \
+	  if [ -d /run/systemd/system ]; then systemctl daemon-reload; fi; \
+	  echo "installed; start the updater with: systemctl enable --now sigupdated"; \
+	fi
+	@case ":$$PATH:" in *":$(BINDIR):"*) ;; *) echo "note: $(BINDIR) is not in PATH";; esac
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sigtool $(DESTDIR)$(BINDIR)/sigupdated \
+	  $(DESTDIR)$(MANDIR)/man1/sigtool*.1.gz $(DESTDIR)$(MANDIR)/man1/sigupdated*.1.gz \
+	  $(DESTDIR)$(BASHCOMPDIR)/sigtool $(DESTDIR)$(BASHCOMPDIR)/sigupdated \
+	  $(DESTDIR)$(ZSHCOMPDIR)/_sigtool $(DESTDIR)$(ZSHCOMPDIR)/_sigupdated \
+	  $(DESTDIR)$(FISHCOMPDIR)/sigtool.fish $(DESTDIR)$(FISHCOMPDIR)/sigupdated.fish \
+	  $(DESTDIR)$(UNITDIR)/sigupdated.service $(DESTDIR)$(SYSUSERSDIR)/sigtool.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@echo "kept $(SYSCONFDIR)/sigtool and /var/lib/sigtool (configuration and data)"
+
+# deb builds bin/sigtool_VERSION_ARCH.deb with nfpm (a Go program, run
+# from the module proxy at a pinned version) from a staged `make install`.
+NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
+DEB_STAGE := .build/deb
+deb:
+	rm -rf $(DEB_STAGE)
+	$(MAKE) install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=$(DEB_STAGE)
+	DEB_ARCH=$$($(GO) env GOARCH) \
+	VERSION=$$($(BIN)/sigtool --version | awk '{print $$NF}') \
+	  $(GO) run $(NFPM) package --packager deb --config packaging/nfpm.yaml --target $(BIN)/
+
 # deps installs the ClamAV reference tools when they are missing and we may
 # (root with apt-get). Without them the differential tests skip, except under
 # CI=true where a missing reference is a failure.
 deps:
-	@if ! command -v clamscan >/dev/null 2>&1 || ! command -v clamdscan >/dev/null 2>&1 || [ ! -x /usr/sbin/clamd ] || [ ! -d /usr/share/clamav-testfiles ] || ! command -v python3 >/dev/null 2>&1; then \
+	@if ! command -v clamscan >/dev/null 2>&1 || ! command -v clamdscan >/dev/null 2>&1 || [ ! -x /usr/sbin/clamd ] || [ ! -d /usr/share/clamav-testfiles ] || ! command -v python3 >/dev/null 2>&1 \
+	     || ! command -v debootstrap >/dev/null 2>&1 || ! command -v systemd-nspawn >/dev/null 2>&1 \
+	     || [ ! -x /usr/sbin/postfix ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $(DEB_PKGS)"; \
-	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)) >/dev/null 2>&1 \
+	    (apt-get update -qq && echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections \
+	      && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $(DEB_PKGS)) >/dev/null 2>&1 \
 	      || echo "warning: apt-get install $(DEB_PKGS) failed; differential tests will skip"; \
 	  else echo "note: clamscan or python3 missing and not root; differential tests will skip"; fi; \
 	fi
 
 # run: the main job on the built-in default: import the bundled signatures
-# into the default store and scan the bundled sample files and mails.
+# into a store under the repo (.run/sigtool.db, never the invoking user's
+# own default store) and scan the bundled sample files and mails.
+RUN_DB := .run/sigtool.db
 run: build
-	./$(BIN)/sigtool import --feed sample testdata/run/signatures/*
-	./$(BIN)/sigtool info
-	./$(BIN)/sigtool verify
-	@echo "== sigtool scan (exit 1 = something found, as expected here)"
-	./$(BIN)/sigtool scan --summary testdata/run/files testdata/run/mail || [ $$? -eq 1 ]
-	@echo "== sigtool mailscan: delivered messages go to .run/mail"
+	@echo "== make run keeps its store, quarantine and output under .run/ (the store: $(RUN_DB))"
 	mkdir -p .run/mail
-	./$(BIN)/sigtool mailscan --out .run/mail testdata/run/mail || [ $$? -eq 1 ]
-	./$(BIN)/sigtool quarantine list
+	./$(BIN)/sigtool --db $(RUN_DB) import --feed sample testdata/run/signatures/*
+	./$(BIN)/sigtool --db $(RUN_DB) info
+	./$(BIN)/sigtool --db $(RUN_DB) verify
+	@echo "== sigtool scan (exit 1 = something found, as expected here)"
+	./$(BIN)/sigtool --db $(RUN_DB) scan testdata/run/files testdata/run/mail || [ $$? -eq 1 ]
+	@echo "== sigtool mailscan: delivered messages go to .run/mail"
+	./$(BIN)/sigtool --db $(RUN_DB) mailscan --out .run/mail testdata/run/mail || [ $$? -eq 1 ]
+	./$(BIN)/sigtool --db $(RUN_DB) quarantine list
 
 test: deps
 	$(GO) vet $(PKGS)
@@ -80,4 +157,4 @@ lint:
 	$(GO) run honnef.co/go/tools/cmd/staticcheck@v0.8.2 $(PKGS)
 
 clean:
-	rm -rf $(BIN)
+	rm -rf $(BIN) .build .run

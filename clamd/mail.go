@@ -83,10 +83,11 @@ func ScanMail(ctx context.Context, e Engine, msg []byte, env mailscan.Envelope) 
 	rep.Action, rep.Findings, rep.Reasons = out.Action, out.Findings, out.Reasons
 	var body []byte
 	switch out.Action {
-	case mailscan.Deliver, mailscan.Rewrite:
-		body = out.Message
+	case mailscan.Delete:
 	case mailscan.Error:
 		rep.Error = strings.Join(out.Reasons, "; ")
+	default: // deliver, rewrite, flag: there is a message to deliver
+		body = out.Message
 	}
 	rep.Size = len(body)
 	return rep, body

@@ -49,8 +49,10 @@ func (ss *session) scanPath(ctx context.Context, cmd command, arg string) {
 	defer cancel()
 	var total, failed, infected int
 	ok := true
-	snap.Scan.ScanPaths(ctx, []string{real}, jobs, func(pr scan.PathResult) {
-		if !ok || (cmd == cmdScan && infected > 0) {
+	// clamd walks the whole tree and passes over empty files and links
+	// found in it without a word; so does the walker's Skipped.
+	snap.Scan.ScanPaths(ctx, []string{real}, scan.WalkOptions{Recursive: true}, jobs, func(pr scan.PathResult) {
+		if !ok || (cmd == cmdScan && infected > 0) || pr.Skipped != "" {
 			return
 		}
 		total++

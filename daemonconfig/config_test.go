@@ -2,6 +2,7 @@ package daemonconfig
 
 import (
 	"errors"
+	"github.com/BurntSushi/toml"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -176,18 +177,23 @@ func TestLoadNamesFile(t *testing.T) {
 	}
 }
 
+// TestSize: sizes in the file are numbers of bytes or clamd.conf's
+// K/M/G strings (the parsing itself is internal/bytesize's).
 func TestSize(t *testing.T) {
-	for in, want := range map[string]Size{"0": 0, "123": 123, "64K": 64 << 10, "100M": 100 << 20, "100m": 100 << 20, "2G": 2 << 30} {
-		if got, err := ParseSize(in); err != nil || got != want {
-			t.Errorf("%q: %d, %v; want %d", in, got, err, want)
+	for text, want := range map[string]Size{"1048576": 1 << 20, `"100M"`: 100 << 20, `"64k"`: 64 << 10} {
+		var v struct {
+			S Size `toml:"s"`
 		}
-		if got, _ := ParseSize(want.String()); got != want {
-			t.Errorf("%d does not round-trip through %q", want, want.String())
+		if _, err := toml.Decode("s = "+text, &v); err != nil || v.S != want {
+			t.Errorf("s = %s: %d, %v; want %d", text, v.S, err, want)
 		}
 	}
-	for _, bad := range []string{"", "M", "-1", "1.5M", "10T", "99999999999G"} {
-		if _, err := ParseSize(bad); err == nil {
-			t.Errorf("%q accepted", bad)
+	for _, bad := range []string{`"10T"`, `-1`, `1.5`, `"1.5M"`} {
+		var v struct {
+			S Size `toml:"s"`
+		}
+		if _, err := toml.Decode("s = "+bad, &v); err == nil {
+			t.Errorf("s = %s accepted", bad)
 		}
 	}
 }

@@ -73,5 +73,7 @@
 // Files: scanner.go (Process, settle), inspect.go (the rules on each
 // content), place.go (where a finding is cut), rewrite.go, banner.go,
 // parts.go and encode.go (writing MIME), engine.go (the scan verdict),
-// policy.go, scope.go, target.go, outcome.go, verdict.go, errors.go.
+// policy.go, scope.go, target.go, outcome.go, verdict.go, errors.go,
+// stamp.go (the X-Virus-Scanned and X-Virus-Status trace fields every
+// front end adds: Stamp decides them, AddFields writes them).
 package mailscan

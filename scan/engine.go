@@ -221,7 +221,7 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 		return false, nil
 	}
 	n.Format = f
-	if e.tooDeep(n, depth) {
+	if e.opts.SkipArchives || e.tooDeep(n, depth) {
 		return false, nil
 	}
 	sub := lay.below(info.Type)

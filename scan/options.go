@@ -18,6 +18,9 @@ type Options struct {
 	// (clamscan --alert-exceeds-max). Off, the limit is still recorded in
 	// Result.Limit and Result.Err.
 	AlertExceedsMax bool
+	// SkipArchives scans an archive's own bytes but not its members
+	// (clamscan --scan-archive=no).
+	SkipArchives bool
 	// MaxScriptNormalize is the largest text that is also matched in
 	// normalised form (target 7), ClamAV's --max-scriptnormalize; 0 means
 	// no limit.

@@ -8,6 +8,8 @@
 //     embedded objects (ppt.go);
 //   - pdf.go: PDF, an object scanner over the lexer of pdfobj.go, with the
 //     stream filters of pdffilter.go and the decryption of pdfcrypt.go;
+//   - rtf.go: the OLE1 objects of RTF documents;
+//   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
 //   - unopened.go: containers recognised but not opened yet; Walk returns
 //     ErrNoUnpacker for them, so that a caller never takes their unscanned
 //     members for clean.

@@ -22,9 +22,11 @@ const (
 	BinHex
 	OLE2
 	PDF
-
-	// Recognised, not opened (see unopened.go).
+	RTF
 	Cab
+
+	// Recognised, not opened (see unopened.go); the first of them is
+	// firstUnopened.
 	Arj
 	Lha
 	Ace
@@ -49,6 +51,7 @@ var formatNames = [...]string{
 	BinHex:   "binhex",
 	OLE2:     "ole2",
 	PDF:      "pdf",
+	RTF:      "rtf",
 	Cab:      "cab",
 	Arj:      "arj",
 	Lha:      "lha",
@@ -63,7 +66,7 @@ var formatNames = [...]string{
 
 // Opened reports whether [Walk] can read f's members; the other formats
 // Identify knows are containers whose members stay unscanned.
-func (f Format) Opened() bool { return f > Unknown && f < Cab }
+func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 
 // Archive reports whether f is a file archive, a container that people
 // put files into (zip, tar, rar, cab, ...), as opposed to a document or
@@ -71,7 +74,7 @@ func (f Format) Opened() bool { return f > Unknown && f < Cab }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, Chm, UPX:
+	case OLE2, PDF, RTF, Chm, UPX:
 		return false
 	}
 	return f != Unknown
@@ -128,6 +131,10 @@ func Identify(head []byte) Format {
 		return OLE2
 	case isTarHeader(head):
 		return Tar
+	case bytes.HasPrefix(head, magicCab):
+		return Cab
+	case bytes.HasPrefix(head, magicRTF):
+		return RTF
 	case isPDF(head):
 		return PDF
 	}

@@ -58,6 +58,10 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.ole2(src, size)
 	case PDF:
 		err = w.pdf(src, size)
+	case RTF:
+		err = w.rtf(src, size)
+	case Cab:
+		err = w.cab(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

@@ -2,9 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"path/filepath"
+	"slices"
 
 	"github.com/spf13/cobra"
 
@@ -23,6 +25,9 @@ type mailscanOptions struct {
 	recipients []string // envelope recipients (--rcpt); else the header's
 	direction  string   // "inbound" (default) or "outbound"
 	daemon     string   // stdin mode: the sigupdated scan service to use (mailscan_daemon.go)
+	sendmail   string   // stdin mode: hand the result to this sendmail (mailscan_reinject.go)
+	from       string   // stdin mode with sendmail: the envelope sender
+	onDelete   string   // stdin mode: discard or bounce a deleted message
 }
 
 // envelope is what the command line says about each message's envelope.
@@ -54,18 +59,30 @@ message. The policy file (TOML or YAML) changes any rule; see mailscan's
 package documentation for the keys.
 
 Verdicts go to stdout, one line per message ("PATH: ACTION: what"), or one
-JSON object per line with --json. In stdin mode the whole output is built
-before anything is written: the message goes to stdout and the verdict to
-stderr. A deleted message writes NOTHING to stdout and exits 1, so a filter
-script must treat "exit 1 with empty output" as "discard". Any error writes
-nothing to stdout and exits 75 (EX_TEMPFAIL): the MTA keeps the message and
-retries, and its queue lifetime ends the retries with a bounce, never a loss.
+JSON object per line with --json.
 
-EXIT STATUS
+- (stdin) is the MTA pipe filter. The whole output is built before anything
+is written; the verdict goes to stderr. It exits with sysexits(3) codes:
+  0 (EX_OK)           delivered unchanged or rewritten: the message is on
+                      stdout, or handed to --sendmail
+  0 (EX_OK)           deleted by the policy (message/partial, too many
+                      attachments): NOTHING on stdout, nothing handed on; the
+                      original is in the quarantine. --on-delete=bounce makes
+                      it 69 (EX_UNAVAILABLE): the MTA returns it to the sender
+  75 (EX_TEMPFAIL)    not handled (a scan, daemon, quarantine or usage
+                      error): nothing written; the MTA keeps the message and
+                      retries, and its queue lifetime ends the retries with a
+                      bounce, never a loss
+  sendmail's status   with --sendmail, when sendmail fails (75 if it was not
+                      a sysexits code)
+With --sendmail PATH --from SENDER --rcpt RCPT... the result is delivered
+with "PATH -G -i -f SENDER -- RCPT...", as Postfix's content_filter through
+pipe(8) needs (contrib/postfix).
+
+EXIT STATUS (files, mailboxes, Maildirs)
   0   every message delivered unchanged
   1   some action taken (rewritten, deleted, or flagged as unscannable)
-  2   some message could not be handled; its original is kept
-  75  stdin mode: the message was not handled, nothing was written: retry`,
+  2   some message could not be handled; its original is kept`,
 		Args: cobra.MinimumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runMailscan(cmd.Context(), g, o, args, cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr())
@@ -78,41 +95,63 @@ EXIT STATUS
 	f.BoolVar(&o.json, "json", false, "one JSON object per message per line")
 	f.StringArrayVar(&o.recipients, "rcpt", nil, "envelope recipient `ADDR` (repeatable); default: the message's headers")
 	f.StringVar(&o.direction, "direction", "inbound", "inbound or outbound (outbound mail is not scanned)")
+	f.StringVar(&o.sendmail, "sendmail", "", "stdin mode: deliver the result with `PATH` -G -i -f FROM -- RCPT... (Postfix's content_filter through pipe)")
+	f.StringVar(&o.from, "from", "", "stdin mode with --sendmail: the envelope `SENDER` (empty: the null sender)")
+	f.StringVar(&o.onDelete, "on-delete", "discard", "stdin mode: a message the policy deletes is discarded (exit 0) or bounced (exit 69, EX_UNAVAILABLE)")
 	f.StringVar(&o.daemon, "daemon", "", "stdin mode: apply the policy of the sigupdated at `ADDR` (unix:/path or host:port; \"none\" compiles here); default $SIGTOOL_DAEMON, else the [scan] socket of "+daemonconfig.DefaultPath)
 	return cmd
 }
 
 func runMailscan(ctx context.Context, g *globalOptions, o mailscanOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
-	if len(args) == 1 && args[0] == "-" {
-		c, err := mailDaemon(o.daemon)
-		if err != nil {
-			return &exitCodeError{code: exitTempFail, err: err}
-		}
-		if c != nil {
-			return mailExit(filterStdin(ctx, daemonProcess(c), o, stdin, stdout, stderr))
-		}
+	if slices.Contains(args, "-") {
+		return runFilter(ctx, g, o, args, stdin, stdout, stderr)
+	}
+	if o.sendmail != "" || o.onDelete != "discard" {
+		return fmt.Errorf("--sendmail and --on-delete are for the pipe filter (mailscan -)")
 	}
 	s, closeAll, err := newMailScanner(ctx, g, o)
 	if err != nil {
-		if len(args) == 1 && args[0] == "-" {
-			// The MTA must keep the message and retry: say nothing on stdout.
-			return &exitCodeError{code: exitTempFail, err: err}
-		}
 		return err
 	}
 	defer closeAll()
 	return mailExit(scanMail(ctx, s, o, args, stdin, stdout, stderr))
 }
 
-// mailExit gives a mailscan run's exit status (see the command's help).
+// runFilter is `mailscan -`. Every failure, even a usage error in the
+// MTA's configuration, is EX_TEMPFAIL with nothing written: the MTA keeps
+// the message until someone fixes it, and never loses it.
+func runFilter(ctx context.Context, g *globalOptions, o mailscanOptions, args []string, stdin io.Reader, stdout, stderr io.Writer) error {
+	switch {
+	case len(args) != 1 || o.out != "":
+		return tempFail(errors.New("- (stdin) must be the only input and excludes --out"))
+	case o.onDelete != "discard" && o.onDelete != "bounce":
+		return tempFail(fmt.Errorf("--on-delete %q: want discard or bounce", o.onDelete))
+	case o.sendmail != "" && len(o.recipients) == 0:
+		return tempFail(errors.New("--sendmail needs the envelope recipients (--rcpt=${recipient} in master.cf)"))
+	}
+	c, err := mailDaemon(o.daemon)
+	if err != nil {
+		return tempFail(err)
+	}
+	if c != nil {
+		return filterStdin(ctx, daemonProcess(c), o, stdin, stdout, stderr)
+	}
+	s, closeAll, err := newMailScanner(ctx, g, o)
+	if err != nil {
+		return tempFail(err)
+	}
+	defer closeAll()
+	return filterStdin(ctx, s.Process, o, stdin, stdout, stderr)
+}
+
+// mailExit gives a mailscan run's exit status over files (see the
+// command's help).
 func mailExit(st mailStatus) error {
 	switch st {
 	case mailClean:
 		return nil
 	case mailActed:
 		return errFound
-	case mailRetry:
-		return &exitCodeError{code: exitTempFail}
 	}
 	return &exitCodeError{code: exitError}
 }
@@ -146,7 +185,9 @@ func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*
 	if qpath == "" {
 		qpath = filepath.Join(filepath.Dir(dbPath), quarantine.DefaultFile)
 	}
-	q, err := quarantine.Open(qpath)
+	// Shared: pipe filters run side by side (one per message), and
+	// `sigtool quarantine` may look at it meanwhile.
+	q, err := quarantine.OpenShared(qpath)
 	if err != nil {
 		return nil, nil, err
 	}

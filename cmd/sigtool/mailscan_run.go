@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/sigtool/sigtool/mailscan"
 )
@@ -17,7 +16,6 @@ const (
 	mailClean  mailStatus = iota // every message delivered unchanged
 	mailActed                    // some message rewritten or deleted
 	mailFailed                   // some message not handled (its original kept), or bad usage
-	mailRetry                    // stdin mode: not handled, nothing written: the MTA must retry
 )
 
 // maxStdin bounds a message read from stdin; MTAs limit messages far below.
@@ -38,13 +36,6 @@ func scanMail(ctx context.Context, s *mailscan.Scanner, o mailscanOptions, args 
 	if len(args) == 0 {
 		fmt.Fprintln(stderr, "mailscan: no input (give files, mailboxes, Maildirs or -)")
 		return mailFailed
-	}
-	if slices.Contains(args, "-") {
-		if len(args) != 1 || o.out != "" {
-			fmt.Fprintln(stderr, "mailscan: - (stdin) must be the only input and excludes --out")
-			return mailFailed
-		}
-		return filterStdin(ctx, s.Process, o, stdin, stdout, stderr)
 	}
 	r := &mailRun{s: s, o: o, stdout: stdout, stderr: stderr}
 	if o.out != "" {
@@ -83,38 +74,46 @@ func scanMail(ctx context.Context, s *mailscan.Scanner, o mailscanOptions, args 
 	return r.status
 }
 
-// filterStdin is the MTA pipe filter: the whole output is built before the
-// first byte is written, so an error leaves stdout empty. A deleted
-// message writes nothing and ends as "acted" (exit 1 with empty output).
 // processFunc applies the policy to one message: a local Scanner's
 // Process, or the daemon's (mailscan_daemon.go).
 type processFunc func(context.Context, []byte, mailscan.Envelope) (*mailscan.Outcome, error)
 
-func filterStdin(ctx context.Context, process processFunc, o mailscanOptions, stdin io.Reader, stdout, stderr io.Writer) mailStatus {
+// filterStdin is the MTA pipe filter: the whole output is built before the
+// first byte is written, so an error leaves stdout empty. It exits with
+// sysexits codes (see the command's help): a message delivered unchanged
+// or rewritten is EX_OK, a deleted one EX_OK with nothing written (or
+// EX_UNAVAILABLE with --on-delete=bounce), anything not handled
+// EX_TEMPFAIL. With --sendmail the result is handed to the MTA's
+// sendmail instead of stdout, and sendmail's own status is passed on.
+func filterStdin(ctx context.Context, process processFunc, o mailscanOptions, stdin io.Reader, stdout, stderr io.Writer) error {
 	msg, err := io.ReadAll(io.LimitReader(stdin, maxStdin+1))
 	if err == nil && len(msg) > maxStdin {
 		err = fmt.Errorf("message larger than %d bytes", maxStdin)
 	}
 	if err != nil {
-		fmt.Fprintf(stderr, "mailscan: reading stdin: %v\n", err)
-		return mailRetry
+		return tempFail(fmt.Errorf("reading stdin: %w", err))
 	}
 	out, err := process(ctx, msg, o.envelope("-"))
 	reportMail(stderr, o.json, "-", out)
 	switch {
 	case err != nil:
-		return mailRetry
+		return tempFail(err)
+	case out.Action == mailscan.Delete && o.onDelete == "bounce":
+		return &exitCodeError{code: exUnavailable, err: fmt.Errorf("message deleted by the gateway policy: %s", mailVerdictLine("-", out))}
 	case out.Action == mailscan.Delete:
-		return mailActed
+		return nil // discarded: the original is in the quarantine
+	case o.sendmail != "":
+		return reinject(ctx, o, out.Message, stderr)
 	}
 	if _, err := stdout.Write(out.Message); err != nil {
-		fmt.Fprintf(stderr, "mailscan: writing stdout: %v\n", err)
-		return mailRetry
+		return tempFail(fmt.Errorf("writing stdout: %w", err))
 	}
-	if out.Action == mailscan.Deliver {
-		return mailClean
-	}
-	return mailActed
+	return nil
+}
+
+// tempFail is EX_TEMPFAIL: the MTA keeps the message and tries again.
+func tempFail(err error) error {
+	return &exitCodeError{code: exitTempFail, err: fmt.Errorf("mailscan: %w", err)}
 }
 
 func (r *mailRun) fail(path string, err error) {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"os/exec"
@@ -199,6 +200,20 @@ func TestRunVerdictLinesAndCodes(t *testing.T) {
 	}
 }
 
+// runStdin runs the pipe filter with s and returns its exit status.
+func runStdin(s *mailscan.Scanner, o mailscanOptions, stdin io.Reader, stdout, stderr io.Writer) int {
+	if o.onDelete == "" {
+		o.onDelete = "discard"
+	}
+	err := filterStdin(context.Background(), s.Process, o, stdin, stdout, stderr)
+	if err != nil {
+		fmt.Fprintln(stderr, err)
+	}
+	return exitCode(err)
+}
+
+// TestRunStdin: the pipe filter's sysexits statuses, what it writes for
+// each, and that an error writes nothing.
 func TestRunStdin(t *testing.T) {
 	good := mailScanner(t, false)
 	noStore := mailScanner(t, true) // cannot keep what it removes: every removal is an error
@@ -206,18 +221,20 @@ func TestRunStdin(t *testing.T) {
 	tests := []struct {
 		name     string
 		s        *mailscan.Scanner
+		onDelete string
 		in       io.Reader
 		stdout   io.Writer
 		code     int
 		wantOut  []byte
 		stderrRe string
 	}{
-		{"deliver", good, bytes.NewReader(golden(t, "text-body-not-scanned")), nil, exitOK, golden(t, "text-body-not-scanned"), "-: deliver"},
-		{"rewrite", good, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, exitFound, rewritten, "-: rewrite"},
-		{"delete writes nothing", good, bytes.NewReader(golden(t, "partial")), nil, exitFound, nil, "-: delete"},
-		{"not handled", noStore, bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, exitTempFail, nil, "-: error"},
-		{"read error", good, io.MultiReader(strings.NewReader("To: x\n"), errReader{}), nil, exitTempFail, nil, "reading stdin"},
-		{"write error", good, bytes.NewReader(golden(t, "text-body-not-scanned")), &failWriter{n: 10}, exitTempFail, nil, "writing stdout"},
+		{"deliver: EX_OK", good, "", bytes.NewReader(golden(t, "text-body-not-scanned")), nil, 0, golden(t, "text-body-not-scanned"), "-: deliver"},
+		{"rewrite: EX_OK", good, "", bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, 0, rewritten, "-: rewrite"},
+		{"delete: EX_OK, nothing written", good, "", bytes.NewReader(golden(t, "partial")), nil, 0, nil, "-: delete"},
+		{"delete with --on-delete=bounce: EX_UNAVAILABLE", good, "bounce", bytes.NewReader(golden(t, "partial")), nil, 69, nil, "deleted by the gateway policy: -: delete: Policy.Partial"},
+		{"not handled: EX_TEMPFAIL", noStore, "", bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, exitTempFail, nil, "-: error"},
+		{"read error: EX_TEMPFAIL", good, "", io.MultiReader(strings.NewReader("To: x\n"), errReader{}), nil, exitTempFail, nil, "reading stdin"},
+		{"write error: EX_TEMPFAIL", good, "", bytes.NewReader(golden(t, "text-body-not-scanned")), &failWriter{n: 10}, exitTempFail, nil, "writing stdout"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,7 +243,7 @@ func TestRunStdin(t *testing.T) {
 			if w == nil {
 				w = &stdout
 			}
-			code := runMail(tt.s, mailscanOptions{}, []string{"-"}, tt.in, w, &stderr)
+			code := runStdin(tt.s, mailscanOptions{onDelete: tt.onDelete}, tt.in, w, &stderr)
 			if code != tt.code {
 				t.Fatalf("exit %d, want %d; stderr %s", code, tt.code, &stderr)
 			}
@@ -238,9 +255,59 @@ func TestRunStdin(t *testing.T) {
 			}
 		})
 	}
-	var e bytes.Buffer
-	if code := runMail(good, mailscanOptions{out: t.TempDir()}, []string{"-"}, nil, io.Discard, &e); code != exitError {
-		t.Errorf("- with --out: exit %d", code)
+	// Usage errors are temporary failures too: the MTA keeps the mail
+	// until its configuration is fixed.
+	for _, args := range [][]string{
+		{"mailscan", "--daemon", "none", "--out", t.TempDir(), "-"},
+		{"mailscan", "--daemon", "none", "-", "other.eml"},
+		{"mailscan", "--daemon", "none", "--on-delete", "keep", "-"},
+		{"mailscan", "--daemon", "none", "--sendmail", "/usr/sbin/sendmail", "-"},
+	} {
+		if code, out, _ := runIn(t, golden(t, "partial"), args...); code != exitTempFail || out != "" {
+			t.Errorf("%v: exit %d, stdout %q; want 75 and nothing", args, code, out)
+		}
+	}
+}
+
+// TestRunStdinSendmail: with --sendmail the result goes to sendmail as
+// Postfix's simple content filter does it (-G -i -f SENDER -- RCPT...),
+// a deleted message goes nowhere, and sendmail's failure is passed on.
+func TestRunStdinSendmail(t *testing.T) {
+	good := mailScanner(t, false)
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "sendmail")
+	// The fake sendmail keeps its arguments and input, and exits with
+	// the status in $dir/status.
+	os.WriteFile(fake, []byte("#!/bin/sh\nprintf '%s\\n' \"$@\" > "+dir+"/args\ncat > "+dir+"/msg\nexit $(cat "+dir+"/status)\n"), 0o755)
+	send := func(status string, in []byte) (int, string) {
+		os.WriteFile(filepath.Join(dir, "status"), []byte(status), 0o644)
+		os.Remove(filepath.Join(dir, "msg"))
+		var stdout, stderr bytes.Buffer
+		o := mailscanOptions{sendmail: fake, from: "sender@example.org", recipients: []string{"a@example.edu", "b@example.edu"}}
+		code := runStdin(good, o, bytes.NewReader(in), &stdout, &stderr)
+		if stdout.Len() > 0 {
+			t.Errorf("--sendmail wrote to stdout: %q", stdout.String())
+		}
+		return code, stderr.String()
+	}
+	if code, errs := send("0", golden(t, "attachment-7bit-lf")); code != 0 {
+		t.Fatalf("exit %d: %s", code, errs)
+	}
+	if args := string(mustRead(t, filepath.Join(dir, "args"))); args != "-G\n-i\n-f\nsender@example.org\n--\na@example.edu\nb@example.edu\n" {
+		t.Errorf("sendmail arguments:\n%s", args)
+	}
+	if got, want := mustRead(t, filepath.Join(dir, "msg")), mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out")); !bytes.Equal(got, want) {
+		t.Errorf("sendmail got:\n%s\nwant the rewritten message", got)
+	}
+	if code, _ := send("0", golden(t, "partial")); code != 0 {
+		t.Errorf("deleted: exit %d", code)
+	} else if _, err := os.Stat(filepath.Join(dir, "msg")); !os.IsNotExist(err) {
+		t.Errorf("a deleted message was handed to sendmail")
+	}
+	for status, want := range map[string]int{"75": 75, "67": 67, "1": exitTempFail} {
+		if code, errs := send(status, golden(t, "text-body-not-scanned")); code != want || !strings.Contains(errs, "handing the message to "+fake) {
+			t.Errorf("sendmail exit %s: exit %d, want %d; %s", status, code, want, errs)
+		}
 	}
 }
 

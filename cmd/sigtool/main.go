@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/sigtool/sigtool/internal/buildinfo"
+	"github.com/sigtool/sigtool/internal/clidoc"
 	"github.com/sigtool/sigtool/sigdb"
 )
 
@@ -99,6 +100,7 @@ EXIT STATUS
 	for _, add := range extraCommands {
 		root.AddCommand(add(g))
 	}
+	root.AddCommand(clidoc.Command(root, buildinfo.Version()))
 	return root
 }
 

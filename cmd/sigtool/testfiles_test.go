@@ -37,6 +37,8 @@ var testFileMembers = map[string]string{
 	"clam.exe.binhex":      "!clam.exe",
 	"clam.tnef":            "!clam.exe",
 	"clam.pdf":             "!obj-15-0/clam.exe",
+	"clam.exe.rtf":         "!objdata-1/clam.exe",
+	"clam.cab":             "!clam.exe",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -58,14 +60,12 @@ var testFilesNotYet = map[string]string{
 	"clam.bin-le.cpio":   "cpio, old binary, little-endian",
 	"clam.newc.cpio":     "cpio newc",
 	"clam.odc.cpio":      "cpio odc",
-	"clam.cab":           "Microsoft Cabinet",
 	"clam.chm":           "Compiled HTML Help",
 	"clam.d64.zip":       "zip Deflate64",
 	"clam.impl.zip":      "zip Implode",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
 	"clam.exe.html":      "HTML",
-	"clam.exe.rtf":       "RTF",
 	"clam.exe.szdd":      "SZDD",
 	"clam.sis":           "Symbian SIS",
 	"clam_IScab_ext.exe": "InstallShield, external cabinet",
