@@ -3,8 +3,8 @@ package matcher
 import (
 	"context"
 	"crypto/md5"
+	"errors"
 	"fmt"
-	"math"
 	"sync"
 
 	"github.com/sigtool/sigtool/sigfile"
@@ -190,7 +190,7 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 	if len(l.Subs) == 0 || len(l.Subs) > maxSubs {
 		return fmt.Errorf("%w: %s: %d subsignatures", ErrBadSignature, l.Name, len(l.Subs))
 	}
-	expr, hi, err := compileExpr(l.Expr, len(l.Subs), 0)
+	expr, err := compileExpr(l.Expr, len(l.Subs), 0)
 	if err != nil {
 		return fmt.Errorf("%s: %w", l.Name, err)
 	}
@@ -198,15 +198,40 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 	info := lsigInfo{
 		expr: expr, nsubs: len(l.Subs), target: uint8(t.Target),
 		fileSize: toRange(t.FileSize), ep: toRange(t.EntryPoint), nsect: toRange(t.NumberOfSections),
-		cap: uint32(min(hi+1, math.MaxUint32)), subCap: expr.subCaps(len(l.Subs)),
+		subCap: expr.subCaps(len(l.Subs)),
 	}
 	if err := info.tdbTypes(t); err != nil {
 		return fmt.Errorf("%s: %w", l.Name, err)
+	}
+	// PCRE subsignatures first: their triggers read the body
+	// subsignatures' counts, which decides how those are anchored.
+	for i := range l.Subs {
+		s := &l.Subs[i]
+		if s.Kind != sigfile.SubPCRE {
+			continue
+		}
+		p, err := compilePCRE(s, i, len(l.Subs))
+		if errors.Is(err, errPCRESyntax) {
+			b.stats.notEvaluated(ReasonPCRE)
+			return nil
+		}
+		if err != nil {
+			return fmt.Errorf("%s: subsignature %d: %w", l.Name, i, err)
+		}
+		if p.trigger != nil {
+			for j, c := range p.trigger.subCaps(len(l.Subs)) {
+				info.subCap[j] = max(info.subCap[j], c)
+			}
+		}
+		info.pcres = append(info.pcres, p)
 	}
 	mark := b.mark()
 	owner := uint32(len(b.lsigs))
 	for i := range l.Subs {
 		s := &l.Subs[i]
+		if s.Kind == sigfile.SubPCRE {
+			continue
+		}
 		m := mods{nocase: s.NoCase, fullword: s.FullWord}
 		forms := []bool{false}
 		if s.Wide {
@@ -430,6 +455,12 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		}
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok {
 			m.always = append(m.always, uint32(i))
+		}
+		if len(l.pcres) > 0 {
+			m.pcreLsigs = append(m.pcreLsigs, uint32(i))
+			for _, p := range l.pcres {
+				m.needExe = m.needExe || needsInfo(p.off)
+			}
 		}
 	}
 	m.deadLsig = deadLsig

@@ -43,12 +43,12 @@ type lsigInfo struct {
 	fileSize lrange
 	ep       lrange
 	nsect    lrange
-	cap      uint32 // counts above this cannot change the verdict
 	// subCap[i] is the count of subsignature i above which the expression
 	// cannot tell the difference (subCaps): 1 for one that is only tested
 	// for a match, so that its candidates stop at its first match.
 	subCap []uint32
 	slot   uint32 // first of its nsubs count slots in a scan (scan.lsCount)
+	pcres  []pcreSub
 	// container is the type the content's container must have when
 	// hasContainer; intermediates are the types of the containers above
 	// the content, outermost first (Any matches any); handler, when not
@@ -59,44 +59,38 @@ type lsigInfo struct {
 	handler       filetype.Type
 }
 
-// compileExpr copies e, checking indexes against nsubs, and returns the
-// largest count it compares against.
-func compileExpr(e *sigfile.Expr, nsubs, depth int) (exprNode, int, error) {
+// compileExpr copies e, checking indexes against nsubs.
+func compileExpr(e *sigfile.Expr, nsubs, depth int) (exprNode, error) {
 	if e == nil {
-		return exprNode{}, 0, fmt.Errorf("%w: missing expression", ErrBadSignature)
+		return exprNode{}, fmt.Errorf("%w: missing expression", ErrBadSignature)
 	}
 	if depth > 100 {
-		return exprNode{}, 0, fmt.Errorf("%w: expression nested too deep", ErrBadSignature)
+		return exprNode{}, fmt.Errorf("%w: expression nested too deep", ErrBadSignature)
 	}
 	n := exprNode{op: e.Op, index: e.Index, count: e.Count, x: e.X, y: e.Y}
-	hi := 0
-	if e.Count != sigfile.CountNone {
-		if e.X < 0 {
-			return n, 0, fmt.Errorf("%w: negative count %d", ErrBadSignature, e.X)
-		}
-		hi = e.X
+	if e.Count != sigfile.CountNone && e.X < 0 {
+		return n, fmt.Errorf("%w: negative count %d", ErrBadSignature, e.X)
 	}
 	switch e.Op {
 	case sigfile.ExprSub:
 		if e.Index < 0 || e.Index >= nsubs {
-			return n, 0, fmt.Errorf("%w: expression uses subsignature %d of %d", ErrBadSignature, e.Index, nsubs)
+			return n, fmt.Errorf("%w: expression uses subsignature %d of %d", ErrBadSignature, e.Index, nsubs)
 		}
 	case sigfile.ExprAnd, sigfile.ExprOr:
 		if len(e.Args) == 0 {
-			return n, 0, fmt.Errorf("%w: empty expression group", ErrBadSignature)
+			return n, fmt.Errorf("%w: empty expression group", ErrBadSignature)
 		}
 		for _, a := range e.Args {
-			c, h, err := compileExpr(a, nsubs, depth+1)
+			c, err := compileExpr(a, nsubs, depth+1)
 			if err != nil {
-				return n, 0, err
+				return n, err
 			}
 			n.args = append(n.args, c)
-			hi = max(hi, h)
 		}
 	default:
-		return n, 0, fmt.Errorf("%w: unknown expression operator %d", ErrBadSignature, e.Op)
+		return n, fmt.Errorf("%w: unknown expression operator %d", ErrBadSignature, e.Op)
 	}
-	return n, hi, nil
+	return n, nil
 }
 
 // subCaps returns, for each of the nsubs subsignatures, the count beyond
@@ -256,8 +250,6 @@ func lsigReason(l *sigfile.LogicalSig) Reason {
 	for i := range l.Subs {
 		s := &l.Subs[i]
 		switch s.Kind {
-		case sigfile.SubPCRE:
-			return ReasonPCRE
 		case sigfile.SubByteCmp:
 			return ReasonByteCmp
 		case sigfile.SubMacro:

@@ -33,6 +33,7 @@ type Segment struct {
 	// with: the walk over every position tests that first.
 	slowFirst [][4]uint64
 	always    []uint32 // logical signatures true with no subsignature match
+	pcreLsigs []uint32 // logical signatures with PCRE subsignatures
 	hash      [3]hashSet
 	sect      [3]hashSet
 	allow     [3]hashSet
