@@ -121,18 +121,9 @@ func (g patGen) logical(name string) string {
 			fmt.Sprintf("(0|1|2)=%d", 1+g.r.IntN(3)), "0&(1|2)=0"}
 	}
 	expr := exprs[g.r.IntN(len(exprs))]
-	// ClamAV counts a pattern that gaps split once per position of its
-	// last part; we anchor a counted one there, unless its last part has
-	// no gram the filter can enter (3 subsignatures of the real main.ldb;
-	// random parts often), and then count per anchor position. So
-	// expressions that count get single-part subsignatures only.
-	counts := strings.ContainsAny(expr, "=<>")
 	var subs []string
 	for range n {
-		s := g.part()
-		if !counts {
-			s = g.pattern()
-		}
+		s := g.pattern()
 		// ClamAV turns a subsignature with modifiers into generic
 		// alternatives, which cannot be negated: no modifiers then.
 		neg := strings.Contains(s, "!(")

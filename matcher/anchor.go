@@ -266,13 +266,12 @@ const tierFallback = 16
 // real files (gramProb) among those the tier can enter (few enough
 // variants); the part whose grams add up to the lowest rate wins. The
 // main tier is taken when it can hold the pattern unless an every-byte
-// 3-gram is tierFallback times rarer. Parts before from are not
-// considered.
-func (c *code) chooseGrams(part0, nparts, from uint32, sc *gramScratch) (gramAnchor, bool) {
+// 3-gram is tierFallback times rarer.
+func (c *code) chooseGrams(part0, nparts uint32, sc *gramScratch) (gramAnchor, bool) {
 	var best [len(tiers)]gramAnchor
 	var found [len(tiers)]bool
 	var offs [16]uint16 // room for any tier's stride
-	for pi := from; pi < nparts; pi++ {
+	for pi := uint32(0); pi < nparts; pi++ {
 		sc.cl = c.partClasses(c.parts[part0+pi], sc.cl)
 		cl := sc.cl
 		sc.fp.fill(cl)
@@ -361,11 +360,10 @@ type anchorChoice struct {
 }
 
 // chooseShort picks a 2- or 3-byte literal anchor for a pattern that has no
-// usable gram: a pass over every position checks them by their first two
-// bytes. Parts before from are not considered.
-func (c *code) chooseShort(part0, nparts, from uint32) anchorChoice {
+// usable gram: a pass over every position checks them by their first two bytes.
+func (c *code) chooseShort(part0, nparts uint32) anchorChoice {
 	var best anchorChoice
-	for pi := from; pi < nparts; pi++ {
+	for pi := uint32(0); pi < nparts; pi++ {
 		pd := c.parts[part0+pi]
 		prefix := 0
 		for _, o := range c.ops[pd.op0:pd.op1] {

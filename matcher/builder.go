@@ -267,22 +267,10 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 		return err
 	}
 	p := pattern{part0: part0, nparts: nparts, owner: owner, sub: sub, lsig: lsig, target: target, off: off, cap: cap}
-	// Matches are counted once per anchor position, and ClamAV counts a
-	// pattern that gaps split once per position of its last part: a
-	// count that matters anchors there.
-	from := uint32(0)
-	if cap > 1 {
-		from = nparts - 1
-	}
-	ga, gok := b.c.chooseGrams(part0, nparts, from, &b.gs)
-	if !gok && from > 0 {
-		ga, gok = b.c.chooseGrams(part0, nparts, 0, &b.gs)
-	}
+	ga, gok := b.c.chooseGrams(part0, nparts, &b.gs)
 	var sa anchorChoice
 	if !gok {
-		if sa = b.c.chooseShort(part0, nparts, from); !sa.ok {
-			sa = b.c.chooseShort(part0, nparts, 0)
-		}
+		sa = b.c.chooseShort(part0, nparts)
 	}
 	switch {
 	case needsExe(off) && off.Kind != sigfile.OffSectionWhole && off.MaxShift <= directShift,

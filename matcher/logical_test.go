@@ -52,6 +52,17 @@ func TestLogical(t *testing.T) {
 		{"target pe on text", "L;Engine:51-255,Target:1;0;" + abcd, "abcd", false},
 		{"always true", "L;" + tdb + ";0=0;" + abcd, "nothing here", true},
 		{"multi part sub", "L;" + tdb + ";0;" + abcd + "*" + efgh, "abcd----efgh", true},
+		// A split subsignature counts once per position of its last part
+		// that completes a chain, as ClamAV counts it, whichever part
+		// the filter found.
+		{"split count ends", "L;" + tdb + ";0=2;" + abcd + "*" + efgh, "abcd efgh efgh", true},
+		{"split count starts", "L;" + tdb + ";0=2;" + abcd + "*" + efgh, "abcd abcd efgh", false},
+		{"split count pairs", "L;" + tdb + ";0=2;" + abcd + "*" + efgh, "abcd abcd efgh efgh", true},
+		{"split count range", "L;" + tdb + ";0=2;" + abcd + "{0-8}" + efgh, "abcd efgh efgh", true},
+		{"split count range far", "L;" + tdb + ";0=2;" + abcd + "{0-8}" + efgh, "abcd efgh ------ efgh", false},
+		{"split count middle", "L;" + tdb + ";0>1;" + abcd + "{0-4}7a71787976{0-8}" + efgh, "abcd zqxyv efgh efgh", true},
+		{"split count middle one", "L;" + tdb + ";0>1;" + abcd + "{0-4}7a71787976{0-8}" + efgh, "abcd zqxyv efgh abcd zqxyv", false},
+		{"split count common last", "L;" + tdb + ";0>2;7a71787976{0-12}00000000", "zqxyv\x00\x00\x00\x00\x00\x00", true},
 	}
 	for _, tc := range cases {
 		for _, chunk := range []int{1, 3, defaultChunk} {

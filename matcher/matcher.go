@@ -458,10 +458,19 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 // offset s.
 func (sc *scan) candidate(pi uint32, s int64) {
 	p := &sc.m.pats[pi]
-	if !sc.wanted(p) {
-		return
+	if sc.wanted(p) {
+		sc.verify(pi, p.anchorPart, s)
 	}
-	if sc.matchAt(pi, p.anchorPart, s) {
+}
+
+// verify records the matches of pattern pi with part j starting at s:
+// one, or for a split pattern whose count matters, one per position of
+// its last part not counted yet (countEnds).
+func (sc *scan) verify(pi, j uint32, s int64) {
+	p := &sc.m.pats[pi]
+	if p.cap > 1 && p.nparts > 1 {
+		sc.countEnds(pi, j, s)
+	} else if sc.matchAt(pi, j, s) {
 		sc.record(pi)
 	}
 }
@@ -517,9 +526,7 @@ func (sc *scan) direct(pi uint32) {
 		return
 	}
 	for s := lo; s <= hi && sc.wanted(p); s++ {
-		if sc.matchAt(pi, 0, s) {
-			sc.record(pi)
-		}
+		sc.verify(pi, 0, s)
 	}
 }
 
@@ -537,10 +544,8 @@ func (sc *scan) slowRange(k int, from, to int64) {
 		if b, ok := sc.v.at(s); ok && first[b>>6]>>(b&63)&1 == 0 {
 			continue
 		}
-		if sc.matchAt(pi, 0, s) {
-			if sc.record(pi); !sc.wanted(p) {
-				return
-			}
+		if sc.verify(pi, 0, s); !sc.wanted(p) {
+			return
 		}
 	}
 }

@@ -382,14 +382,19 @@ type monoState struct {
 	lo, hi int64 // right: trueAt, falseFrom; left: falseUpTo, trueFrom
 }
 
-// monoGet returns the index in monos of pattern pi's state for part j
-// on one side (existsFrom: right, existsBefore: left). An index, not a pointer: verifying the rest of the chain may
+// The kinds of monotone state: existsBefore's, existsFrom's, and the
+// walks of countEnds over an unbounded gap.
+const (
+	monoLeft = iota
+	monoRight
+	monoCount
+)
+
+// monoGet returns the index in monos of pattern pi's state of one kind
+// for part j. An index, not a pointer: verifying the rest of the chain may
 // add states and move monos.
-func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
-	k := uint64(pi)<<17 | uint64(j)<<1
-	if right {
-		k |= 1
-	}
+func (sc *scan) monoGet(pi uint32, j uint32, kind uint64) uint32 {
+	k := uint64(pi)<<18 | uint64(j)<<2 | kind
 	if i, ok := sc.mono.get(k); ok {
 		return i
 	}
@@ -401,7 +406,7 @@ func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
 
 // existsFrom: does a chain of parts j.. start at some s >= x?
 func (sc *scan) existsFrom(p *pattern, j uint32, x int64) bool {
-	st := sc.monoGet(sc.cur, j, true)
+	st := sc.monoGet(sc.cur, j, monoRight)
 	if x <= sc.monos[st].lo {
 		return true
 	}
@@ -471,7 +476,7 @@ func (sc *scan) endsAt(p *pattern, i uint32, e int64, memo bool) bool {
 
 // existsBefore: can part i end at some e <= y with parts 0..i-1 before it?
 func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
-	st := sc.monoGet(sc.cur, i, false)
+	st := sc.monoGet(sc.cur, i, monoLeft)
 	if y >= sc.monos[st].hi {
 		return true
 	}
