@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"io"
 	"strconv"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // Format is an archive or compression format recognised by [Identify].
@@ -26,13 +28,13 @@ const (
 	RTF
 	Cab
 	ISO
+	Cpio
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
 	Arj
 	Lha
 	Ace
-	Cpio
 	Szdd
 	Chm
 	StuffIt
@@ -154,7 +156,20 @@ func Identify(head []byte) Format {
 	case isPDF(head):
 		return PDF
 	}
+	if f, ok := typedFormats[filetype.Identify(head)]; ok {
+		return f
+	}
 	return identifyUnopened(head)
+}
+
+// typedFormats are the containers whose magic lives in package filetype,
+// the one place that types content: a format opened here is recognised by
+// the type filetype gives its head.
+var typedFormats = map[filetype.Type]Format{
+	filetype.CPIOOld:  Cpio,
+	filetype.CPIOODC:  Cpio,
+	filetype.CPIONewc: Cpio,
+	filetype.CPIOCRC:  Cpio,
 }
 
 // isBzip2 wants the block (or end-of-stream) magic after "BZh1".."BZh9":

@@ -20,11 +20,6 @@ var unopened = []struct {
 }{
 	{Arj, 0, []byte{0x60, 0xea}},
 	{Ace, 7, []byte("**ACE**")},
-	{Cpio, 0, []byte("070701")},
-	{Cpio, 0, []byte("070702")},
-	{Cpio, 0, []byte("070707")},
-	{Cpio, 0, []byte{0xc7, 0x71}},
-	{Cpio, 0, []byte{0x71, 0xc7}},
 	{Szdd, 0, []byte("SZDD\x88\xf0\x27\x33")},
 	{Chm, 0, []byte("ITSF\x03\x00\x00\x00")},
 	{StuffIt, 0, []byte("SIT!")},
