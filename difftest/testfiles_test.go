@@ -36,7 +36,6 @@ var notUnpacked = map[string]string{
 	"clam.impl.zip":        "zip member compressed with Implode (method 6)",
 	"clam.ea05.exe":        "AutoIt v3.0.5 script embedded in a PE",
 	"clam.ea06.exe":        "AutoIt v3.26+ script embedded in a PE",
-	"clam.exe.html":        "clam.exe embedded in HTML (data/script decoding)",
 	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",
 	"clam.exe.mbox.uu":     "mailbox with a uuencoded attachment",
 	"clam.mail":            "mail message with an attachment",

@@ -217,6 +217,9 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 	head := make([]byte, unpack.HeadSize)
 	hn, _ := r.ReadAt(head, 0)
 	f := unpack.IdentifyReader(head[:hn], r, size)
+	if f == unpack.Unknown && info.Found != filetype.Any {
+		f = unpack.FormatOf(info.Found)
+	}
 	if f == unpack.Unknown {
 		return false, nil
 	}

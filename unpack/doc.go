@@ -12,6 +12,8 @@
 //   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
 //   - iso.go: ISO 9660 images, recognised 32 KiB in ([IdentifyReader]);
 //   - cpio.go: cpio, old binary (either byte order), odc, newc and crc;
+//   - html.go: HTML, yielded as its normalised views for target 3
+//     (Member.Normalized) and the content of its data: URIs;
 //   - unopened.go: containers recognised but not opened yet; Walk returns
 //     ErrNoUnpacker for them, so that a caller never takes their unscanned
 //     members for clean.

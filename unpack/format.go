@@ -29,6 +29,7 @@ const (
 	Cab
 	ISO
 	Cpio
+	HTML
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -62,6 +63,7 @@ var formatNames = [...]string{
 	Lha:      "lha",
 	Ace:      "ace",
 	Cpio:     "cpio",
+	HTML:     "html",
 	Szdd:     "szdd",
 	Chm:      "chm",
 	StuffIt:  "stuffit",
@@ -79,7 +81,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, Chm, UPX:
+	case OLE2, PDF, RTF, HTML, Chm, UPX:
 		return false
 	}
 	return f != Unknown
@@ -170,7 +172,13 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.CPIOODC:  Cpio,
 	filetype.CPIONewc: Cpio,
 	filetype.CPIOCRC:  Cpio,
+	filetype.HTML:     HTML,
 }
+
+// FormatOf is the format that opens content of type t, or Unknown: the
+// scan engine asks it for content whose type it learned past the head
+// (text that filetype.Found makes HTML).
+func FormatOf(t filetype.Type) Format { return typedFormats[t] }
 
 // isBzip2 wants the block (or end-of-stream) magic after "BZh1".."BZh9":
 // three letters alone match too much text.

@@ -43,6 +43,7 @@ var testFileMembers = map[string]string{
 	"clam.bin-le.cpio":     "!clam.exe",
 	"clam.newc.cpio":       "!clam.exe",
 	"clam.odc.cpio":        "!clam.exe",
+	"clam.exe.html":        "!data-1",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -65,7 +66,6 @@ var testFilesNotYet = map[string]string{
 	"clam.impl.zip":      "zip Implode",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
-	"clam.exe.html":      "HTML",
 	"clam.exe.szdd":      "SZDD",
 	"clam.sis":           "Symbian SIS",
 	"clam_IScab_ext.exe": "InstallShield, external cabinet",
