@@ -32,8 +32,6 @@ var notUnpacked = map[string]string{
 	"clam-yc.exe":          "PE packed with yoda's crypter",
 	"clam.arj":             "ARJ archive",
 	"clam.chm":             "Compiled HTML Help",
-	"clam.d64.zip":         "zip member compressed with Deflate64 (method 9)",
-	"clam.impl.zip":        "zip member compressed with Implode (method 6)",
 	"clam.ea05.exe":        "AutoIt v3.0.5 script embedded in a PE",
 	"clam.ea06.exe":        "AutoIt v3.26+ script embedded in a PE",
 	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",

@@ -44,6 +44,8 @@ var testFileMembers = map[string]string{
 	"clam.newc.cpio":       "!clam.exe",
 	"clam.odc.cpio":        "!clam.exe",
 	"clam.exe.html":        "!data-1",
+	"clam.d64.zip":         "!clam.exe",
+	"clam.impl.zip":        "!CLAM.EXE",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -62,8 +64,6 @@ var testFilesNotYet = map[string]string{
 	"clam-upx.exe":       "PE packed with UPX",
 	"clam.arj":           "ARJ",
 	"clam.chm":           "Compiled HTML Help",
-	"clam.d64.zip":       "zip Deflate64",
-	"clam.impl.zip":      "zip Implode",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
 	"clam.exe.szdd":      "SZDD",
