@@ -37,7 +37,6 @@ var notUnpacked = map[string]string{
 	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",
 	"clam.exe.mbox.uu":     "mailbox with a uuencoded attachment",
 	"clam.mail":            "mail message with an attachment",
-	"clam.exe.szdd":        "SZDD (MS compress.exe) file",
 	"clam.sis":             "Symbian SIS installer",
 	"clam_IScab_ext.exe":   "InstallShield installer with an external cabinet",
 	"clam_IScab_int.exe":   "InstallShield installer with an embedded cabinet",

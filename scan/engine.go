@@ -229,7 +229,7 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 	}
 	sub := lay.below(info.Type)
 	winfo, err := unpack.Walk(ctx, f, r, size, e.walkLimits(b), func(m unpack.Member) error {
-		if m.Name == "" && (f == unpack.Gzip || f == unpack.Bzip2 || f == unpack.Xz) {
+		if m.Name == "" && (f == unpack.Gzip || f == unpack.Bzip2 || f == unpack.Xz || f == unpack.Szdd) {
 			m.Name = unpack.StreamName(label)
 		}
 		if m.Normalized {

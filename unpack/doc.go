@@ -12,6 +12,8 @@
 //   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
 //   - iso.go: ISO 9660 images, recognised 32 KiB in ([IdentifyReader]);
 //   - cpio.go: cpio, old binary (either byte order), odc, newc and crc;
+//   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
+//   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - html.go: HTML, yielded as its normalised views for target 3
 //     (Member.Normalized) and the content of its data: URIs;
 //   - unopened.go: containers recognised but not opened yet; Walk returns

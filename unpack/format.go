@@ -30,13 +30,13 @@ const (
 	ISO
 	Cpio
 	HTML
+	Szdd
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
 	Arj
 	Lha
 	Ace
-	Szdd
 	Chm
 	StuffIt
 	Zoo
@@ -173,6 +173,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.CPIONewc: Cpio,
 	filetype.CPIOCRC:  Cpio,
 	filetype.HTML:     HTML,
+	filetype.MSSZDD:   Szdd,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

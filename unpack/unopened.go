@@ -20,7 +20,6 @@ var unopened = []struct {
 }{
 	{Arj, 0, []byte{0x60, 0xea}},
 	{Ace, 7, []byte("**ACE**")},
-	{Szdd, 0, []byte("SZDD\x88\xf0\x27\x33")},
 	{Chm, 0, []byte("ITSF\x03\x00\x00\x00")},
 	{StuffIt, 0, []byte("SIT!")},
 	{StuffIt, 0, []byte("StuffIt (c)1997")},

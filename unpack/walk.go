@@ -70,6 +70,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.cpio(src, size)
 	case HTML:
 		err = w.html(src, size)
+	case Szdd:
+		err = w.szdd(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

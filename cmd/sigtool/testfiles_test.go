@@ -46,6 +46,7 @@ var testFileMembers = map[string]string{
 	"clam.exe.html":        "!data-1",
 	"clam.d64.zip":         "!clam.exe",
 	"clam.impl.zip":        "!CLAM.EXE",
+	"clam.exe.szdd":        "!clam.exe",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -66,7 +67,6 @@ var testFilesNotYet = map[string]string{
 	"clam.chm":           "Compiled HTML Help",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
-	"clam.exe.szdd":      "SZDD",
 	"clam.sis":           "Symbian SIS",
 	"clam_IScab_ext.exe": "InstallShield, external cabinet",
 	"clam_IScab_int.exe": "InstallShield, embedded cabinet",
