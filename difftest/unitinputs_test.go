@@ -75,9 +75,7 @@ var unitDiffers = map[string]string{
 	"clam_IScab_int.exe":         "InstallShield, embedded cabinet: not opened",
 	"clam_ISmsi_ext.exe":         "InstallShield MSI: not opened",
 	"clam_ISmsi_int.exe":         "InstallShield MSI: not opened",
-	"clam.exe.2007.one":          "OneNote 2007: not opened",
-	"clam.exe.2010.one":          "OneNote 2010: not opened",
-	"clam.exe.webapp-export.one": "OneNote web export: not opened",
+	"clam.exe.webapp-export.one": "OneNote in the web app's packaging (MS-FSSHTTPB): not opened, an error rather than clean",
 	// We find clam.exe and the reference does not:
 	"clam-v2.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",
 	"clam-v3.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",

@@ -31,6 +31,7 @@ const (
 	Cpio
 	HTML
 	Szdd
+	OneNote
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -65,6 +66,7 @@ var formatNames = [...]string{
 	Cpio:     "cpio",
 	HTML:     "html",
 	Szdd:     "szdd",
+	OneNote:  "onenote",
 	Chm:      "chm",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
@@ -81,7 +83,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, Chm, UPX:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX:
 		return false
 	}
 	return f != Unknown
@@ -174,6 +176,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.CPIOCRC:  Cpio,
 	filetype.HTML:     HTML,
 	filetype.MSSZDD:   Szdd,
+	filetype.OneNote:  OneNote,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

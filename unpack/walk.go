@@ -72,6 +72,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.html(src, size)
 	case Szdd:
 		err = w.szdd(src, size)
+	case OneNote:
+		err = w.onenote(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
