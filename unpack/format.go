@@ -32,10 +32,10 @@ const (
 	HTML
 	Szdd
 	OneNote
+	Arj
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
-	Arj
 	Lha
 	Ace
 	Chm
@@ -177,6 +177,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.HTML:     HTML,
 	filetype.MSSZDD:   Szdd,
 	filetype.OneNote:  OneNote,
+	filetype.ARJ:      Arj,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

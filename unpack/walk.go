@@ -74,6 +74,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.szdd(src, size)
 	case OneNote:
 		err = w.onenote(src, size)
+	case Arj:
+		err = w.arj(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
