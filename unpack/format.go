@@ -3,6 +3,7 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"strconv"
 )
 
@@ -24,6 +25,7 @@ const (
 	PDF
 	RTF
 	Cab
+	ISO
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -53,6 +55,7 @@ var formatNames = [...]string{
 	PDF:      "pdf",
 	RTF:      "rtf",
 	Cab:      "cab",
+	ISO:      "iso9660",
 	Arj:      "arj",
 	Lha:      "lha",
 	Ace:      "ace",
@@ -78,6 +81,19 @@ func (f Format) Archive() bool {
 		return false
 	}
 	return f != Unknown
+}
+
+// IdentifyReader is Identify for formats whose magic lies past the head:
+// ISO 9660 images are recognised by their first volume descriptor, 32 KiB
+// in. head is what the caller read from the start of r.
+func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
+	if f := Identify(head); f != Unknown {
+		return f
+	}
+	if isISO(r, size) {
+		return ISO
+	}
+	return Unknown
 }
 
 func (f Format) String() string {
