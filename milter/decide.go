@@ -151,5 +151,8 @@ func short(err error) string {
 			return known.Error()
 		}
 	}
+	if errors.Is(err, mailscan.ErrQuarantine) {
+		return "quarantine unavailable"
+	}
 	return "internal error"
 }

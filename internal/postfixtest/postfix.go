@@ -57,6 +57,10 @@ type Config struct {
 	Main []string
 	// Hostname is myhostname; "gw.test" when empty.
 	Hostname string
+	// RelayTo makes the instance a sending server: it delivers nothing
+	// itself and relays all mail to this host:port, keeping what is
+	// refused with 4xx in its deferred queue.
+	RelayTo string
 }
 
 // Instance is a running Postfix instance.
@@ -130,16 +134,22 @@ inet_protocols = ipv4
 myhostname = HOST
 mydestination =
 mynetworks = 127.0.0.0/8
-virtual_mailbox_domains = example.edu
-virtual_mailbox_base = T/mail
-virtual_mailbox_maps = texthash:T/etc/vmailbox
-virtual_uid_maps = static:65534
-virtual_gid_maps = static:65534
+DELIVERY
 maillog_file = T/maillog
 smtputf8_enable = no
 smtp_tls_security_level = none
 in_flow_delay = 0
-`) + "maillog_file_prefixes = " + dir + "\n" + strings.Join(cfg.Main, "\n") + "\n"
+`)
+	delivery := strings.ReplaceAll(`virtual_mailbox_domains = example.edu
+virtual_mailbox_base = T/mail
+virtual_mailbox_maps = texthash:T/etc/vmailbox
+virtual_uid_maps = static:65534
+virtual_gid_maps = static:65534`, "T/", dir+"/")
+	if cfg.RelayTo != "" {
+		h, p, _ := net.SplitHostPort(cfg.RelayTo)
+		delivery = fmt.Sprintf("relay_domains = example.edu\nrelayhost = [%s]:%s", h, p)
+	}
+	main = strings.Replace(main, "DELIVERY", delivery, 1) + "maillog_file_prefixes = " + dir + "\n" + strings.Join(cfg.Main, "\n") + "\n"
 	must(t, os.WriteFile(filepath.Join(in.Config, "main.cf"), []byte(main), 0o644))
 	// Without a terminal postfix reports why it will not start only to
 	// syslog; script(1) gives it one.
