@@ -7,6 +7,7 @@ require (
 	github.com/bodgit/sevenzip v1.6.5
 	github.com/cloudflare/ahocorasick v0.0.0-20240916140611-054963ec9396
 	github.com/d--j/go-milter v0.10.1
+	github.com/dlclark/regexp2/v2 v2.13.0
 	github.com/klauspost/compress v1.20.1
 	github.com/minio/sha256-simd v1.0.1
 	github.com/nwaples/rardecode/v2 v2.4.6
