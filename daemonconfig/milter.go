@@ -118,9 +118,9 @@ func (m *Milter) validate() error {
 			return &Error{Key: "milter.policy", Msg: err.Error()}
 		}
 	}
-	for key, v := range map[string]string{"milter.on_error": m.OnError, "milter.on_oversize": m.OnOversize} {
-		if v != MilterTempfail && v != MilterReject && v != MilterAccept {
-			return &Error{Key: key, Msg: fmt.Sprintf("%q: want tempfail, reject or accept", v)}
+	for _, kv := range [][2]string{{"milter.on_error", m.OnError}, {"milter.on_oversize", m.OnOversize}} {
+		if v := kv[1]; v != MilterTempfail && v != MilterReject && v != MilterAccept {
+			return &Error{Key: kv[0], Msg: fmt.Sprintf("%q: want tempfail, reject or accept", v)}
 		}
 	}
 	if m.OnDelete != MilterDiscard && m.OnDelete != MilterReject {

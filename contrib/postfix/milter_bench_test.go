@@ -59,7 +59,7 @@ func BenchmarkMilterVsClamavMilter(b *testing.B) {
 	})
 	mails := loadMails(b, total)
 	type side struct {
-		rate                                   float64
+		rate                                    float64
 		delivered, deleted, held, refused, lost int
 	}
 	runSide := func(name string) side {
