@@ -35,7 +35,6 @@ var notUnpacked = map[string]string{
 	"clam.bin-le.cpio":     "cpio (old binary, little-endian)",
 	"clam.newc.cpio":       "cpio (newc)",
 	"clam.odc.cpio":        "cpio (odc)",
-	"clam.cab":             "Microsoft Cabinet",
 	"clam.chm":             "Compiled HTML Help",
 	"clam.d64.zip":         "zip member compressed with Deflate64 (method 9)",
 	"clam.impl.zip":        "zip member compressed with Implode (method 6)",

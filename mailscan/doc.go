@@ -77,7 +77,7 @@
 // written into Outcome.Message: Outcome.Header lists them, and every
 // delivery (the pipe filter, mailscan --out, the daemon's MAILSCAN and
 // POST /v1/mailscan, the milter) stamps them in, replacing the sender's
-// fields of those names, through Outcome.Delivery and Stamp.
+// fields of those names, through Outcome.Delivery and AddFields.
 //
 // Files: scanner.go (Process, settle), inspect.go (the rules on each
 // content), place.go (where a finding is cut), rewrite.go, banner.go,

@@ -26,6 +26,12 @@ type Headers struct {
 	Status string `toml:"status" yaml:"status"`
 }
 
+// The default field names, as ClamAV's milter and amavis write them.
+const (
+	ScannedField = "X-Virus-Scanned"
+	StatusField  = "X-Virus-Status"
+)
+
 // Statuses the Status field reports, worst first.
 const (
 	StatusInfected    = "Infected"    // a signature matched: something was cleaned or removed
@@ -37,7 +43,7 @@ const (
 // A HeaderField is one header field the gateway adds to a message it
 // delivers (Outcome.Header). A delivery replaces every field of the same
 // name the message already has: the sender's own "X-Virus-Status: Clean"
-// must not pass for the gateway's. Stamp does that on the bytes; a milter
+// must not pass for the gateway's. AddFields does that on the bytes; a milter
 // does it with its header actions.
 type HeaderField struct {
 	Name  string `json:"name"`
@@ -78,12 +84,20 @@ func (s *Scanner) WithVersions(v map[string]int) *Scanner {
 	return &c
 }
 
-// header returns the fields for an outcome of a scanned message: the
-// action and findings decide the status. Deleted messages, errors and
-// messages delivered unscanned (out of scope, outbound) get none.
+// Scanned reports whether the policy looked inside the message: false for
+// mail it passed without scanning (outbound, out of scope) and for
+// messages it could not handle.
+func (o *Outcome) Scanned() bool {
+	return o.Action != Error && !slices.Contains(o.Reasons, reasonOutbound) && !slices.Contains(o.Reasons, reasonOutOfScope)
+}
+
+// header returns the fields for an outcome: the action and findings
+// decide the status. Deleted messages, errors and messages delivered
+// unscanned get none: a field must never claim a scan that did not
+// happen.
 func (s *Scanner) header(out *Outcome) []HeaderField {
 	h := s.policy.Headers
-	if !h.Add {
+	if !h.Add || !out.Scanned() || out.Action == Delete {
 		return nil
 	}
 	var fields []HeaderField
@@ -134,15 +148,15 @@ func (o *Outcome) Delivery() []byte {
 	if o.Message == nil {
 		return nil
 	}
-	return Stamp(o.Message, o.Header)
+	return AddFields(o.Message, o.Header)
 }
 
-// Stamp returns msg with fields at the top of its header (below an mbox
+// AddFields returns msg with fields at the top of its header (below an mbox
 // "From " line) and without the fields of those names it had, as a lenient
 // reader finds them ("X-Virus-Status (x): Clean" too). Lines end as msg's
 // do and are folded at 78 columns. With no fields it returns msg itself;
 // msg is never changed.
-func Stamp(msg []byte, fields []HeaderField) []byte {
+func AddFields(msg []byte, fields []HeaderField) []byte {
 	if len(fields) == 0 {
 		return msg
 	}

@@ -12,11 +12,11 @@ import (
 
 var testFields = []HeaderField{{"X-Virus-Scanned", "sigtool 1 at gw"}, {"X-Virus-Status", "Clean"}}
 
-// TestStamp: the fields go on top (below an mbox From_ line and a BOM),
+// TestAddFields: the fields go on top (below an mbox From_ line and a BOM),
 // in the message's line ending; the sender's fields of the same names go,
 // in every form a lenient reader takes as one; everything else stays
 // byte for byte.
-func TestStamp(t *testing.T) {
+func TestAddFields(t *testing.T) {
 	const top = "X-Virus-Scanned: sigtool 1 at gw\nX-Virus-Status: Clean\n"
 	tests := []struct{ name, in, want string }{
 		{"plain", "From: a@b\nSubject: s\n\nbody\n", top + "From: a@b\nSubject: s\n\nbody\n"},
@@ -35,12 +35,12 @@ func TestStamp(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in := []byte(tt.in)
-			got := Stamp(in, testFields)
+			got := AddFields(in, testFields)
 			if string(got) != tt.want {
 				t.Fatalf("got\n%q\nwant\n%q", got, tt.want)
 			}
 			if string(in) != tt.in {
-				t.Fatal("Stamp changed its input")
+				t.Fatal("AddFields changed its input")
 			}
 			// Ours are the only fields of these names, read either way.
 			for _, lenient := range []bool{false, true} {
@@ -49,24 +49,24 @@ func TestStamp(t *testing.T) {
 					t.Errorf("lenient=%v: X-Virus-Status fields %q", lenient, v)
 				}
 			}
-			// Stamping twice is stamping once.
-			if again := Stamp(got, testFields); !bytes.Equal(again, got) {
+			// Adding twice is adding once.
+			if again := AddFields(got, testFields); !bytes.Equal(again, got) {
 				t.Errorf("second stamp:\n%q", again)
 			}
 		})
 	}
 	msg := []byte("From: a@b\n\nx\n")
-	if got := Stamp(msg, nil); &got[0] != &msg[0] {
-		t.Error("Stamp without fields copied the message")
+	if got := AddFields(msg, nil); &got[0] != &msg[0] {
+		t.Error("AddFields without fields copied the message")
 	}
 }
 
-func TestStampFolds(t *testing.T) {
+func TestAddFieldsFolds(t *testing.T) {
 	var names []string
 	for i := range 12 {
 		names = append(names, "Win.Trojan.Agent-"+strings.Repeat("9", i))
 	}
-	got := Stamp([]byte("From: a@b\n\nx\n"), []HeaderField{{"X-Virus-Status", "Infected (" + strings.Join(names, ", ") + ")"}})
+	got := AddFields([]byte("From: a@b\n\nx\n"), []HeaderField{{"X-Virus-Status", "Infected (" + strings.Join(names, ", ") + ")"}})
 	h, body := mailmime.ReadHeader(got, false)
 	if len(h.Fields) != 2 || h.Fields[0].Value != "Infected ("+strings.Join(names, ", ")+")" || string(got[body:]) != "x\n" {
 		t.Fatalf("folded field reads back as %+v", h.Fields)
@@ -141,13 +141,22 @@ func TestOutcomeHeader(t *testing.T) {
 				}
 				return
 			}
-			if !bytes.Equal(d, Stamp(o.Message, o.Header)) {
+			if !bytes.Equal(d, AddFields(o.Message, o.Header)) {
 				t.Fatal("Delivery is not Message stamped")
 			}
 			if len(o.Header) == 0 && &d[0] != &o.Message[0] {
 				t.Fatal("Delivery without fields is not Message itself")
 			}
 		})
+	}
+}
+
+// TestNoHeaderOnError: a message not handled claims no scan.
+func TestNoHeaderOnError(t *testing.T) {
+	s := NewScanner(testEngine(), testPolicy(), nil) // nowhere to keep what it removes
+	o, err := s.Process(context.Background(), mailWith("x", [2]string{"a.bin", "MARKER-A"}), Envelope{})
+	if err == nil || o.Action != Error || o.Header != nil || o.Scanned() {
+		t.Fatalf("%v %s %+v", err, o.Action, o.Header)
 	}
 }
 

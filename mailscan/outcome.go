@@ -39,7 +39,7 @@ type Outcome struct {
 	Reasons []string
 	// Header lists the fields to add when the message is delivered
 	// (X-Virus-Scanned, X-Virus-Status; the policy's [headers]). They are
-	// not in Message: Delivery stamps them in, a milter adds them with its
+	// not in Message: Delivery writes them in, a milter adds them with its
 	// own header actions. Empty for a message not scanned (outbound, out
 	// of scope), deleted or not handled, or when the policy turns them off.
 	Header []HeaderField

@@ -122,7 +122,7 @@ func DefaultPolicy() Policy {
 			TooManyAttachments: "Policy.TooManyAttachments",
 			Unscannable:        "Policy.Unscannable",
 		},
-		Headers: Headers{Add: true, Scanned: "X-Virus-Scanned", Status: "X-Virus-Status"},
+		Headers: Headers{Add: true, Scanned: ScannedField, Status: StatusField},
 		Text: Texts{
 			Cleaned: head + "Found virus {NAME} in file {FILE}\nThe file is cleaned." + tail,
 			Removed: head + "Found virus {NAME} in file {FILE}\nThe uncleanable file {FILE} is moved to {QUARANTINE}" + tail,

@@ -42,9 +42,7 @@ func (s *Scanner) Process(ctx context.Context, msg []byte, env Envelope) (out *O
 	if err != nil {
 		return failed(msg, err), err
 	}
-	if out.Action != Delete && !slices.Contains(out.Reasons, reasonOutbound) && !slices.Contains(out.Reasons, reasonOutOfScope) {
-		out.Header = s.header(out)
-	}
+	out.Header = s.header(out)
 	return out, nil
 }
 

@@ -37,7 +37,7 @@ func TestUnscannable(t *testing.T) {
 		why  string
 	}{
 		{"unsupported zip method", implodeZip(t), nil, UnscannableMethod},
-		{"unknown container (cab)", append([]byte("MSCF\x00\x00\x00\x00\x6d\x02\x00\x00"), make([]byte, 64)...), nil, UnscannableContainer},
+		{"unknown container (arj)", append([]byte{0x60, 0xea, 0x26, 0x00}, make([]byte, 64)...), nil, UnscannableContainer},
 		{"unknown container (upx)", upxPE(), nil, UnscannableContainer},
 		{"member over a limit", big, &limited, UnscannableLimit},
 		{"corrupt archive", truncated(zipBytes(t, [2]string{"a.txt", strings.Repeat("text ", 200)})), nil, UnscannableCorrupt},

@@ -216,7 +216,7 @@ func (e *Engine) walk(ctx context.Context, b *budget, n *Result, label string, r
 func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int, lay layer, info filetype.Info) (normalized bool, _ error) {
 	head := make([]byte, unpack.HeadSize)
 	hn, _ := r.ReadAt(head, 0)
-	f := unpack.Identify(head[:hn])
+	f := unpack.IdentifyReader(head[:hn], r, size)
 	if f == unpack.Unknown {
 		return false, nil
 	}

@@ -122,7 +122,6 @@ func TestUnopened(t *testing.T) {
 		head []byte
 		want Format
 	}{
-		{"cab", []byte("MSCF\x00\x00\x00\x00\x6d\x02\x00\x00"), Cab},
 		{"arj", []byte{0x60, 0xea, 0x2c, 0x00}, Arj},
 		{"lha", []byte("\x25\x14-lh5-\x00\x00"), Lha},
 		{"ace", []byte("\x00\x00\x00\x00\x00\x00\x00**ACE**"), Ace},

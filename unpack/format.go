@@ -3,6 +3,7 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
+	"io"
 	"strconv"
 )
 
@@ -23,9 +24,11 @@ const (
 	OLE2
 	PDF
 	RTF
-
-	// Recognised, not opened (see unopened.go).
 	Cab
+	ISO
+
+	// Recognised, not opened (see unopened.go); the first of them is
+	// firstUnopened.
 	Arj
 	Lha
 	Ace
@@ -52,6 +55,7 @@ var formatNames = [...]string{
 	PDF:      "pdf",
 	RTF:      "rtf",
 	Cab:      "cab",
+	ISO:      "iso9660",
 	Arj:      "arj",
 	Lha:      "lha",
 	Ace:      "ace",
@@ -65,7 +69,7 @@ var formatNames = [...]string{
 
 // Opened reports whether [Walk] can read f's members; the other formats
 // Identify knows are containers whose members stay unscanned.
-func (f Format) Opened() bool { return f > Unknown && f < Cab }
+func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 
 // Archive reports whether f is a file archive, a container that people
 // put files into (zip, tar, rar, cab, ...), as opposed to a document or
@@ -77,6 +81,19 @@ func (f Format) Archive() bool {
 		return false
 	}
 	return f != Unknown
+}
+
+// IdentifyReader is Identify for formats whose magic lies past the head:
+// ISO 9660 images are recognised by their first volume descriptor, 32 KiB
+// in. head is what the caller read from the start of r.
+func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
+	if f := Identify(head); f != Unknown {
+		return f
+	}
+	if isISO(r, size) {
+		return ISO
+	}
+	return Unknown
 }
 
 func (f Format) String() string {
@@ -130,6 +147,8 @@ func Identify(head []byte) Format {
 		return OLE2
 	case isTarHeader(head):
 		return Tar
+	case bytes.HasPrefix(head, magicCab):
+		return Cab
 	case bytes.HasPrefix(head, magicRTF):
 		return RTF
 	case isPDF(head):

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigtool/sigtool/filetype"
 	"github.com/ulikunitz/xz"
 )
 
@@ -99,6 +100,7 @@ type got struct {
 	data      string
 	encrypted bool
 	err       error
+	typ       filetype.Type
 }
 
 // walkAll walks data and records every member's content.
@@ -107,7 +109,7 @@ func walkAll(t testing.TB, f Format, data []byte, lim Limits) ([]got, Info, erro
 	var out []got
 	info, err := Walk(context.Background(), f, bytes.NewReader(data), int64(len(data)), lim,
 		func(m Member) error {
-			g := got{name: m.Name, encrypted: m.Encrypted, err: m.Err}
+			g := got{name: m.Name, encrypted: m.Encrypted, err: m.Err, typ: m.Type}
 			if m.Content != nil {
 				b, rerr := io.ReadAll(io.NewSectionReader(m.Content, 0, m.Size))
 				if rerr != nil {

@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 func TestOLE2Streams(t *testing.T) {
@@ -72,8 +74,8 @@ func TestOLE2VBA(t *testing.T) {
 	}
 	for name, want := range map[string]string{"Macros/VBA/Module1.vba": src, "Macros/VBA/ThisDocument.vba": other} {
 		m := findMember(members, name)
-		if m == nil || m.data != want || m.err != nil {
-			t.Errorf("%s: got %+v", name, m)
+		if m == nil || m.data != want || m.err != nil || m.typ != filetype.MSOLE2 {
+			t.Errorf("%s: got %+v (macros are MSOLE2 content, for target 2)", name, m)
 		}
 	}
 }

@@ -8,6 +8,8 @@ import (
 	"io"
 	"slices"
 	"unicode/utf16"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // VBA projects (MS-OVBA): a storage holding _VBA_PROJECT, a compressed
@@ -158,7 +160,8 @@ func (w *walker) vbaProject(c *cfb, dir string) error {
 		}
 		w.info.MemberCount++
 		name := joinPath(dir, cleanStreamName(me.name)) + ".vba"
-		_, stop := w.emit(name, false, func() (io.Reader, error) {
+		// ClamAV matches macro source as MSOLE2 content (target 2).
+		_, stop := w.emitAs(name, false, memberKind{typ: filetype.MSOLE2}, func() (io.Reader, error) {
 			src, err := readStream(c, me, maxVBASource)
 			if int64(m.offset) > int64(len(src)) {
 				return nil, fmt.Errorf("%w: vba module %q: source offset %d past the stream", ErrCorrupt, m.stream, m.offset)

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // WalkFunc is called for each member. Returning an error stops the walk and
@@ -60,6 +62,10 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.pdf(src, size)
 	case RTF:
 		err = w.rtf(src, size)
+	case Cab:
+		err = w.cab(src, size)
+	case ISO:
+		err = w.iso(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
@@ -98,6 +104,19 @@ func (w *walker) call(m Member) (err error) {
 // failure); dataErr is the member's own read error, already reported in
 // Member.Err, which the format decides whether it can continue past.
 func (w *walker) emit(name string, encrypted bool, open func() (io.Reader, error)) (dataErr, stop error) {
+	return w.emitAs(name, encrypted, memberKind{}, open)
+}
+
+// memberKind is what a container says about a member's content beyond
+// its bytes: its type (Member.Type) and whether it is a normalised view of
+// the container (Member.Normalized).
+type memberKind struct {
+	typ        filetype.Type
+	normalized bool
+}
+
+// emitAs is emit for content whose type the container knows.
+func (w *walker) emitAs(name string, encrypted bool, kind memberKind, open func() (io.Reader, error)) (dataErr, stop error) {
 	if err := w.ctx.Err(); err != nil {
 		return nil, err
 	}
@@ -140,7 +159,7 @@ func (w *walker) emit(name string, encrypted bool, open func() (io.Reader, error
 		// The member was cut by what was left of the scan budget.
 		rerr = &LimitError{Limit: LimitScanSize, Member: name, Max: w.lim.MaxScanSize}
 	}
-	m := Member{Name: name, Size: c.size, Err: w.memberErr(name, rerr)}
+	m := Member{Name: name, Size: c.size, Err: w.memberErr(name, rerr), Type: kind.typ, Normalized: kind.normalized}
 	if errors.Is(rerr, ErrEncrypted) && c.size == 0 {
 		// The decoder's own complaint about the missing key says no more.
 		w.info.Encrypted = true

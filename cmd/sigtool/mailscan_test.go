@@ -78,7 +78,7 @@ func mailScanner(t testing.TB, noStore bool) *mailscan.Scanner {
 // delivered is body as the test scanner delivers it: with the header
 // fields of a scanned message on top, status the X-Virus-Status value.
 func delivered(body []byte, status string) []byte {
-	return mailscan.Stamp(body, []mailscan.HeaderField{
+	return mailscan.AddFields(body, []mailscan.HeaderField{
 		{Name: "X-Virus-Scanned", Value: "sigtool " + buildinfo.Version() + " at gw.test"},
 		{Name: "X-Virus-Status", Value: status},
 	})

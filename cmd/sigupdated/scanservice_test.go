@@ -304,7 +304,7 @@ func TestBesideTheDaemon(t *testing.T) {
 	hb, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
 	json.Unmarshal([]byte(resp.Header.Get("Sigtool-Mailscan")), &hrep)
-	if resp.StatusCode != 200 || hrep.Action != mailscan.Deliver || len(hrep.Header) != 2 || hrep.Header[1].Value != "Clean" || !bytes.Equal(hb, mailscan.Stamp(clean, hrep.Header)) {
+	if resp.StatusCode != 200 || hrep.Action != mailscan.Deliver || len(hrep.Header) != 2 || hrep.Header[1].Value != "Clean" || !bytes.Equal(hb, mailscan.AddFields(clean, hrep.Header)) {
 		t.Errorf("POST /v1/mailscan of a clean message: %d, %s\n%.300s", resp.StatusCode, resp.Header.Get("Sigtool-Mailscan"), hb)
 	}
 }
