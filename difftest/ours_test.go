@@ -108,12 +108,14 @@ func (e *lineError) Error() string {
 
 func (e *lineError) Unwrap() error { return e.err }
 
-// ourVerdicts scans every file with our scan engine on m, as clamscan does
-// (typed, archives opened, text normalised), and returns the same shape of
-// result: every signature found anywhere in the file's tree.
+// ourVerdicts scans every file with our scan engine on m as sigtool scan
+// does (typed, archives and mail opened, text normalised), and returns
+// the same shape of result: every signature found anywhere in the tree.
 func ourVerdicts(t testing.TB, m *matcher.Matcher, files []string) verdicts {
 	t.Helper()
-	e := scan.New(m, scan.DefaultOptions())
+	opts := scan.DefaultOptions()
+	opts.Expand = scan.ExpandMail
+	e := scan.New(m, opts)
 	v := verdicts{}
 	for _, f := range files {
 		res, err := e.ScanFile(context.Background(), f)

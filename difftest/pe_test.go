@@ -26,6 +26,9 @@ type peImage struct {
 	sections [][]byte
 	epSect   int
 	epOff    uint32
+	// rsrc, when above zero, is 1 + the index of the section that is the
+	// resource directory (data directory 2).
+	rsrc int
 }
 
 // peLayout is where things ended up in the built file.
@@ -81,7 +84,11 @@ func (img peImage) build() ([]byte, peLayout) {
 	le.PutUint32(opt[76:], 0x1000)
 	le.PutUint32(opt[80:], 0x100000)
 	le.PutUint32(opt[84:], 0x1000)
-	le.PutUint32(opt[92:], 16) // data directories, all empty
+	le.PutUint32(opt[92:], 16) // data directories, all empty but resources
+	if img.rsrc > 0 {
+		le.PutUint32(opt[96+2*8:], uint32(peSectAlign*img.rsrc))
+		le.PutUint32(opt[96+2*8+4:], uint32(len(img.sections[img.rsrc-1])))
+	}
 
 	rva := peSectAlign
 	for i, s := range img.sections {
@@ -102,6 +109,65 @@ func (img peImage) build() ([]byte, peLayout) {
 	lay.epFile = lay.secOff[img.epSect] + int(img.epOff)
 	lay.size = len(out)
 	return out, lay
+}
+
+// sectionRVA is the RVA of section i of a built image whose sections are
+// each under one section alignment (4 KiB).
+func sectionRVA(i int) uint32 { return uint32(peSectAlign * (i + 1)) }
+
+// versionResource builds a resource directory, to be section data at rva,
+// holding one VS_VERSION_INFO with the given strings (key, value): the
+// tree type 16 (RT_VERSION) / name 1 / language 0x409, a data entry, and
+// the structure as the PE format describes it.
+func versionResource(rva uint32, pairs [][2]string) []byte {
+	le := binary.LittleEndian
+	u16z := func(s string) []byte {
+		var b []byte
+		for _, c := range []byte(s) {
+			b = le.AppendUint16(b, uint16(c))
+		}
+		return append(b, 0, 0)
+	}
+	pad4 := func(b []byte) []byte {
+		for len(b)%4 != 0 {
+			b = append(b, 0)
+		}
+		return b
+	}
+	// node is wLength, wValueLength, wType, key, padding, value, children.
+	node := func(key string, valueLen uint16, typ uint16, value []byte, children []byte) []byte {
+		b := make([]byte, 6)
+		b = pad4(append(b, u16z(key)...))
+		b = pad4(append(b, value...))
+		b = append(b, children...)
+		le.PutUint16(b[0:], uint16(len(b)))
+		le.PutUint16(b[2:], valueLen)
+		le.PutUint16(b[4:], typ)
+		return b
+	}
+	var strs []byte
+	for _, kv := range pairs {
+		v := u16z(kv[1])
+		strs = pad4(append(strs, node(kv[0], uint16(len(v)/2), 1, v, nil)...))
+	}
+	fixed := make([]byte, 0x34)
+	le.PutUint32(fixed, 0xfeef04bd)
+	le.PutUint32(fixed[4:], 0x10000)
+	table := node("040904b0", 0, 1, nil, strs)
+	vi := node("VS_VERSION_INFO", 0x34, 0, fixed, node("StringFileInfo", 0, 1, nil, table))
+
+	b := make([]byte, 0x58)
+	dir := func(at, id, off uint32) {
+		le.PutUint16(b[at+14:], 1) // one entry by ID
+		le.PutUint32(b[at+16:], id)
+		le.PutUint32(b[at+20:], off)
+	}
+	dir(0, 16, 0x80000000|0x18)
+	dir(0x18, 1, 0x80000000|0x30)
+	dir(0x30, 0x409, 0x48)
+	le.PutUint32(b[0x48:], rva+0x58)
+	le.PutUint32(b[0x4c:], uint32(len(vi)))
+	return append(b, vi...)
 }
 
 // section returns the raw bytes of section i as stored in the file (with

@@ -3,6 +3,7 @@ package matcher
 import (
 	"context"
 	"crypto/md5"
+	"errors"
 	"fmt"
 	"math"
 	"sync"
@@ -207,6 +208,21 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 	owner := uint32(len(b.lsigs))
 	for i := range l.Subs {
 		s := &l.Subs[i]
+		if s.Kind == sigfile.SubPCRE {
+			p, hi, err := compilePCRE(s, i, len(l.Subs))
+			if errors.Is(err, errPCRESyntax) {
+				b.rollback(mark)
+				b.stats.notEvaluated(ReasonPCRE)
+				return nil
+			}
+			if err != nil {
+				b.rollback(mark)
+				return fmt.Errorf("%s: subsignature %d: %w", l.Name, i, err)
+			}
+			info.pcres = append(info.pcres, p)
+			info.cap = max(info.cap, uint32(min(hi+1, math.MaxUint32)))
+			continue
+		}
 		m := mods{nocase: s.NoCase, fullword: s.FullWord}
 		forms := []bool{false}
 		if s.Wide {
@@ -414,6 +430,12 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		}
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok {
 			m.always = append(m.always, uint32(i))
+		}
+		if len(l.pcres) > 0 {
+			m.pcreLsigs = append(m.pcreLsigs, uint32(i))
+			for _, p := range l.pcres {
+				m.needExe = m.needExe || needsInfo(p.off)
+			}
 		}
 	}
 	m.deadLsig = deadLsig

@@ -8,12 +8,22 @@
 // from the scan engine, Detect types the content itself), .ldb logical
 // signatures over body subsignatures (modifiers i, w, f, a; expressions as
 // ClamAV's evaluator reads them; TDB Target, Engine, FileSize, EntryPoint,
-// NumberOfSections, Container, Intermediates, HandlerType), whole-file
-// MD5/SHA-1/SHA-256 hashes with a size or "*", PE section hashes,
-// .fp/.sfp allow lists and .ign/.ign2 ignore lists. Everything else loaded
-// (PCRE, byte-compare, macro and image-hash subsignatures, macro offsets,
-// IconGroup without an icon database, target 8, FLevel out of range) is
-// counted in Stats.NotEvaluated by reason, never silently dropped.
+// NumberOfSections, Container, Intermediates, HandlerType; PCRE
+// subsignatures, pcre.go and pcresyntax.go), whole-file MD5/SHA-1/SHA-256
+// hashes with a size or "*", PE section hashes, .fp/.sfp allow lists and
+// .ign/.ign2 ignore lists. Everything else loaded (byte-compare, macro and
+// image-hash subsignatures, macro offsets, IconGroup without an icon
+// database, target 8, PCRE constructs regexp2 cannot run as PCRE2 does,
+// FLevel out of range) is counted in Stats.NotEvaluated by reason, never
+// silently dropped.
+//
+// PCRE subsignatures run on github.com/dlclark/regexp2, a backtracking
+// engine with the PCRE features real signatures use (backreferences,
+// named groups, lookaround, lazy and possessive quantifiers) that Go's
+// regexp lacks; its patterns are first rewritten so that classes, \b and
+// case folding are those of PCRE2 on bytes with the C locale, as ClamAV
+// compiles them (pcresyntax.go). A search gives up after pcreTimeout where
+// PCRE2 gives up after a backtracking count; both count that as no match.
 //
 // Executable layout (exe.go, vinfo.go) is parsed only for content typed
 // MSEXE, ELF or Mach-O, the way ClamAV parses it for its "target info":

@@ -44,6 +44,7 @@ type lsigInfo struct {
 	nsect    lrange
 	cap      uint32 // counts above this cannot change the verdict
 	slot     uint32 // first of its nsubs count slots in a scan (scan.lsCount)
+	pcres    []pcreSub
 	// container is the type the content's container must have when
 	// hasContainer; intermediates are the types of the containers above
 	// the content, outermost first (Any matches any); handler, when not
@@ -223,8 +224,6 @@ func lsigReason(l *sigfile.LogicalSig) Reason {
 	for i := range l.Subs {
 		s := &l.Subs[i]
 		switch s.Kind {
-		case sigfile.SubPCRE:
-			return ReasonPCRE
 		case sigfile.SubByteCmp:
 			return ReasonByteCmp
 		case sigfile.SubMacro:

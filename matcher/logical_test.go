@@ -90,7 +90,7 @@ func TestNotEvaluated(t *testing.T) {
 		line   string
 		reason Reason
 	}{
-		{sigfile.KindLDB, "P;Engine:81-255,Target:0;0&1;61626364;0/abc/", ReasonPCRE},
+		{sigfile.KindLDB, "P;Engine:81-255,Target:0;0&1;61626364;0/a(?R)/", ReasonPCRE},
 		{sigfile.KindLDB, "C;Engine:81-255,Target:0;0&1;61626364;0(>>2#hb2#=0)", ReasonByteCmp},
 		{sigfile.KindLDB, "I;Engine:81-255,Target:1,IconGroup1:FAKEAV;0;61626364", ReasonIcon},
 		{sigfile.KindLDB, "T;Engine:81-255,Target:8;0;61626364", ReasonTarget},
@@ -123,5 +123,32 @@ func TestNotEvaluated(t *testing.T) {
 	// Data that every skipped signature's pattern would match: only Ok.
 	if got := detect(t, m, []byte("abcd abc "+strings.Repeat("x", 10))); !sameNames(got, []string{"Ok"}) {
 		t.Errorf("got %v, want [Ok]", got)
+	}
+}
+
+func TestPCRESubsignatures(t *testing.T) {
+	tdb := "Engine:81-255,Target:0"
+	for _, tc := range []struct {
+		name, line, data string
+		want             bool
+	}{
+		{"triggered", "L;" + tdb + ";0&1;61626364;0/x\\d+y/", "abcd x12y", true},
+		{"trigger false", "L;" + tdb + ";0&1;61626364;0/x\\d+y/", "x12y", false},
+		{"bypass", "L;" + tdb + ";0;7374756c747a676574737265676578/x\\d+y/", "x12y", true},
+		{"global count", "L;" + tdb + ";0&1>1;61626364;0/x\\d/g", "abcd x1 x2", true},
+		{"single count", "L;" + tdb + ";0&1>1;61626364;0/x\\d/", "abcd x1 x2", false},
+		{"anchored offset", "L;" + tdb + ";0&1;61626364;5:0/x1/", "abcd x1", true},
+		{"anchored offset off", "L;" + tdb + ";0&1;61626364;4:0/x1/", "abcd x1", false},
+		{"shift", "L;" + tdb + ";0&1;61626364;0,5:0/x1/", "abcd x1", true},
+		{"shift past", "L;" + tdb + ";0&1;61626364;0,4:0/x1/", "abcd x1", false},
+		{"trigger count", "L;" + tdb + ";0&1;61626364;0>1/x1/", "abcd abcd x1", true},
+	} {
+		for _, chunk := range []int{3, defaultChunk} {
+			m := buildWith(t, chunk, entry(t, sigfile.KindLDB, tc.line))
+			got := detect(t, m, []byte(tc.data))
+			if (len(got) == 1) != tc.want {
+				t.Errorf("%s (chunk %d): got %v, want match=%v", tc.name, chunk, got, tc.want)
+			}
+		}
 	}
 }

@@ -60,6 +60,7 @@ type detection struct {
 	// cap): its candidates are dropped before any per-signature work.
 	done     []uint64
 	doneUsed []uint32 // words of done set in this call
+	pcre     pcreRunes
 }
 
 // scan is the verification state of one segment in one Detect call. It
@@ -112,6 +113,10 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64, info filetype.Info) *d
 
 func (m *Matcher) putDetection(d *detection) {
 	d.v.r, d.v.buf = nil, nil // do not pin the caller's content in the pool
+	if cap(d.pcre.runes) > 1<<20 {
+		d.pcre.runes = nil // nor a large file's runes
+	}
+	d.pcre.done, d.pcre.err = false, nil
 	for _, i := range d.used {
 		d.segs[i].memo.shrink()
 		d.segs[i].mono.shrink()
@@ -265,6 +270,13 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 	}
 	if d.v.err != nil {
 		return Result{}, d.v.err
+	}
+	for i, s := range m.segs {
+		if len(s.pcreLsigs) > 0 {
+			if err := d.seg(i).runPCREs(); err != nil {
+				return Result{}, err
+			}
+		}
 	}
 
 	var res Result
@@ -479,15 +491,23 @@ func (sc *scan) record(pi uint32) {
 		return
 	}
 	l := &sc.m.lsigs[p.owner]
-	if sc.lsEpoch[p.owner] != sc.epoch {
-		sc.lsEpoch[p.owner] = sc.epoch
-		clear(sc.lsCount[l.slot : l.slot+uint32(l.nsubs)])
-		sc.lsUsed = append(sc.lsUsed, p.owner)
-	}
-	c := &sc.lsCount[l.slot+uint32(p.sub)]
+	c := &sc.lsigCounts(p.owner)[p.sub]
 	if *c++; *c >= l.cap {
 		sc.d.setDone(sc.first + pi)
 	}
+}
+
+// lsigCounts returns the subsignature counts of logical signature li in
+// this call, zeroed on first use.
+func (sc *scan) lsigCounts(li uint32) []uint32 {
+	l := &sc.m.lsigs[li]
+	counts := sc.lsCount[l.slot : l.slot+uint32(l.nsubs)]
+	if sc.lsEpoch[li] != sc.epoch {
+		sc.lsEpoch[li] = sc.epoch
+		clear(counts)
+		sc.lsUsed = append(sc.lsUsed, li)
+	}
+	return counts
 }
 
 // direct checks a pattern at the few positions its offset allows.

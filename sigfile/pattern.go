@@ -95,6 +95,15 @@ func (p *patParser) parse() error {
 			if err != nil {
 				return err
 			}
+			// ClamAV writes {n} out as n "??" before it cuts a pattern, so
+			// one at either end of the pattern is n wildcard bytes there.
+			if syn == gapBraceN && g.Min >= 1 && g.Min <= maxExpandGap &&
+				((len(p.parts) == 0 && p.curLen() == 0) || p.i == len(p.s)) {
+				for range g.Min {
+					p.add(Elem{Kind: ElemByte})
+				}
+				continue
+			}
 			if err := p.endPart(g, syn); err != nil {
 				return err
 			}

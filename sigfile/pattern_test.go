@@ -44,6 +44,10 @@ func TestParsePatternValues(t *testing.T) {
 		{"aabb(c?|dd)", Pattern{Parts: parts(elems(fb(0xaa), fb(0xbb), alt(false, []ByteMatch{{0xc0, 0xf0}}, bs(0xdd))))}},
 		{"aabb(11(22|33)|44)", Pattern{Parts: parts(elems(fb(0xaa), fb(0xbb), alt(false, bs(0x11, 0x22), bs(0x11, 0x33), bs(0x44))))}},
 		{"aabb(11{2}22)", Pattern{Parts: parts(elems(fb(0xaa), fb(0xbb), alt(false, []ByteMatch{{0x11, 0xff}, {}, {}, {0x22, 0xff}})))}},
+		// {n} at an end is n wildcards there (main.ldb:139 ends "5068{4}").
+		{"5068{2}", Pattern{Parts: parts(elems(fb(0x50), fb(0x68), bm(0, 0), bm(0, 0)))}},
+		{"{1}5068", Pattern{Parts: parts(elems(bm(0, 0), fb(0x50), fb(0x68)))}},
+		{"aabb*ccdd{1}", Pattern{Parts: parts(elems(fb(0xaa), fb(0xbb)), elems(fb(0xcc), fb(0xdd), bm(0, 0))), Gaps: []Gap{{0, -1}}}},
 		{"(B)aabb(L)(W)", Pattern{Parts: parts(elems(Elem{Kind: ElemBoundary}, fb(0xaa), fb(0xbb), Elem{Kind: ElemLineEnd}, Elem{Kind: ElemNonAlnum}))}},
 	}
 	for _, tt := range tests {
@@ -71,7 +75,10 @@ func TestParsePatternErrors(t *testing.T) {
 		{"aabb(1(2|3)|4)", ErrPattern, "odd number of hex digits at column 6"},
 		{"aabbxx", ErrPattern, "bad character 'x' at column 5"},
 		{"aabb*", ErrPattern, "ends with a gap"},
-		{"{2}aabb", ErrPattern, "starts with a gap"},
+		{"{-2}aabb", ErrPattern, "starts with a gap"},
+		{"aabb{128}", ErrPattern, "ends with a gap"},
+		{"aabb{2-3}", ErrPattern, "ends with a gap"},
+		{"{0}aabb", ErrPattern, "starts with a gap"},
 		{"aabb*{2}ccdd", ErrPattern, "two gaps"},
 		{"aabb{3ccdd", ErrPattern, "'{' without '}'"},
 		{"aabb{4-3}ccdd", ErrPattern, "minimum above maximum"},

@@ -6,8 +6,8 @@ import (
 	"strings"
 )
 
-// pcreBypass is the trigger ClamAV treats as "always run" (PCRE_BYPASS).
-const pcreBypass = "7374756c747a676574737265676578"
+// PCREBypass is the trigger ClamAV treats as "always run" (PCRE_BYPASS).
+const PCREBypass = "7374756c747a676574737265676578"
 
 // pcreFlags are the PCRE subsignature flags: ClamAV's g, r, e and the
 // compile options i, s, m, x, A, E, U.
@@ -70,7 +70,13 @@ func splitSub(s string) []string {
 	return append(out, s[start:])
 }
 
-// parseBody parses [OFFSET:]HEX[::MODS].
+// parseBody parses [OFFSET:]HEX[::MODS] as ClamAV's loader reads it: it
+// cuts the field at ':' into at most five tokens and takes an odd count as
+// HEX first, an even one as OFFSET first; with three or four tokens the
+// last is MODS and the one before it is not looked at; with five (a
+// subsignature with more colons, such as main.ldb:21292's
+// "HEX::i*HEX::i*HEX::i") only the first token counts, without
+// modifiers.
 func (sub *SubSig) parseBody(raw string, target int) error {
 	f := splitSub(raw)
 	var off, mods string
@@ -79,18 +85,12 @@ func (sub *SubSig) parseBody(raw string, target int) error {
 		sub.Hex = f[0]
 	case 2:
 		off, sub.Hex = f[0], f[1]
-	case 3: // HEX::MODS
+	case 3:
 		sub.Hex, mods = f[0], f[2]
-		if f[1] != "" {
-			return fmt.Errorf("%w: want [OFFSET:]HEX[::MODS]", ErrSubsig)
-		}
-	case 4: // OFFSET:HEX::MODS
+	case 4:
 		off, sub.Hex, mods = f[0], f[1], f[3]
-		if f[2] != "" {
-			return fmt.Errorf("%w: want [OFFSET:]HEX[::MODS]", ErrSubsig)
-		}
 	default:
-		return fmt.Errorf("%w: want [OFFSET:]HEX[::MODS]", ErrSubsig)
+		sub.Hex = f[0]
 	}
 	if err := sub.parseOffset(off, target); err != nil {
 		return err
@@ -146,17 +146,15 @@ func (sub *SubSig) parseOffset(off string, target int) error {
 // parsePCRE parses [OFFSET:]TRIGGER/REGEX/[FLAGS]. The regex is kept as
 // written (including "\x3B" for ';'); it is not compiled here.
 func (sub *SubSig) parsePCRE(raw string, index, target int) error {
+	// As ClamAV's loader: two fields are OFFSET and the rest; with any
+	// other count the first field is all it reads.
 	f := splitSub(raw)
 	sig := f[0]
-	switch len(f) {
-	case 1:
-	case 2:
+	if len(f) == 2 {
 		if err := sub.parseOffset(f[0], target); err != nil {
 			return err
 		}
 		sig = f[1]
-	default:
-		return fmt.Errorf("%w: want [OFFSET:]TRIGGER/REGEX/[FLAGS]", ErrSubsig)
 	}
 	first, last := strings.IndexByte(sig, '/'), strings.LastIndexByte(sig, '/')
 	if first == last {
@@ -174,13 +172,14 @@ func (sub *SubSig) parsePCRE(raw string, index, target int) error {
 			return fmt.Errorf("%w: unknown PCRE flag %q", ErrSubsig, sub.Flags[i])
 		}
 	}
-	if sub.Trigger == pcreBypass {
+	if sub.Trigger == PCREBypass {
 		return nil
 	}
 	t, err := ParseExpr(sub.Trigger)
 	if err != nil {
 		return fmt.Errorf("PCRE trigger: %w", err)
 	}
+	sub.TriggerExpr = t
 	if m := t.MaxIndex(); m >= index {
 		return fmt.Errorf("%w: PCRE trigger refers to subsignature %d, not before this one (%d)", ErrSubsig, m, index)
 	}

@@ -202,8 +202,9 @@ type SubSig struct {
 	Pattern Pattern // SubBody
 	// Modifiers of SubBody: i (nocase), w (wide), f (fullword), a (ascii with w).
 	NoCase, Wide, FullWord, ASCII bool
-	// SubPCRE
+	// SubPCRE: TriggerExpr is Trigger parsed, nil for PCREBypass.
 	Trigger, Regex, Flags string
+	TriggerExpr           *Expr
 	// SubMacro: ${MacroMin-MacroMax}MacroGroup$
 	MacroMin, MacroMax, MacroGroup int
 }
