@@ -25,16 +25,16 @@ func TestScanMailFlagHasBody(t *testing.T) {
 	snap.Mail = mailscan.NewScanner(snap.Scan, p, q)
 	eng := &fixedEngine{}
 	eng.p.Store(snap)
-	cab := append([]byte("MSCF\x00\x00\x00\x00\x6d\x02\x00\x00"), make([]byte, 64)...)
+	arj := append([]byte{0x60, 0xea, 0x26, 0x00}, make([]byte, 64)...) // a container unpack does not open
 	msg := []byte("From: a@example.org\nTo: b@example.edu\nSubject: x\nMIME-Version: 1.0\n" +
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee the file\n--b\n" +
-		"Content-Type: application/octet-stream; name=setup.cab\nContent-Disposition: attachment; filename=setup.cab\n" +
-		"Content-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString(cab) + "\n--b--\n")
+		"Content-Type: application/octet-stream; name=setup.arj\nContent-Disposition: attachment; filename=setup.arj\n" +
+		"Content-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString(arj) + "\n--b--\n")
 	rep, body := ScanMail(context.Background(), eng, msg, mailscan.Envelope{})
 	if rep.Action != mailscan.Flag {
 		t.Fatalf("action %s (%+v), want flag", rep.Action, rep)
 	}
-	if rep.Size != len(body) || !bytes.HasSuffix(body, msg) || len(body) <= len(msg) {
+	if rep.Size != len(body) || !bytes.HasSuffix(body, msg) || !bytes.Contains(body, []byte("\nX-Virus-Status: Unscannable (Policy.Unscannable.UnknownContainer)\n")) {
 		t.Fatalf("flag reply: size %d, body %q", rep.Size, body)
 	}
 }

@@ -37,7 +37,7 @@ func TestUnscannable(t *testing.T) {
 		why  string
 	}{
 		{"unsupported zip method", implodeZip(t), nil, UnscannableMethod},
-		{"unknown container (cab)", append([]byte("MSCF\x00\x00\x00\x00\x6d\x02\x00\x00"), make([]byte, 64)...), nil, UnscannableContainer},
+		{"unknown container (arj)", append([]byte{0x60, 0xea, 0x26, 0x00}, make([]byte, 64)...), nil, UnscannableContainer},
 		{"unknown container (upx)", upxPE(), nil, UnscannableContainer},
 		{"member over a limit", big, &limited, UnscannableLimit},
 		{"corrupt archive", truncated(zipBytes(t, [2]string{"a.txt", strings.Repeat("text ", 200)})), nil, UnscannableCorrupt},
@@ -67,9 +67,11 @@ func TestUnscannable(t *testing.T) {
 					if err != nil || o.Action != Flag || len(o.Findings) != 1 || o.Findings[0].Signature != name || o.Findings[0].Action != Flagged {
 						t.Fatalf("%v %s %+v, want %s flagged", err, o.Action, o.Findings, name)
 					}
-					want := append([]byte(unscannableField+": "+name+" (file.bin)\n"), msg...)
-					if !bytes.Equal(o.Message, want) {
-						t.Fatalf("flagged message:\n%s", o.Message)
+					if !bytes.Equal(o.Message, msg) {
+						t.Fatalf("flagged message changed:\n%s", o.Message)
+					}
+					if st := o.Header[len(o.Header)-1]; st.Value != "Unscannable ("+name+")" {
+						t.Fatalf("status field %+v, want Unscannable (%s)", st, name)
 					}
 				case OnUnscannableTempfail:
 					if !errors.Is(err, ErrUnscannable) || o.Action != Error || !bytes.Equal(o.Message, msg) || !strings.Contains(err.Error(), name) {
