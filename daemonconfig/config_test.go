@@ -179,14 +179,14 @@ func TestMilter(t *testing.T) {
 	}
 	m := c.Milter
 	if m.OnError != "tempfail" || m.OnOversize != "tempfail" || m.OnDelete != "discard" || m.MaxSize != 100<<20 ||
-		m.MaxHeaders != 10000 || m.ScanTimeout.Duration != 120*time.Second || !*m.AddHeaders || m.SocketMode != "0660" {
+		m.MaxHeaders != 10000 || m.ScanTimeout.Duration != 120*time.Second || m.SocketMode != "0660" {
 		t.Errorf("defaults %+v", m)
 	}
-	c, err = Parse([]byte("[milter]\nlisten = \"unix:/run/sigtool/milter.sock\"\non_error = \"reject\"\nmax_size = \"25M\"\nscan_timeout = \"30s\"\nadd_headers = false\n"))
+	c, err = Parse([]byte("[milter]\nlisten = \"unix:/run/sigtool/milter.sock\"\non_error = \"reject\"\nmax_size = \"25M\"\nscan_timeout = \"30s\"\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if m := c.Milter; m.OnOversize != "reject" || m.MaxSize != 25<<20 || m.ScanTimeout.Duration != 30*time.Second || *m.AddHeaders {
+	if m := c.Milter; m.OnOversize != "reject" || m.MaxSize != 25<<20 || m.ScanTimeout.Duration != 30*time.Second {
 		t.Errorf("set %+v", m)
 	}
 	for listen, want := range map[string][2]string{

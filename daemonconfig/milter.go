@@ -33,7 +33,8 @@ type Milter struct {
 	// signatures loaded, ScanTimeout): "tempfail" (the default: the
 	// sending server keeps it and retries), "reject" (5xx, the sender
 	// gets a bounce) or "accept" (delivered unscanned, with an
-	// X-Virus-Status field saying so: an operator's explicit choice).
+	// status field of the policy's [headers] saying so: an operator's
+	// explicit choice).
 	OnError string `toml:"on_error"`
 	// OnOversize is the answer for a message over MaxSize or MaxHeaders;
 	// empty means OnError's. It is never scanned in part: truncated mail
@@ -54,10 +55,6 @@ type Milter struct {
 	// is still working, so the MTA's own milter timeouts do not cut a
 	// long scan short; this one does.
 	ScanTimeout feeds.Duration `toml:"scan_timeout"`
-
-	// AddHeaders adds X-Virus-Scanned and X-Virus-Status to every message
-	// the milter scanned and passes on (default true).
-	AddHeaders *bool `toml:"add_headers"`
 }
 
 // What on_error, on_oversize and on_delete may say.
@@ -96,10 +93,6 @@ func (m *Milter) applyDefaults() {
 	}
 	if m.ScanTimeout.Duration == 0 {
 		m.ScanTimeout.Duration = DefaultMilterScanTimeout
-	}
-	if m.AddHeaders == nil {
-		yes := true
-		m.AddHeaders = &yes
 	}
 }
 

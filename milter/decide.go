@@ -46,7 +46,7 @@ func (s *Server) decide(ctx context.Context, trx mailfilter.Trx) (d mailfilter.D
 	}
 	scanner := snap.Mail
 	if p := s.policy.Load(); p != nil {
-		scanner = mailscan.NewScanner(snap.Scan, *p, s.opt.Quarantine)
+		scanner = mailscan.NewScanner(snap.Scan, *p, s.opt.Quarantine).WithVersions(snap.Versions)
 	}
 	env := mailscan.Envelope{ID: id, Direction: "inbound"}
 	for _, r := range trx.RcptTos() {
@@ -72,11 +72,9 @@ func (s *Server) decide(ctx context.Context, trx mailfilter.Trx) (d mailfilter.D
 		}
 		return mailfilter.Discard, nil
 	case mailscan.Deliver, mailscan.Rewrite, mailscan.Flag:
-		final := out.Message
-		if *s.cfg.AddHeaders {
-			final = mailscan.AddFields(final, mailscan.Stamp(out, snap.Versions, scanner.Policy().Gateway))
-		}
-		if err := m.apply(trx, final); err != nil {
+		// The policy's [headers] fields stamped in (the sender's fields of
+		// those names dropped), as every front end delivers it.
+		if err := m.apply(trx, out.Delivery()); err != nil {
 			return s.failed(trx, err, s.cfg.OnError)
 		}
 		return mailfilter.Accept, nil
@@ -127,8 +125,8 @@ func (s *Server) failed(trx mailfilter.Trx, err error, on string) (mailfilter.De
 	oversize := errors.Is(err, errOversize)
 	switch on {
 	case daemonconfig.MilterAccept:
-		if *s.cfg.AddHeaders {
-			addTop(trx, mailscan.HeaderField{Name: mailscan.StatusField, Value: "Not scanned (" + short(err) + ")"})
+		if name := s.statusField(); name != "" {
+			addTop(trx, mailscan.HeaderField{Name: name, Value: "Not scanned (" + short(err) + ")"})
 		}
 		return mailfilter.Accept, nil
 	case daemonconfig.MilterReject:
@@ -141,6 +139,24 @@ func (s *Server) failed(trx mailfilter.Trx, err error, on string) (mailfilter.De
 		return mailfilter.CustomErrorResponse(452, fmt.Sprintf("4.3.4 Message too big for the virus scanner now (at most %d bytes)", s.cfg.MaxSize)), nil
 	}
 	return mailfilter.CustomErrorResponse(451, "4.7.1 Virus scan failed ("+short(err)+"); try again later"), nil
+}
+
+// statusField is the policy's status field name, "" when it adds none.
+func (s *Server) statusField() string {
+	p := s.policy.Load()
+	if p == nil {
+		if snap := s.opt.Engine.Current(); snap != nil && snap.Mail != nil {
+			pol := snap.Mail.Policy()
+			p = &pol
+		} else {
+			pol := mailscan.DefaultPolicy()
+			p = &pol
+		}
+	}
+	if !p.Headers.Add {
+		return ""
+	}
+	return p.Headers.Status
 }
 
 // short is what an SMTP reply or a header field says of err: the log has

@@ -21,7 +21,7 @@
 //     sender who authenticated (SASL) makes it outbound;
 //   - deliver, rewrite and flag are accepted with the changes: the header
 //     fields that differ between the message and the policy's result
-//     (with X-Virus-Scanned and X-Virus-Status, mailscan.Stamp) as an edit
+//     (with the policy's X-Virus-Scanned and X-Virus-Status) as an edit
 //     script over the fields, every other field untouched, and the body
 //     replaced only when it changed;
 //   - delete is discarded (or rejected with 550: on_delete), the original
