@@ -67,9 +67,11 @@ func TestUnscannable(t *testing.T) {
 					if err != nil || o.Action != Flag || len(o.Findings) != 1 || o.Findings[0].Signature != name || o.Findings[0].Action != Flagged {
 						t.Fatalf("%v %s %+v, want %s flagged", err, o.Action, o.Findings, name)
 					}
-					want := append([]byte(unscannableField+": "+name+" (file.bin)\n"), msg...)
-					if !bytes.Equal(o.Message, want) {
-						t.Fatalf("flagged message:\n%s", o.Message)
+					if !bytes.Equal(o.Message, msg) {
+						t.Fatalf("flagged message changed:\n%s", o.Message)
+					}
+					if st := o.Header[len(o.Header)-1]; st.Value != "Unscannable ("+name+")" {
+						t.Fatalf("status field %+v, want Unscannable (%s)", st, name)
 					}
 				case OnUnscannableTempfail:
 					if !errors.Is(err, ErrUnscannable) || o.Action != Error || !bytes.Equal(o.Message, msg) || !strings.Contains(err.Error(), name) {
