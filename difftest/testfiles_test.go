@@ -30,7 +30,6 @@ var notUnpacked = map[string]string{
 	"clam-upx.exe":         "PE packed with UPX",
 	"clam-wwpack.exe":      "PE packed with WWPack",
 	"clam-yc.exe":          "PE packed with yoda's crypter",
-	"clam.chm":             "Compiled HTML Help",
 	"clam.ea05.exe":        "AutoIt v3.0.5 script embedded in a PE",
 	"clam.ea06.exe":        "AutoIt v3.26+ script embedded in a PE",
 	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",

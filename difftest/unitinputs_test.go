@@ -66,7 +66,6 @@ var unitDiffers = map[string]string{
 	"clam-upx.exe":               "PE packed with UPX: not unpacked",
 	"clam-wwpack.exe":            "PE packed with WWPack: not unpacked",
 	"clam-yc.exe":                "PE packed with yoda's crypter: not unpacked",
-	"clam.chm":                   "Compiled HTML Help: not opened",
 	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
 	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
 	"clam.sis":                   "Symbian SIS: not opened",

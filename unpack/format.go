@@ -33,12 +33,12 @@ const (
 	Szdd
 	OneNote
 	Arj
+	Chm
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
 	Lha
 	Ace
-	Chm
 	StuffIt
 	Zoo
 	UPX
@@ -178,6 +178,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.MSSZDD:   Szdd,
 	filetype.OneNote:  OneNote,
 	filetype.ARJ:      Arj,
+	filetype.MSCHM:    Chm,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

@@ -48,6 +48,7 @@ var testFileMembers = map[string]string{
 	"clam.impl.zip":        "!CLAM.EXE",
 	"clam.exe.szdd":        "!clam.exe",
 	"clam.arj":             "!clam.exe",
+	"clam.chm":             "!/clam.exe.txt",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -64,7 +65,6 @@ var testFilesNotYet = map[string]string{
 	"clam-yc.exe":        "PE packed with yoda's crypter",
 	"clam-nsis.exe":      "NSIS installer",
 	"clam-upx.exe":       "PE packed with UPX",
-	"clam.chm":           "Compiled HTML Help",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
 	"clam.sis":           "Symbian SIS",
