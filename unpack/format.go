@@ -34,6 +34,8 @@ const (
 	OneNote
 	Arj
 	Chm
+	Nsis
+	IShield
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -42,6 +44,7 @@ const (
 	StuffIt
 	Zoo
 	UPX
+	ISCab
 )
 
 var formatNames = [...]string{
@@ -68,9 +71,12 @@ var formatNames = [...]string{
 	Szdd:     "szdd",
 	OneNote:  "onenote",
 	Chm:      "chm",
+	Nsis:     "nsis",
+	IShield:  "installshield",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
+	ISCab:    "installshield-cab",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -99,7 +105,7 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	if isISO(r, size) {
 		return ISO
 	}
-	return Unknown
+	return identifyOverlay(r, size)
 }
 
 func (f Format) String() string {

@@ -78,6 +78,10 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.arj(src, size)
 	case Chm:
 		err = w.chm(src, size)
+	case Nsis:
+		err = w.nsis(src, size)
+	case IShield:
+		err = w.ishield(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
