@@ -34,7 +34,6 @@ var notUnpacked = map[string]string{
 	"clam.exe.mbox.base64": "mailbox with a base64 attachment: mail is split by the mail gateway, not scan.Engine",
 	"clam.exe.mbox.uu":     "mailbox with a uuencoded attachment",
 	"clam.mail":            "mail message with an attachment",
-	"clam.sis":             "Symbian SIS installer",
 	"clam_IScab_int.exe":   "InstallShield installer with an embedded cabinet",
 	"clam_ISmsi_ext.exe":   "InstallShield MSI installer (external)",
 	"clam_ISmsi_int.exe":   "InstallShield MSI installer (embedded)",

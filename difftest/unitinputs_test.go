@@ -67,7 +67,6 @@ var unitDiffers = map[string]string{
 	"clam-yc.exe":                "PE packed with yoda's crypter: not unpacked",
 	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
 	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
-	"clam.sis":                   "Symbian SIS: not opened",
 	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",
 	"clam_ISmsi_ext.exe":         "InstallShield MSI: not opened",
 	"clam_ISmsi_int.exe":         "InstallShield MSI: not opened",

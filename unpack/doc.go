@@ -16,6 +16,7 @@
 //   - chm.go: Compiled HTML Help, its stored and LZX sections;
 //   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
 //     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists;
+//   - sis.go: Symbian installation files;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;

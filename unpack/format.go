@@ -36,6 +36,7 @@ const (
 	Chm
 	Nsis
 	IShield
+	Sis
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -73,6 +74,7 @@ var formatNames = [...]string{
 	Chm:      "chm",
 	Nsis:     "nsis",
 	IShield:  "installshield",
+	Sis:      "sis",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
@@ -185,6 +187,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.OneNote:  OneNote,
 	filetype.ARJ:      Arj,
 	filetype.MSCHM:    Chm,
+	filetype.SIS:      Sis,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

@@ -51,6 +51,7 @@ var testFileMembers = map[string]string{
 	"clam.chm":             "!/clam.exe.txt",
 	"clam-nsis.exe":        "!data-1",
 	"clam_IScab_ext.exe":   "!Disk1\\clam.exe",
+	"clam.sis":             "!!:\\clam.exe",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -68,7 +69,6 @@ var testFilesNotYet = map[string]string{
 	"clam-upx.exe":       "PE packed with UPX",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
-	"clam.sis":           "Symbian SIS",
 	"clam_IScab_int.exe": "InstallShield cabinets (ISc() in the file list",
 	"clam_ISmsi_ext.exe": "InstallShield MSI, external",
 	"clam_ISmsi_int.exe": "InstallShield MSI, embedded",
