@@ -13,6 +13,10 @@
 //   - iso.go: ISO 9660 images, recognised 32 KiB in ([IdentifyReader]);
 //   - cpio.go: cpio, old binary (either byte order), odc, newc and crc;
 //   - arj.go: ARJ, methods 0 to 4;
+//   - chm.go: Compiled HTML Help, its stored and LZX sections;
+//   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
+//     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists;
+//   - sis.go: Symbian installation files;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;

@@ -33,15 +33,19 @@ const (
 	Szdd
 	OneNote
 	Arj
+	Chm
+	Nsis
+	IShield
+	Sis
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
 	Lha
 	Ace
-	Chm
 	StuffIt
 	Zoo
 	UPX
+	ISCab
 )
 
 var formatNames = [...]string{
@@ -68,9 +72,13 @@ var formatNames = [...]string{
 	Szdd:     "szdd",
 	OneNote:  "onenote",
 	Chm:      "chm",
+	Nsis:     "nsis",
+	IShield:  "installshield",
+	Sis:      "sis",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
+	ISCab:    "installshield-cab",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -99,7 +107,7 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	if isISO(r, size) {
 		return ISO
 	}
-	return Unknown
+	return identifyOverlay(r, size)
 }
 
 func (f Format) String() string {
@@ -178,6 +186,8 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.MSSZDD:   Szdd,
 	filetype.OneNote:  OneNote,
 	filetype.ARJ:      Arj,
+	filetype.MSCHM:    Chm,
+	filetype.SIS:      Sis,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

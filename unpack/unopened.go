@@ -19,10 +19,10 @@ var unopened = []struct {
 	magic  []byte
 }{
 	{Ace, 7, []byte("**ACE**")},
-	{Chm, 0, []byte("ITSF\x03\x00\x00\x00")},
 	{StuffIt, 0, []byte("SIT!")},
 	{StuffIt, 0, []byte("StuffIt (c)1997")},
 	{Zoo, 20, []byte{0xdc, 0xa7, 0xc4, 0xfd}},
+	{ISCab, 0, []byte("ISc(")}, // InstallShield 5+ cabinets (data1.cab)
 }
 
 // identifyUnopened recognises the containers of unopened, LHA archives

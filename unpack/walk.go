@@ -76,6 +76,14 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.onenote(src, size)
 	case Arj:
 		err = w.arj(src, size)
+	case Chm:
+		err = w.chm(src, size)
+	case Nsis:
+		err = w.nsis(src, size)
+	case IShield:
+		err = w.ishield(src, size)
+	case Sis:
+		err = w.sis(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

@@ -48,6 +48,10 @@ var testFileMembers = map[string]string{
 	"clam.impl.zip":        "!CLAM.EXE",
 	"clam.exe.szdd":        "!clam.exe",
 	"clam.arj":             "!clam.exe",
+	"clam.chm":             "!/clam.exe.txt",
+	"clam-nsis.exe":        "!data-1",
+	"clam_IScab_ext.exe":   "!Disk1\\clam.exe",
+	"clam.sis":             "!!:\\clam.exe",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -62,14 +66,10 @@ var testFilesNotYet = map[string]string{
 	"clam-upack.exe":     "PE packed with Upack",
 	"clam-wwpack.exe":    "PE packed with WWPack",
 	"clam-yc.exe":        "PE packed with yoda's crypter",
-	"clam-nsis.exe":      "NSIS installer",
 	"clam-upx.exe":       "PE packed with UPX",
-	"clam.chm":           "Compiled HTML Help",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
-	"clam.sis":           "Symbian SIS",
-	"clam_IScab_ext.exe": "InstallShield, external cabinet",
-	"clam_IScab_int.exe": "InstallShield, embedded cabinet",
+	"clam_IScab_int.exe": "InstallShield cabinets (ISc() in the file list",
 	"clam_ISmsi_ext.exe": "InstallShield MSI, external",
 	"clam_ISmsi_int.exe": "InstallShield MSI, embedded",
 }
