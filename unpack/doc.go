@@ -17,6 +17,8 @@
 //   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
 //     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists;
 //   - sis.go: Symbian installation files;
+//   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
+//     files inside it;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;

@@ -37,6 +37,7 @@ const (
 	Nsis
 	IShield
 	Sis
+	UPX
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -44,7 +45,6 @@ const (
 	Ace
 	StuffIt
 	Zoo
-	UPX
 	ISCab
 )
 
