@@ -25,11 +25,12 @@ func TestScanMailFlagHasBody(t *testing.T) {
 	snap.Mail = mailscan.NewScanner(snap.Scan, p, q)
 	eng := &fixedEngine{}
 	eng.p.Store(snap)
-	arj := append([]byte{0x60, 0xea, 0x26, 0x00}, make([]byte, 64)...) // a container unpack does not open
+	// An ACE archive: a container unpack recognises and cannot open.
+	ace := append([]byte("\x00\x00\x00\x00\x00\x00\x00**ACE**"), make([]byte, 64)...)
 	msg := []byte("From: a@example.org\nTo: b@example.edu\nSubject: x\nMIME-Version: 1.0\n" +
 		"Content-Type: multipart/mixed; boundary=b\n\n--b\nContent-Type: text/plain\n\nsee the file\n--b\n" +
-		"Content-Type: application/octet-stream; name=setup.arj\nContent-Disposition: attachment; filename=setup.arj\n" +
-		"Content-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString(arj) + "\n--b--\n")
+		"Content-Type: application/octet-stream; name=setup.ace\nContent-Disposition: attachment; filename=setup.ace\n" +
+		"Content-Transfer-Encoding: base64\n\n" + base64.StdEncoding.EncodeToString(ace) + "\n--b--\n")
 	rep, body := ScanMail(context.Background(), eng, msg, mailscan.Envelope{})
 	if rep.Action != mailscan.Flag {
 		t.Fatalf("action %s (%+v), want flag", rep.Action, rep)
