@@ -102,6 +102,7 @@ type pattern struct {
 	sub           uint8  // ldb subsignature index
 	lsig          bool
 	target        uint8
+	cap           uint32 // ldb: the count at which matches stop mattering (lsigInfo.subCap)
 	mode          mode
 	off           sigfile.Offset
 	// The anchor, in part anchorPart. modeAnchored: tier indexes tiers,

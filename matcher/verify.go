@@ -248,6 +248,49 @@ func (sc *scan) firstByteOK(pd *partDesc, s int64) bool {
 	return true
 }
 
+// firstSet is the set of bytes a match of part pd can start with (every
+// byte when its first byte is not fixed by its first ops).
+func (c *code) firstSet(pd partDesc) [4]uint64 {
+	all := [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	for _, o := range c.ops[pd.op0:pd.op1] {
+		lo, hi := c.width(o)
+		if hi == 0 {
+			continue // a zero-width condition
+		}
+		if lo == 0 {
+			return all // may consume nothing: the next op's byte counts too
+		}
+		switch o.kind {
+		case opLit:
+			return byteSet(sigfile.ByteMatch{Value: c.lit[o.a], Mask: 0xff}, o.nocase)
+		case opMask:
+			return maskSet(o.mask, o.val)
+		case opSet:
+			return c.sets[o.a]
+		case opBound:
+			return boundaryClass.set
+		case opNonAlnum:
+			return nonAlnumClass.set
+		case opLine:
+			return [4]uint64{1<<'\n' | 1<<'\r'}
+		case opAlt:
+			a := c.alts[o.a]
+			if a.negate {
+				return all
+			}
+			var set [4]uint64
+			for _, it := range c.items[a.i0:a.i1] {
+				for w, x := range byteSet(c.bms[it.b0], o.nocase) {
+					set[w] |= x
+				}
+			}
+			return set
+		}
+		return all
+	}
+	return all
+}
+
 // matchAt reports whether pattern p matches with part j starting at s.
 func (sc *scan) matchAt(pi uint32, j uint32, s int64) bool {
 	if s < 0 || s > sc.v.size {
@@ -339,14 +382,19 @@ type monoState struct {
 	lo, hi int64 // right: trueAt, falseFrom; left: falseUpTo, trueFrom
 }
 
-// monoGet returns the index in monos of pattern pi's state for part j
-// on one side (existsFrom: right, existsBefore: left). An index, not a pointer: verifying the rest of the chain may
+// The kinds of monotone state: existsBefore's, existsFrom's, and the
+// walks of countEnds over an unbounded gap.
+const (
+	monoLeft = iota
+	monoRight
+	monoCount
+)
+
+// monoGet returns the index in monos of pattern pi's state of one kind
+// for part j. An index, not a pointer: verifying the rest of the chain may
 // add states and move monos.
-func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
-	k := uint64(pi)<<17 | uint64(j)<<1
-	if right {
-		k |= 1
-	}
+func (sc *scan) monoGet(pi uint32, j uint32, kind uint64) uint32 {
+	k := uint64(pi)<<18 | uint64(j)<<2 | kind
 	if i, ok := sc.mono.get(k); ok {
 		return i
 	}
@@ -358,7 +406,7 @@ func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
 
 // existsFrom: does a chain of parts j.. start at some s >= x?
 func (sc *scan) existsFrom(p *pattern, j uint32, x int64) bool {
-	st := sc.monoGet(sc.cur, j, true)
+	st := sc.monoGet(sc.cur, j, monoRight)
 	if x <= sc.monos[st].lo {
 		return true
 	}
@@ -428,7 +476,7 @@ func (sc *scan) endsAt(p *pattern, i uint32, e int64, memo bool) bool {
 
 // existsBefore: can part i end at some e <= y with parts 0..i-1 before it?
 func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
-	st := sc.monoGet(sc.cur, i, false)
+	st := sc.monoGet(sc.cur, i, monoLeft)
 	if y >= sc.monos[st].hi {
 		return true
 	}

@@ -40,6 +40,11 @@ func (v *view) slice(p int64, n int) []byte {
 		return nil
 	}
 	start := p &^ 4095
+	if len(v.win) > 0 && p < v.woff && p+int64(n) > v.woff-viewWindow {
+		// Walking backwards (the left side of a pattern, over a gap):
+		// the window ends where the last one began.
+		start = max(0, (p+int64(n)+4095)&^4095-viewWindow)
+	}
 	end := min(max(start+viewWindow, p+int64(n)), v.size)
 	if cap(v.win) < int(end-start) {
 		v.win = make([]byte, end-start)
