@@ -38,6 +38,7 @@ const (
 	IShield
 	Sis
 	UPX
+	Overlay
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -75,6 +76,7 @@ var formatNames = [...]string{
 	Nsis:     "nsis",
 	IShield:  "installshield",
 	Sis:      "sis",
+	Overlay:  "pe-overlay",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
