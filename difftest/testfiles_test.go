@@ -26,7 +26,6 @@ var notUnpacked = map[string]string{
 	"clam-pespin.exe":      "PE packed with PESpin",
 	"clam-petite.exe":      "PE packed with Petite",
 	"clam-upack.exe":       "PE packed with Upack",
-	"clam-upx.exe":         "PE packed with UPX",
 	"clam-wwpack.exe":      "PE packed with WWPack",
 	"clam-yc.exe":          "PE packed with yoda's crypter",
 	"clam.ea05.exe":        "AutoIt v3.0.5 script embedded in a PE",

@@ -62,7 +62,6 @@ var unitDiffers = map[string]string{
 	"clam-pespin.exe":            "PE packed with PESpin: not unpacked",
 	"clam-petite.exe":            "PE packed with Petite: not unpacked",
 	"clam-upack.exe":             "PE packed with Upack: not unpacked",
-	"clam-upx.exe":               "PE packed with UPX: not unpacked",
 	"clam-wwpack.exe":            "PE packed with WWPack: not unpacked",
 	"clam-yc.exe":                "PE packed with yoda's crypter: not unpacked",
 	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",

@@ -37,6 +37,8 @@ const (
 	Nsis
 	IShield
 	Sis
+	UPX
+	Overlay
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -44,7 +46,6 @@ const (
 	Ace
 	StuffIt
 	Zoo
-	UPX
 	ISCab
 )
 
@@ -75,6 +76,7 @@ var formatNames = [...]string{
 	Nsis:     "nsis",
 	IShield:  "installshield",
 	Sis:      "sis",
+	Overlay:  "pe-overlay",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",

@@ -52,6 +52,7 @@ var testFileMembers = map[string]string{
 	"clam-nsis.exe":        "!data-1",
 	"clam_IScab_ext.exe":   "!Disk1\\clam.exe",
 	"clam.sis":             "!!:\\clam.exe",
+	"clam-upx.exe":         "!upx-image/pe-15840",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -66,7 +67,6 @@ var testFilesNotYet = map[string]string{
 	"clam-upack.exe":     "PE packed with Upack",
 	"clam-wwpack.exe":    "PE packed with WWPack",
 	"clam-yc.exe":        "PE packed with yoda's crypter",
-	"clam-upx.exe":       "PE packed with UPX",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
 	"clam_IScab_int.exe": "InstallShield cabinets (ISc() in the file list",
