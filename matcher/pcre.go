@@ -41,6 +41,7 @@ type pcreSub struct {
 	re, reAt *regexp2.Regexp
 	off      sigfile.Offset
 	flags    pcreFlags
+	run      byteRun // a run every match contains (pcrerun.go)
 }
 
 // compilePCRE compiles subsignature s (index i) of a logical signature
@@ -65,19 +66,21 @@ func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, error) {
 	if err != nil {
 		return p, err
 	}
+	var ro regexp2.RegexOptions
+	if p.flags.caseless {
+		ro |= regexp2.IgnoreCase // for backreferences only (pcresyntax.go)
+	}
+	if p.flags.dotall {
+		ro |= regexp2.Singleline
+	}
+	if p.flags.multiline {
+		ro |= regexp2.Multiline
+	}
+	p.run = requiredRun(pat, ro)
+	opts := []regexp2.CompileOption{regexp2.OptionMaintainCaptureOrder(), ro}
 	held := `\G(?:` + pat + `)`
 	if p.flags.anchored {
 		pat = held
-	}
-	opts := []regexp2.CompileOption{regexp2.OptionMaintainCaptureOrder()}
-	if p.flags.caseless {
-		opts = append(opts, regexp2.IgnoreCase) // for backreferences only (pcresyntax.go)
-	}
-	if p.flags.dotall {
-		opts = append(opts, regexp2.Singleline)
-	}
-	if p.flags.multiline {
-		opts = append(opts, regexp2.Multiline)
 	}
 	if p.re, err = regexp2.Compile(pat, opts...); err != nil {
 		return p, fmt.Errorf("%w: /%s/: %v", errPCRESyntax, s.Regex, err)
@@ -190,6 +193,9 @@ func (sc *scan) runPCRE(p *pcreSub) (uint32, error) {
 		return 0, err
 	}
 	subject := all[start : start+length]
+	if p.run.n > 0 && !p.run.in(subject) {
+		return 0, nil
+	}
 	var n uint32
 	at := 0
 	for {
