@@ -203,4 +203,14 @@ func TestSelfExtractor(t *testing.T) {
 	if f := IdentifyReader(exe[:HeadSize], Bytes(peWithOverlay([]byte("signature blob"))), 1038); f != Unknown {
 		t.Errorf("plain overlay: %s", f)
 	}
+	// ARJ's two-byte magic by chance in other data is not one either; a
+	// real ARJ archive (its main header's CRC holds) is.
+	junk := peWithOverlay([]byte("debug data \x60\xea\x2a\x00 and more bytes that are no archive header at all"))
+	if f := IdentifyReader(junk[:HeadSize], Bytes(junk), int64(len(junk))); f != Unknown {
+		t.Errorf("ARJ magic by chance: %s", f)
+	}
+	arj := peWithOverlay(append([]byte("stub "), storedARJ(testFile{"a.txt", "arj inside"})...))
+	if f := IdentifyReader(arj[:HeadSize], Bytes(arj), int64(len(arj))); f != Overlay {
+		t.Errorf("ARJ self-extractor: %s", f)
+	}
 }
