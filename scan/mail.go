@@ -100,14 +100,28 @@ func looksLikeMail(head []byte) bool {
 			continue
 		}
 		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
+		name := bytes.TrimRight(line[:max(colon, 0)], " \t")
+		if colon <= 0 || !isFieldName(name) {
 			break // not a field: the header ends (or was never one)
 		}
-		switch string(bytes.ToLower(bytes.TrimRight(line[:colon], " \t"))) {
+		switch string(bytes.ToLower(name)) {
 		case "from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
 			"mime-version", "content-type", "delivered-to", "x-original-to", "reply-to", "sender":
 			known++
 		}
 	}
 	return known >= 2
+}
+
+// isFieldName reports whether b is an RFC 5322 field name: printable
+// ASCII but the colon. A forwarded message quoted in an HTML part
+// ("<br>From: ...<br>Date: ...") has colons on its lines but no header:
+// taken as mail, it would be its own only part, nested to MaxRecursion.
+func isFieldName(b []byte) bool {
+	for _, c := range b {
+		if c < 33 || c > 126 {
+			return false
+		}
+	}
+	return len(b) > 0
 }

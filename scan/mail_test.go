@@ -25,6 +25,7 @@ func TestExpandMail(t *testing.T) {
 			"mail.eml!part-1/tool.bin", true},
 		{"clean mail", "From: a@example.org\nTo: b@example.org\nSubject: hi\n\nhello\n", "", true},
 		{"text that is not mail", "just some notes: with a colon\nand more text\n", "", false},
+		{"a forwarded message quoted in HTML", "<div>---------- Forwarded message ----------<br>From: a@example.org<br>\nDate: Wed, 9 Feb 2011<br>\nSubject: hi<br>\nTo: b@example.org<br></div>\n", "", false},
 	}
 	e := New(&fakeDetector{}, Options{Limits: DefaultOptions().Limits, Expand: ExpandMail})
 	for _, c := range cases {
