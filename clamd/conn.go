@@ -32,6 +32,7 @@ func (s *Server) handle(ctx context.Context, c net.Conn) {
 		s.mu.Unlock()
 		ss.rd.closeFDs()
 		c.Close()
+		ss.rd.release()
 	}()
 	// A stopping daemon cuts connections that wait for a client.
 	stop := context.AfterFunc(ctx, func() { c.SetReadDeadline(time.Now()) })

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"sync"
 	"time"
 
 	"golang.org/x/sys/unix"
@@ -17,6 +18,7 @@ type reader struct {
 	c       net.Conn
 	unix    *net.UnixConn
 	buf     []byte
+	oob     []byte // room for the descriptors of one read
 	r, w    int
 	fds     []*os.File
 	timeout time.Duration
@@ -24,10 +26,23 @@ type reader struct {
 
 const readBuf = 64 << 10
 
+// readBufs keeps the buffers of closed connections: a client such as
+// clamdscan opens one per file, and a mail-sized file is smaller than
+// the buffer.
+var readBufs = sync.Pool{New: func() any { return new([readBuf]byte) }}
+
 func newReader(c net.Conn) *reader {
-	rd := &reader{c: c, buf: make([]byte, readBuf)}
-	rd.unix, _ = c.(*net.UnixConn)
+	rd := &reader{c: c, buf: readBufs.Get().(*[readBuf]byte)[:]}
+	if rd.unix, _ = c.(*net.UnixConn); rd.unix != nil {
+		rd.oob = make([]byte, unix.CmsgSpace(4*4))
+	}
 	return rd
+}
+
+// release gives the buffer back when the connection is done.
+func (rd *reader) release() {
+	readBufs.Put((*[readBuf]byte)(rd.buf))
+	rd.buf = nil
 }
 
 // errTimeout is a read that hit its deadline.
@@ -51,10 +66,9 @@ func (rd *reader) fill() error {
 	var n int
 	var err error
 	if rd.unix != nil {
-		oob := make([]byte, unix.CmsgSpace(4*4))
 		var oobn int
-		n, oobn, _, _, err = rd.unix.ReadMsgUnix(rd.buf[rd.w:], oob)
-		rd.takeFDs(oob[:oobn])
+		n, oobn, _, _, err = rd.unix.ReadMsgUnix(rd.buf[rd.w:], rd.oob)
+		rd.takeFDs(rd.oob[:oobn])
 	} else {
 		n, err = rd.c.Read(rd.buf[rd.w:])
 	}

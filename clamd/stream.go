@@ -1,31 +1,58 @@
 package clamd
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/scan"
+	"github.com/sigtool/sigtool/unpack"
 )
 
 // memLimit is how much of a stream is kept in memory; a longer one
 // continues in a temporary file, as clamd keeps every stream.
 const memLimit = 4 << 20
 
+// streamBufs holds the memory of finished INSTREAM streams for the next
+// ones: grown by appending, a 1 MB stream cost 2 MB of allocation and its
+// copies (12% of the CPU time of 64 clients streaming libwine's DLLs);
+// reused, it costs the one copy out of the connection's buffer.
+var streamBufs sync.Pool
+
 // stream is one INSTREAM's (or MAILSCAN's) data.
 type stream struct {
-	mem  []byte
-	file *os.File
-	size int64
+	mem    []byte
+	file   *os.File
+	size   int64
+	pooled bool // mem goes back to streamBufs on close
+}
+
+// grow makes room in mem for n more bytes (st.size+n <= memLimit).
+func (st *stream) grow(n int64) {
+	need := int(st.size + n)
+	if need <= cap(st.mem) {
+		return
+	}
+	if st.pooled && st.mem == nil {
+		if b, ok := streamBufs.Get().(*[]byte); ok {
+			if st.mem = (*b)[:0]; need <= cap(st.mem) {
+				return
+			}
+		}
+	}
+	m := make([]byte, len(st.mem), min(max(need, 2*cap(st.mem), 256<<10), memLimit))
+	copy(m, st.mem)
+	st.mem = m
 }
 
 func (st *stream) write(p []byte, tempDir string) error {
-	if st.file == nil && len(st.mem)+len(p) <= memLimit {
+	if st.file == nil && st.size+int64(len(p)) <= memLimit {
+		st.grow(int64(len(p)))
 		st.mem = append(st.mem, p...)
 		st.size += int64(len(p))
 		return nil
@@ -40,7 +67,7 @@ func (st *stream) write(p []byte, tempDir string) error {
 		if _, err := f.Write(st.mem); err != nil {
 			return err
 		}
-		st.mem = nil
+		st.release()
 	}
 	if _, err := st.file.Write(p); err != nil {
 		return err
@@ -49,17 +76,29 @@ func (st *stream) write(p []byte, tempDir string) error {
 	return nil
 }
 
+// readerAt is the stream's content; in memory, the matcher probes it in
+// place (unpack.Bytes has the bytes) instead of copying it chunk by chunk.
 func (st *stream) readerAt() io.ReaderAt {
 	if st.file != nil {
 		return st.file
 	}
-	return bytes.NewReader(st.mem)
+	return unpack.Bytes(st.mem)
 }
 
 func (st *stream) close() {
 	if st.file != nil {
 		st.file.Close()
 	}
+	st.release()
+}
+
+// release gives mem back to the pool: nothing reads it after the scan.
+func (st *stream) release() {
+	if st.pooled && st.mem != nil {
+		b := st.mem[:0]
+		streamBufs.Put(&b)
+	}
+	st.mem = nil
 }
 
 // errLimit is a stream over stream_max_length.
@@ -71,7 +110,7 @@ var errLimit = errors.New("clamd: stream over the size limit")
 func (ss *session) readChunks(st *stream) error {
 	quota := int64(ss.s.cfg.StreamMaxLength)
 	var hdr [4]byte
-	scratch := make([]byte, 32<<10)
+	var scratch []byte
 	for {
 		if err := ss.rd.full(hdr[:]); err != nil {
 			return err
@@ -84,14 +123,21 @@ func (ss *session) readChunks(st *stream) error {
 			return errLimit
 		}
 		quota -= n
-		for n > 0 {
-			// Take what is buffered without a copy when it is all there.
-			if b := ss.rd.buffered(); int64(len(b)) >= n && st.file == nil && st.size+n <= memLimit {
-				st.mem = append(st.mem, b[:n]...)
-				st.size += n
-				ss.rd.r += int(n)
-				break
+		if st.file == nil && st.size+n <= memLimit {
+			// Straight into memory.
+			st.grow(n)
+			end := len(st.mem) + int(n)
+			if err := ss.rd.full(st.mem[len(st.mem):end]); err != nil {
+				return err
 			}
+			st.mem = st.mem[:end]
+			st.size += n
+			continue
+		}
+		if scratch == nil {
+			scratch = make([]byte, 32<<10)
+		}
+		for n > 0 {
 			k := min(n, int64(len(scratch)))
 			if err := ss.rd.full(scratch[:k]); err != nil {
 				return err
@@ -106,7 +152,7 @@ func (ss *session) readChunks(st *stream) error {
 
 // instream is INSTREAM; false ends the connection.
 func (ss *session) instream(ctx context.Context) bool {
-	st := &stream{}
+	st := &stream{pooled: true}
 	defer st.close()
 	if !ss.receive(st) {
 		return false
