@@ -47,6 +47,7 @@ const (
 	StuffIt
 	Zoo
 	ISCab
+	Alz
 )
 
 var formatNames = [...]string{
@@ -81,6 +82,7 @@ var formatNames = [...]string{
 	Zoo:      "zoo",
 	UPX:      "upx",
 	ISCab:    "installshield-cab",
+	Alz:      "alz",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
