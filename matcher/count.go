@@ -22,12 +22,10 @@ func seenKey(gp uint32, s int64) uint64 {
 // countEnds records a match of pattern pi for each last-part position,
 // not counted before in this scan, of a chain through part j at s.
 func (sc *scan) countEnds(pi, j uint32, s int64) {
-	if s < 0 || s > sc.v.size {
+	if s < 0 || s > sc.v.size || !sc.begin(pi) {
 		return
 	}
 	p := &sc.m.pats[pi]
-	sc.cur = pi
-	sc.memo.reset()
 	pd := &sc.m.c.parts[p.part0+j]
 	if j+1 == p.nparts {
 		if sc.firstSeen(p.part0+j, s) && sc.partEnds(pd, s, func(int64) bool { return true }) && sc.leftTo(p, j, s) {
@@ -70,8 +68,8 @@ func (sc *scan) countRight(pi uint32, p *pattern, k uint32, e int64) bool {
 	}
 	last := k+2 == p.nparts
 	for s := lo; s <= hi; s++ {
-		if !sc.firstByteOK(next, s) {
-			continue
+		if s = sc.nextStart(next, s, hi); s > hi {
+			break
 		}
 		if pd.gapMax >= 0 && !sc.firstSeen(p.part0+k+1, s) {
 			continue

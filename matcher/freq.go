@@ -28,15 +28,10 @@ var pairProb, byteProb = func() (pp [1 << 16]float32, bp [256]float64) {
 	return pp, bp
 }()
 
-// gramProb is the probability that a real file has the q-gram of classes
-// cl at a given position: the sum over its values of P(b0 b1) times
-// P(b_k+1 | b_k) for the rest. The caller bounds the variants.
-func gramProb(cl []byteClass, q int) float64 {
-	var sc probScratch
-	return sc.gramProb(cl, q)
-}
-
-// probScratch is gramProb's state: alpha[k&1][i] is the probability of
+// probScratch.gramProb is the probability that a real file has the
+// q-gram of classes cl at a given position: the sum over its values of
+// P(b0 b1) times P(b_k+1 | b_k) for the rest; the caller bounds the
+// variants. probScratch is its state: alpha[k&1][i] is the probability of
 // the gram's first k+1 bytes ending in vals[k&1][i], the i-th value of
 // class k. Kept by the Builder: zeroing 4 KB per gram was most of the
 // anchor choice.

@@ -73,11 +73,17 @@ type scan struct {
 	exe   *execInfo
 	first uint32 // global index of the segment's first pattern
 	epoch uint32
-	cur   uint32     // pattern being verified
-	memo  stampTable // this verification's (direction, part, position) results
-	mono  stampTable // this call's monotone gap facts: index in monos
-	monos []monoState
-	found []uint32 // ndb signatures matched
+	cur   uint32 // pattern being verified
+	// lo0 and hi0 bound where the pattern being verified may start
+	// (startRange of its offset).
+	lo0, hi0 int64
+	memo     stampTable // this verification's (direction, part, position) results
+	// lspans and rspans, by part: what this verification's walks to
+	// the left and right found nothing in (noneSpan).
+	lspans, rspans []noneSpan
+	mono           stampTable // this call's monotone gap facts: index in monos
+	monos          []monoState
+	found          []uint32 // ndb signatures matched
 	// Logical signatures: lsEpoch[li] is the call in which lsig li's
 	// counts (lsCount[lsigs[li].slot:][:nsubs]) were last zeroed; lsUsed
 	// lists those counted in this call.

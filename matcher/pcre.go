@@ -136,7 +136,9 @@ func (sc *scan) runPCREs() error {
 	}
 	for _, li := range s.pcreLsigs {
 		l := &s.lsigs[li]
-		if !sc.targetOK(l.target) || s.deadLsig[li] {
+		// A signature whose target block fails cannot match: its PCREs
+		// need not run (Container:CL_TYPE_MAIL ones on every file, say).
+		if s.deadLsig[li] || !sc.tdbOK(l) {
 			continue
 		}
 		counts := sc.lsigCounts(li)

@@ -74,3 +74,21 @@ func (v *view) at(p int64) (byte, bool) {
 	}
 	return s[0], true
 }
+
+// from returns up to n bytes from p: as many as the current chunk or
+// window holds, or a window read for them (at least min(n, viewWindow)
+// bytes unless the file ends first); nil at the end of the file or on a
+// read error.
+func (v *view) from(p int64, n int64) []byte {
+	n = min(n, v.size-p)
+	if p < 0 || n <= 0 {
+		return nil
+	}
+	if i := p - v.off; i >= 0 && i < int64(len(v.buf)) && (i+n <= int64(len(v.buf)) || int64(len(v.buf))-i >= viewWindow) {
+		return v.buf[i:min(i+n, int64(len(v.buf)))]
+	}
+	if i := p - v.woff; i >= 0 && i+min(n, viewWindow) <= int64(len(v.win)) {
+		return v.win[i:min(i+n, int64(len(v.win)))]
+	}
+	return v.slice(p, int(min(n, viewWindow)))
+}
