@@ -235,8 +235,16 @@ func sendFD(t *testing.T, sock, cmd string, f *os.File) []byte {
 	}
 	defer c.Close()
 	c.SetDeadline(time.Now().Add(5 * time.Second))
-	c.Write([]byte(cmd))
-	if _, _, err := c.WriteMsgUnix([]byte{0}, syscall.UnixRights(int(f.Fd())), nil); err != nil {
+	data := []byte{0}
+	if strings.Contains(cmd, "FILDES") {
+		// As clamdscan does: the command, then the descriptor with a byte.
+		c.Write([]byte(cmd))
+	} else {
+		// A stray descriptor arrives with the command itself: sent after
+		// it, the server may have answered and closed before it came.
+		data = []byte(cmd)
+	}
+	if _, _, err := c.WriteMsgUnix(data, syscall.UnixRights(int(f.Fd())), nil); err != nil {
 		t.Fatal(err)
 	}
 	var out bytes.Buffer
