@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -16,6 +17,8 @@ import (
 	"sync/atomic"
 	"testing"
 	"time"
+
+	"github.com/sigtool/sigtool/daemonconfig"
 )
 
 // BenchmarkVsClamd: scans per second and latency over INSTREAM with 64
@@ -90,7 +93,7 @@ func BenchmarkVsClamd(b *testing.B) {
 		{"documents (PDF, HTML)", pick("/usr/share/doc", func(p string) bool { return strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".html") }, 200)},
 		{"mail (real messages)", pick("../../shared/corpus/mail", func(p string) bool { return !strings.HasSuffix(p, ".md") && !strings.HasSuffix(p, ".tsv") }, 400)},
 	}
-	var rows []string
+	var rows, notes []string
 	for _, set := range sets {
 		if len(set.files) == 0 {
 			fmt.Printf("%s: no files here, skipped\n", set.name)
@@ -119,6 +122,12 @@ func BenchmarkVsClamd(b *testing.B) {
 			o.rate(), o.pct(50), o.pct(99), o.found, c.rate(), c.pct(50), c.pct(99), c.found, o.rate()/c.rate()))
 		if o.failed+c.failed > 0 {
 			rows = append(rows, fmt.Sprintf("|  | errors: ours %d, clamd %d | | | | | | | |", o.failed, c.failed))
+			for _, e := range slices.Sorted(maps.Keys(o.errs)) {
+				notes = append(notes, fmt.Sprintf("- %s, ours: `%s`", set.name, e))
+			}
+			for _, e := range slices.Sorted(maps.Keys(c.errs)) {
+				notes = append(notes, fmt.Sprintf("- %s, clamd: `%s`", set.name, e))
+			}
 		}
 	}
 	mem := func(cmd *exec.Cmd) (rss, hwm int64) {
@@ -139,14 +148,20 @@ func BenchmarkVsClamd(b *testing.B) {
 	}
 	orss, ohwm := mem(ours)
 	crss, chwm := mem(theirs)
+	sigCounts := fmt.Sprintf("ours %s known viruses as sigtool scan counts them, clamd %s as its log says", knownViruses(b, filepath.Join(bin, "sigtool"), store, dir), clamdLoaded(filepath.Join(dir, "clamd.log")))
+	limits := compareLimits(b, filepath.Join(dir, "ours.toml"), dir)
 	var out bytes.Buffer
 	fmt.Fprintf(&out, "\n## sigupdated vs clamd over INSTREAM, 64 clients, Unix sockets (%s)\n\n", time.Now().Format("2006-01-02"))
-	fmt.Fprintf(&out, "Both loaded with ../shared/corpus/clamav-real (%d files); clamd %s, its defaults (MaxThreads 10); ours [scan] defaults (max_threads 10).\n\n", len(sigfiles), clamdVersion(clamdSock))
+	fmt.Fprintf(&out, "Like with like: both daemons loaded the same %d files of ../shared/corpus/clamav-real (%s), scan the same files in the same order with the same 64 clients, each scan a new connection, alternating clamd, ours, clamd, ours; clamd %s.\n\n", len(sigfiles), sigCounts, clamdVersion(clamdSock))
+	fmt.Fprintf(&out, "Limits: %s.\n\n", limits)
 	out.WriteString("| files | set | ours scans/s | ours p50 / p99 ms | ours FOUND | clamd scans/s | clamd p50 / p99 ms | clamd FOUND | ours / clamd |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n")
 	for _, r := range rows {
 		out.WriteString(r + "\n")
 	}
 	fmt.Fprintf(&out, "\nMemory after the runs (VmRSS / peak VmHWM): ours %d / %d MiB, clamd %d / %d MiB (%.2fx / %.2fx of clamd's).\n", orss, ohwm, crss, chwm, float64(orss)/float64(crss), float64(ohwm)/float64(chwm))
+	if len(notes) > 0 {
+		out.WriteString("\nThe errors:\n\n" + strings.Join(notes, "\n") + "\n")
+	}
 	fmt.Print(out.String())
 	if os.Getenv("SIGTOOL_BENCH_WRITE") == "1" {
 		if err := os.WriteFile("testdata/bench-results.md", append([]byte("# clamd BenchmarkVsClamd (written by make bench)\n"), out.Bytes()...), 0o644); err != nil {
@@ -155,6 +170,59 @@ func BenchmarkVsClamd(b *testing.B) {
 	}
 	for range b.N {
 	}
+}
+
+// knownViruses is the "Known viruses" line of sigtool scan with store.
+func knownViruses(b *testing.B, sigtool, store, dir string) string {
+	empty := filepath.Join(dir, "empty")
+	os.WriteFile(empty, nil, 0o644)
+	out, _ := exec.Command(sigtool, "--db", store, "scan", empty).Output()
+	for _, l := range strings.Split(string(out), "\n") {
+		if n, ok := strings.CutPrefix(l, "Known viruses: "); ok {
+			return n
+		}
+	}
+	b.Errorf("sigtool scan printed no Known viruses line:\n%s", out)
+	return "?"
+}
+
+// clamdLoaded is the count of clamd's "Loaded N signatures." log line.
+func clamdLoaded(log string) string {
+	b, _ := os.ReadFile(log)
+	for _, l := range strings.Split(string(b), "\n") {
+		if _, rest, ok := strings.Cut(l, "Loaded "); ok {
+			if n, ok := strings.CutSuffix(strings.TrimSpace(rest), " signatures."); ok {
+				return n
+			}
+		}
+	}
+	return "?"
+}
+
+// compareLimits says the scan limits of both: ours from our configuration
+// file, clamd's as clamconf reads its clamd.conf in dir.
+func compareLimits(b *testing.B, oursToml, dir string) string {
+	text, _ := os.ReadFile(oursToml)
+	c, err := daemonconfig.Parse(text)
+	if err != nil {
+		b.Fatal(err)
+	}
+	sc := c.Scan
+	ours := fmt.Sprintf("StreamMaxLength %d, MaxFileSize %d, MaxScanSize %d, MaxRecursion %d, MaxFiles %d, MaxThreads %d, MaxQueue %d",
+		sc.StreamMaxLength, sc.MaxFileSize, sc.MaxScanSize, sc.MaxRecursion, sc.MaxFiles, sc.MaxThreads, sc.MaxQueue)
+	out, _ := exec.Command("clamconf", "-c", dir).Output()
+	var theirs []string
+	for _, k := range []string{"StreamMaxLength", "MaxFileSize", "MaxScanSize", "MaxRecursion", "MaxFiles", "MaxThreads", "MaxQueue"} {
+		v := "?"
+		for _, l := range strings.Split(string(out), "\n") {
+			if rest, ok := strings.CutPrefix(l, k+" = "); ok {
+				v = strings.Trim(rest, `"`)
+				break
+			}
+		}
+		theirs = append(theirs, k+" "+v)
+	}
+	return "ours " + ours + "; clamd " + strings.Join(theirs, ", ") + " (clamconf)"
 }
 
 func clamdVersion(sock string) string {
@@ -167,10 +235,18 @@ type loadResult struct {
 	lat           []time.Duration
 	wall          time.Duration
 	found, failed int
+	errs          map[string]bool // the distinct ERROR replies
 }
 
 func (r loadResult) merge(o loadResult) loadResult {
-	return loadResult{append(r.lat, o.lat...), r.wall + o.wall, r.found + o.found, r.failed + o.failed}
+	errs := map[string]bool{}
+	for e := range r.errs {
+		errs[e] = true
+	}
+	for e := range o.errs {
+		errs[e] = true
+	}
+	return loadResult{append(r.lat, o.lat...), r.wall + o.wall, r.found + o.found, r.failed + o.failed, errs}
 }
 
 func (r loadResult) rate() float64 { return float64(len(r.lat)) / r.wall.Seconds() }
@@ -190,7 +266,7 @@ func runLoad(b *testing.B, sock string, data [][]byte, n int) loadResult {
 	c.Timeout = 5 * time.Minute
 	var next atomic.Int64
 	var mu sync.Mutex
-	var res loadResult
+	res := loadResult{errs: map[string]bool{}}
 	var wg sync.WaitGroup
 	t0 := time.Now()
 	for range 64 {
@@ -208,6 +284,10 @@ func runLoad(b *testing.B, sock string, data [][]byte, n int) loadResult {
 				switch {
 				case err != nil || strings.HasSuffix(reply, " ERROR"):
 					res.failed++
+					if err != nil {
+						reply = err.Error()
+					}
+					res.errs[reply] = true
 				case strings.HasSuffix(reply, " FOUND"):
 					res.found++
 				}
