@@ -39,6 +39,7 @@ const (
 	Sis
 	UPX
 	Overlay
+	YC
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -47,6 +48,7 @@ const (
 	StuffIt
 	Zoo
 	ISCab
+	Alz
 )
 
 var formatNames = [...]string{
@@ -80,7 +82,9 @@ var formatNames = [...]string{
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
+	YC:       "yc",
 	ISCab:    "installshield-cab",
+	Alz:      "alz",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -93,7 +97,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC:
 		return false
 	}
 	return f != Unknown
@@ -101,15 +105,50 @@ func (f Format) Archive() bool {
 
 // IdentifyReader is Identify for formats whose magic lies past the head:
 // ISO 9660 images are recognised by their first volume descriptor, 32 KiB
-// in. head is what the caller read from the start of r.
+// in, installers by a PE file's overlay, and a zip behind other data by
+// its end record. head is what the caller read from the start of r.
 func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
+	if bytes.HasPrefix(head, []byte("MZ")) {
+		// Before UPX: yC encrypts a UPX file's sections, not its headers.
+		if _, ok := readYC(r, size); ok {
+			return YC
+		}
+	}
 	if f := Identify(head); f != Unknown {
 		return f
 	}
 	if isISO(r, size) {
 		return ISO
 	}
-	return identifyOverlay(r, size)
+	if f := identifyOverlay(r, size); f != Unknown {
+		return f
+	}
+	if zipByEnd(r, size) {
+		return Zip
+	}
+	return Unknown
+}
+
+// zipByEnd recognises a zip by its end-of-central-directory record, which
+// ends the file (after a comment of the length it gives), as unzip finds
+// zips: data put before a zip (junk to hide it from scanners that look at
+// offset 0, the last part of a split archive) does not stop it being read.
+func zipByEnd(r io.ReaderAt, size int64) bool {
+	const eocd = 22
+	tail := make([]byte, min(size, eocd+0xffff))
+	if len(tail) < eocd {
+		return false
+	}
+	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil {
+		return false
+	}
+	for i := len(tail) - eocd; i >= 0; i-- {
+		if tail[i] == 'P' && bytes.Equal(tail[i:i+4], magicZipEmpty) &&
+			i+eocd+int(binary.LittleEndian.Uint16(tail[i+20:])) == len(tail) {
+			return true
+		}
+	}
+	return false
 }
 
 func (f Format) String() string {
