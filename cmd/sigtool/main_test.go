@@ -12,6 +12,14 @@ import (
 
 const feedsDir = "../../../shared/corpus/feeds/clamav"
 
+// TestMain keeps the tests off an installed daemon's configuration and
+// store: on a gateway they would otherwise be every test's default.
+func TestMain(m *testing.M) {
+	systemConfig = "/nonexistent/sigtool-test/sigupdated.toml"
+	systemStateDir = "/nonexistent/sigtool-test/state"
+	os.Exit(m.Run())
+}
+
 // run executes sigtool in-process and returns its exit status and output.
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
