@@ -158,9 +158,6 @@ func targetSet(info filetype.Info) targets {
 	return ts
 }
 
-// has reports whether target t applies on either pass.
-func (ts targets) has(t uint8) bool { return t <= maxTarget && (ts.raw|ts.pass2)&(1<<t) != 0 }
-
 // second reports whether target t applies on the second pass.
 func (ts targets) second(t uint8) bool { return t <= maxTarget && ts.pass2&(1<<t) != 0 }
 
