@@ -10,8 +10,11 @@ export GOFLAGS := -mod=mod
 # Debian packages the differential and sample tests use as references
 # (python3: its email package is a reference MIME parser; debootstrap and
 # systemd-container: packaging's test installs on a fresh Debian booted
-# with systemd; postfix: contrib/postfix's test runs a private instance).
-DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon python3 debootstrap systemd-container postfix
+# with systemd; postfix: contrib/postfix's test runs a private instance;
+# clamav-milter: the milter tests run ClamAV's milter beside ours;
+# p7zip-full and arj: unpack's tests write Deflate64 zips and ARJ archives;
+# gcab and genisoimage: difftest's format benchmark writes CAB and ISO).
+DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon clamav-milter python3 debootstrap systemd-container postfix p7zip-full arj gcab genisoimage
 
 .PHONY: all build run test test-short deps bench fuzz chaos lint clean install uninstall deb
 
@@ -96,7 +99,7 @@ deb:
 deps:
 	@if ! command -v clamscan >/dev/null 2>&1 || ! command -v clamdscan >/dev/null 2>&1 || [ ! -x /usr/sbin/clamd ] || [ ! -d /usr/share/clamav-testfiles ] || ! command -v python3 >/dev/null 2>&1 \
 	     || ! command -v debootstrap >/dev/null 2>&1 || ! command -v systemd-nspawn >/dev/null 2>&1 \
-	     || [ ! -x /usr/sbin/postfix ]; then \
+	     || [ ! -x /usr/sbin/postfix ] || [ ! -x /usr/sbin/clamav-milter ] || ! command -v 7z >/dev/null 2>&1 || ! command -v arj >/dev/null 2>&1 || ! command -v gcab >/dev/null 2>&1 || ! command -v genisoimage >/dev/null 2>&1; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    echo "installing $(DEB_PKGS)"; \
 	    (apt-get update -qq && echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections \
@@ -147,9 +150,10 @@ fuzz:
 	./scripts/fuzz.sh
 
 # chaos repeats the kill tests: the daemon SIGKILLed during updates, mail
-# writers killed mid-write, SIGTERM during an update.
+# writers killed mid-write, SIGTERM during an update, the milter SIGKILLed
+# while Postfix hands it mail.
 chaos:
-	$(GO) test -race -count=5 -run 'Crash|Kill|Term' -timeout 60m ./cmd/sigupdated ./cmd/sigtool
+	$(GO) test -race -count=5 -run 'Crash|Kill|Term' -timeout 60m ./cmd/sigupdated ./cmd/sigtool ./contrib/postfix
 
 lint:
 	gofmt -l . | (! grep .)

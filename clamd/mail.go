@@ -19,7 +19,8 @@ import (
 //
 // (or "nMAILSCAN ...\n"). The reply is one JSON object (MailReply) ended
 // by the connection's terminator, then exactly MailReply.Size bytes: the
-// message to deliver, unchanged or rewritten. For "delete" and "error"
+// message to deliver, unchanged or rewritten, with the policy's header
+// fields (MailReply.Header) stamped in. For "delete" and "error"
 // Size is 0: a deleted message is not delivered (its original is in the
 // quarantine), and on "error" the client keeps the original and retries
 // (an MTA's temporary failure). The message is bounded by
@@ -37,6 +38,9 @@ type MailReply struct {
 	Error    string             `json:"error,omitempty"`
 	// Versions are the feed versions of the snapshot that scanned it.
 	Versions map[string]int `json:"versions,omitempty"`
+	// Header lists the fields the policy added to the message that
+	// follows (X-Virus-Scanned, X-Virus-Status): it is already stamped.
+	Header []mailscan.HeaderField `json:"header,omitempty"`
 }
 
 // ParseMailArgs reads MAILSCAN's arguments (also the HTTP query's keys).
@@ -87,7 +91,7 @@ func ScanMail(ctx context.Context, e Engine, msg []byte, env mailscan.Envelope) 
 	case mailscan.Error:
 		rep.Error = strings.Join(out.Reasons, "; ")
 	default: // deliver, rewrite, flag: there is a message to deliver
-		body = out.Message
+		body, rep.Header = out.Delivery(), out.Header
 	}
 	rep.Size = len(body)
 	return rep, body

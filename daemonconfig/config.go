@@ -33,6 +33,9 @@ type Config struct {
 	// Scan is the [scan] table; nil when the file has none, and then no
 	// scan service is started.
 	Scan *Scan `toml:"scan"`
+	// Milter is the [milter] table; nil when the file has none, and then
+	// no milter is served.
+	Milter *Milter `toml:"milter"`
 	// Mail is the [mail] table, always set (defaults when absent).
 	Mail Mail `toml:"mail"`
 }
@@ -88,6 +91,9 @@ func Parse(b []byte) (*Config, error) {
 	if c.Scan != nil {
 		c.Scan.applyDefaults()
 	}
+	if c.Milter != nil {
+		c.Milter.applyDefaults()
+	}
 	if err := c.Validate(); err != nil {
 		return nil, err
 	}
@@ -105,11 +111,16 @@ func (c *Config) Validate() error {
 	if err := c.Config.Validate(); err != nil {
 		return err
 	}
-	if len(c.Feeds) == 0 && c.Scan == nil {
-		return &Error{Key: "feed", Msg: "no [[feed]] and no [scan] configured: nothing to do"}
+	if len(c.Feeds) == 0 && c.Scan == nil && c.Milter == nil {
+		return &Error{Key: "feed", Msg: "no [[feed]], no [scan] and no [milter] configured: nothing to do"}
 	}
 	if c.Scan != nil {
 		if err := c.Scan.validate(); err != nil {
+			return err
+		}
+	}
+	if c.Milter != nil {
+		if err := c.Milter.validate(); err != nil {
 			return err
 		}
 	}

@@ -144,6 +144,17 @@ func TestErrors(t *testing.T) {
 		{"command", scan("disable_commands = [\"PING\"]\n"), "scan.disable_commands[0]"},
 		{"unknown scan key", scan("LocalSocket = \"/x\"\n"), "scan.LocalSocket"},
 		{"policy", "[mail]\npolicy = \"/nonexistent/policy.toml\"\n" + base, "mail.policy"},
+		{"milter without listen", "[milter]\non_error = \"accept\"\n", "milter.listen"},
+		{"milter listen kind", "[milter]\nlisten = \"tcp:127.0.0.1:7357\"\n", "milter.listen"},
+		{"milter relative socket", "[milter]\nlisten = \"unix:milter.sock\"\n", "milter.listen"},
+		{"milter port", "[milter]\nlisten = \"inet:127.0.0.1:smtp\"\n", "milter.listen"},
+		{"milter on_error", "[milter]\nlisten = \"inet:7357\"\non_error = \"discard\"\n", "milter.on_error"},
+		{"milter on_oversize", "[milter]\nlisten = \"inet:7357\"\non_oversize = \"truncate\"\n", "milter.on_oversize"},
+		{"milter on_delete", "[milter]\nlisten = \"inet:7357\"\non_delete = \"accept\"\n", "milter.on_delete"},
+		{"milter max_size", "[milter]\nlisten = \"inet:7357\"\nmax_size = 100\n", "milter.max_size"},
+		{"milter policy", "[milter]\nlisten = \"inet:7357\"\npolicy = \"/nonexistent/p.toml\"\n", "milter.policy"},
+		{"milter socket mode", "[milter]\nlisten = \"unix:/tmp/m.sock\"\nsocket_mode = \"999\"\n", "milter.socket_mode"},
+		{"milter unknown key", "[milter]\nlisten = \"inet:7357\"\nOnInfected = \"Reject\"\n", "milter.OnInfected"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -156,6 +167,40 @@ func TestErrors(t *testing.T) {
 				t.Errorf("key %q, want %q (%v)", ce.Key, c.key, err)
 			}
 		})
+	}
+}
+
+// A milter alone is a whole configuration; its defaults are the safe
+// answers (tempfail on doubt, discard what the policy deletes).
+func TestMilter(t *testing.T) {
+	c, err := Parse([]byte("[milter]\nlisten = \"inet:127.0.0.1:7357\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := c.Milter
+	if m.OnError != "tempfail" || m.OnOversize != "tempfail" || m.OnDelete != "discard" || m.MaxSize != 100<<20 ||
+		m.MaxHeaders != 10000 || m.ScanTimeout.Duration != 120*time.Second || m.SocketMode != "0660" {
+		t.Errorf("defaults %+v", m)
+	}
+	c, err = Parse([]byte("[milter]\nlisten = \"unix:/run/sigtool/milter.sock\"\non_error = \"reject\"\nmax_size = \"25M\"\nscan_timeout = \"30s\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := c.Milter; m.OnOversize != "reject" || m.MaxSize != 25<<20 || m.ScanTimeout.Duration != 30*time.Second {
+		t.Errorf("set %+v", m)
+	}
+	for listen, want := range map[string][2]string{
+		"inet:127.0.0.1:7357":   {"tcp4", "127.0.0.1:7357"},
+		"inet:7357":             {"tcp4", "127.0.0.1:7357"},
+		"inet:7357@192.0.2.1":   {"tcp4", "192.0.2.1:7357"},
+		"inet6:[::1]:7357":      {"tcp6", "[::1]:7357"},
+		"unix:/run/m.sock":      {"unix", "/run/m.sock"},
+		"local:/var/run/m.sock": {"unix", "/var/run/m.sock"},
+	} {
+		n, a, err := (&Milter{Listen: listen}).Network()
+		if err != nil || n != want[0] || a != want[1] {
+			t.Errorf("%s: %s %s %v, want %v", listen, n, a, err, want)
+		}
 	}
 }
 

@@ -7,10 +7,12 @@
 //	checks_per_day, proxy, … the feeds' keys and [[feed]] tables (feeds.Config, embedded)
 //	[scan]                   the clamd-compatible scan service (Scan)
 //	[mail]                   the gateway policy applied to mail requests (Mail)
+//	[milter]                 the milter service for Postfix and Sendmail (Milter)
 //
-// A mail-server front end that needs its own settings (the milter) gets
-// its own table and type beside Scan and Mail and shares [mail].
+// A mail-server front end that needs its own settings gets its own table
+// and type beside Scan and Mail and shares [mail] (the milter may name
+// its own policy file).
 //
 // Files: config.go (Config, Load, Parse, DefaultPath), scan.go, mail.go,
-// size.go (byte sizes with K/M/G suffixes).
+// milter.go, size.go (byte sizes with K/M/G suffixes).
 package daemonconfig

@@ -2,6 +2,7 @@ package difftest
 
 import (
 	"bytes"
+	"encoding/base64"
 	"strconv"
 	"strings"
 	"testing"
@@ -208,5 +209,47 @@ func TestTextFiles(t *testing.T) {
 			miss("upper", []byte("Raw Upper\n"))),
 		ndbCase("AsciiDel", 7, "*", hx("del\x7fkept"),
 			hit("kept", []byte("del\x7fkept\n"))),
+	})
+}
+
+// TestHTMLFiles: HTML is matched in ClamAV's normalised forms (target 3
+// and generic signatures): lower-cased, white space folded, comments
+// dropped, tags rewritten; and the text alone without its tags. Content
+// in data: URIs is a file of its own.
+func TestHTMLFiles(t *testing.T) {
+	clamscanPath(t)
+	page := func(body string) []byte { return []byte("<html><body>" + body + "</body></html>\n") }
+	runCases(t, []diffCase{
+		ndbCase("HtmlText", 3, "*", hx("hello html world"),
+			hit("same", page("hello html world")),
+			hit("upper", page("HELLO Html WORLD")),
+			hit("folded", page("hello\n\t html   world")),
+			hit("across tags", page("hello <b>html</b> world")),
+			miss("in a comment", page("<!-- hello html world -->")),
+			miss("plain text", []byte("hello html world\n"))),
+		ndbCase("HtmlTag", 3, "*", hx(`<a href="x.exe">`),
+			hit("same", page(`<a href="x.exe">go</a>`)),
+			hit("upper", page(`<A HREF="X.EXE">go</a>`)),
+			hit("single quotes", page(`<a href='x.exe'>go</a>`)),
+			hit("spaced", page(`<a href = "x.exe">go</a>`)),
+			// An unquoted value stays unquoted.
+			miss("unquoted", page(`<a href=x.exe>go</a>`))),
+		ndbCase("HtmlUnquoted", 3, "*", hx(`<a href=x.exe>`),
+			hit("unquoted", page(`<a href=x.exe>go</a>`))),
+		ndbCase("HtmlBare", 3, "*", hx(`<input checked>`),
+			hit("bare", page(`<INPUT Checked>`))),
+		ndbCase("HtmlEmptyTag", 3, "*", hx(`x<br />y`),
+			hit("kept", page(`x<br />y`)), miss("no space", page(`x<br/>y`))),
+		ndbCase("HtmlEntity", 3, "*", hx(`a & b`),
+			hit("decoded", page(`a &amp; b`))),
+		ndbCase("HtmlScript", 3, "*", hx(`script text`),
+			hit("in script", page(`<script>Script  TEXT</script>`))),
+		ndbCase("HtmlGeneric", 0, "*", hx("generic in html"),
+			hit("normalised", page("Generic  IN html"))),
+		ndbCase("HtmlTarget7", 7, "*", hx("ascii in html"),
+			miss("not text", page("ascii in html"))),
+		ndbCase("HtmlDataURI", 0, "*", hx("payload inside a data uri"),
+			hit("base64", page(`<a href="data:application/octet-stream;base64,`+
+				base64.StdEncoding.EncodeToString([]byte("payload inside a data uri"))+`">x</a>`))),
 	})
 }

@@ -194,7 +194,9 @@ func compileOnce(ctx context.Context, src Source, feeds []sigdb.FeedInfo, opt *O
 	s.Matcher = m
 	s.Scan = scan.New(m, opt.scanOptions())
 	if opt.Mail != nil {
-		s.Mail = opt.Mail(s.Scan)
+		if s.Mail = opt.Mail(s.Scan); s.Mail != nil {
+			s.Mail = s.Mail.WithVersions(s.Versions) // for X-Virus-Scanned
+		}
 	}
 	return s, nil
 }

@@ -14,7 +14,8 @@ type Options struct {
 	// scan.DefaultOptions().
 	Scan *scan.Options
 	// Mail, when set, builds the snapshot's mail scanner on its scan
-	// engine (mailscan.NewScanner with the daemon's policy and quarantine).
+	// engine (mailscan.NewScanner with the daemon's policy and quarantine);
+	// the snapshot's feed versions are then given to it (WithVersions).
 	Mail func(*scan.Engine) *mailscan.Scanner
 	// PUA loads the PUA signature files (.hdu, .ndu, ...), like ClamAV's
 	// DetectPUA.

@@ -93,6 +93,15 @@ func parseHeader(msg []byte, start, end int) (Header, int) {
 	return readHeader(msg, start, end, false)
 }
 
+// ReadHeader reads the header block at the top of msg, strictly (as
+// Parse's primary reading) or leniently (see parseHeaderLenient), and
+// returns its fields and the offset where the body starts. It reads nothing
+// past the header: a gateway adding or replacing a field needs no parse of
+// the body.
+func ReadHeader(msg []byte, lenient bool) (Header, int) {
+	return readHeader(msg, 0, len(msg), lenient)
+}
+
 // parseHeaderLenient reads the header as the most forgiving clients do:
 // a field name may carry comments and blanks ("Content-Type (x) :"), and
 // a name folded over lines ("Content-\n Type: ...") is unfolded rather

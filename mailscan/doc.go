@@ -67,13 +67,21 @@
 // attachment "unscannable", named Policy.Unscannable.KIND (OverLimit,
 // UnknownContainer, UnsupportedMethod, Corrupt); Policy.Unscannable says
 // what follows: removed like an encrypted attachment (the default),
-// delivered with an X-Sigtool-Unscannable header field (action Flag), or
-// the message left unhandled (an error, so the MTA retries).
+// delivered unchanged with "X-Virus-Status: Unscannable (NAME)" (action
+// Flag), or the message left unhandled (an error, so the MTA retries).
+//
+// Header fields (header.go): every message scanned and delivered gets
+// X-Virus-Scanned (this build, the feed versions, the gateway) and
+// X-Virus-Status (Clean, Infected, Removed or Unscannable, with the
+// names), named and switched off by the policy's [headers]. They are not
+// written into Outcome.Message: Outcome.Header lists them, and every
+// delivery (the pipe filter, mailscan --out, the daemon's MAILSCAN and
+// POST /v1/mailscan, the milter) stamps them in, replacing the sender's
+// fields of those names, through Outcome.Delivery and AddFields.
 //
 // Files: scanner.go (Process, settle), inspect.go (the rules on each
 // content), place.go (where a finding is cut), rewrite.go, banner.go,
 // parts.go and encode.go (writing MIME), engine.go (the scan verdict),
-// policy.go, scope.go, target.go, outcome.go, verdict.go, errors.go,
-// stamp.go (the X-Virus-Scanned and X-Virus-Status trace fields every
-// front end adds: Stamp decides them, AddFields writes them).
+// header.go, policy.go, scope.go, target.go, outcome.go, verdict.go,
+// errors.go.
 package mailscan

@@ -55,8 +55,9 @@ type Policy struct {
 	// retries and finally bounces it.
 	Unscannable string `toml:"unscannable" yaml:"unscannable"`
 
-	Names PolicyNames `toml:"names" yaml:"names"`
-	Text  Texts       `toml:"text" yaml:"text"`
+	Names   PolicyNames `toml:"names" yaml:"names"`
+	Text    Texts       `toml:"text" yaml:"text"`
+	Headers Headers     `toml:"headers" yaml:"headers"`
 }
 
 // PolicyNames are the signature names reported for policy findings.
@@ -121,6 +122,7 @@ func DefaultPolicy() Policy {
 			TooManyAttachments: "Policy.TooManyAttachments",
 			Unscannable:        "Policy.Unscannable",
 		},
+		Headers: Headers{Add: true, Scanned: ScannedField, Status: StatusField},
 		Text: Texts{
 			Cleaned: head + "Found virus {NAME} in file {FILE}\nThe file is cleaned." + tail,
 			Removed: head + "Found virus {NAME} in file {FILE}\nThe uncleanable file {FILE} is moved to {QUARANTINE}" + tail,
@@ -193,6 +195,14 @@ func (p *Policy) Validate() error {
 	}
 	if p.Text.Cleaned == "" || p.Text.Notice == "" {
 		return bad("text.cleaned and text.notice must not be empty")
+	}
+	for key, v := range map[string]string{"headers.scanned": p.Headers.Scanned, "headers.status": p.Headers.Status} {
+		if v != "" && !validHeaderName(v) {
+			return bad("%s %q is not a field name a gateway may add (printable ASCII without a colon, not a Content-, trace or address field)", key, v)
+		}
+	}
+	if p.Headers.Scanned != "" && strings.EqualFold(p.Headers.Scanned, p.Headers.Status) {
+		return bad("headers.scanned and headers.status must differ")
 	}
 	for _, d := range p.Domains {
 		if d == "" || strings.ContainsAny(d, "@ \t") {

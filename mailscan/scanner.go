@@ -16,6 +16,9 @@ type Scanner struct {
 	policy Policy
 	scan   scanFunc
 	store  *quarantine.Store
+	// database names the signatures in the Scanned header field
+	// (WithVersions).
+	database string
 }
 
 // Policy returns the policy the scanner applies.
@@ -39,6 +42,7 @@ func (s *Scanner) Process(ctx context.Context, msg []byte, env Envelope) (out *O
 	if err != nil {
 		return failed(msg, err), err
 	}
+	out.Header = s.header(out)
 	return out, nil
 }
 
@@ -94,7 +98,7 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 		if len(flagged) == 0 {
 			return deliver(msg), nil
 		}
-		return s.flag(&Outcome{Action: Flag, Message: msg}, root, flagged), nil
+		return flagUnscannable(&Outcome{Action: Flag, Message: msg}, flagged), nil
 	}
 	if s.store == nil {
 		return nil, ErrNoStore
@@ -122,8 +126,7 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	}
 	out := &Outcome{Action: Rewrite, Message: newMsg}
 	if len(flagged) > 0 {
-		newRoot, _ := mailmime.Parse(newMsg)
-		out = s.flag(out, newRoot, flagged)
+		out = flagUnscannable(out, flagged)
 	}
 	for _, t := range targets {
 		act := Removed
@@ -182,34 +185,17 @@ func (s *Scanner) settle(ctx context.Context, msg []byte, root *mailmime.Part, t
 	}
 }
 
-// flag adds a header field naming each flagged attachment to out's
-// message (whose tree is root) and a finding for each.
-func (s *Scanner) flag(out *Outcome, root *mailmime.Part, flagged []*target) *Outcome {
-	msg := out.Message
-	eol := eolOf(msg)
-	at := root.Start
-	for _, f := range root.Header.Fields {
-		if f.Name != "" { // after an mbox "From " line
-			at = f.Start
-			break
-		}
-	}
-	var fields []byte
+// flagUnscannable adds a finding for each flagged attachment: the status header
+// field names them (Unscannable), the message itself is not changed.
+func flagUnscannable(out *Outcome, flagged []*target) *Outcome {
 	for _, t := range flagged {
 		for _, name := range t.flags {
-			fields = append(fields, unscannableField+": "+name+" ("+t.file+")"...)
-			fields = append(fields, eol...)
 			out.Findings = append(out.Findings, Finding{Filename: t.file, Signature: name, Action: Flagged})
 		}
 	}
-	out.Message = append(append(append([]byte{}, msg[:at]...), fields...), msg[at:]...)
 	out.Reasons = appendNew(out.Reasons, reasonUnscannable)
 	return out
 }
-
-// unscannableField names the header field that flags an attachment the
-// policy delivers although it could not be scanned.
-const unscannableField = "X-Sigtool-Unscannable"
 
 // deleteMessage drops the whole message, keeping it in the quarantine.
 func (s *Scanner) deleteMessage(msg []byte, root *mailmime.Part, env Envelope, file, name, reason string) (*Outcome, error) {

@@ -11,15 +11,15 @@ import (
 	"github.com/sigtool/sigtool/scan"
 )
 
-// implodeZip is a zip whose one member claims method 6 (Implode), which
+// lzmaZip is a zip whose one member claims method 14 (LZMA), which
 // unpack cannot decode: the member's bytes are never seen decoded.
-func implodeZip(t *testing.T) []byte {
+func lzmaZip(t *testing.T) []byte {
 	z := zipBytes(t, [2]string{"setup.exe", "MARKER-A hidden by the method"})
 	// Patch the method in the local header (offset 8) and in the central
 	// directory entry (offset 10 after its signature).
-	binary.LittleEndian.PutUint16(z[8:], 6)
+	binary.LittleEndian.PutUint16(z[8:], 14)
 	cd := bytes.Index(z, []byte("PK\x01\x02"))
-	binary.LittleEndian.PutUint16(z[cd+10:], 6)
+	binary.LittleEndian.PutUint16(z[cd+10:], 14)
 	return z
 }
 
@@ -36,8 +36,8 @@ func TestUnscannable(t *testing.T) {
 		opts *scan.Options
 		why  string
 	}{
-		{"unsupported zip method", implodeZip(t), nil, UnscannableMethod},
-		{"unknown container (cab)", append([]byte("MSCF\x00\x00\x00\x00\x6d\x02\x00\x00"), make([]byte, 64)...), nil, UnscannableContainer},
+		{"unsupported zip method", lzmaZip(t), nil, UnscannableMethod},
+		{"unknown container (ace)", append([]byte("\x00\x00\x00\x00\x00\x00\x00**ACE**"), make([]byte, 64)...), nil, UnscannableContainer},
 		{"unknown container (upx)", upxPE(), nil, UnscannableContainer},
 		{"member over a limit", big, &limited, UnscannableLimit},
 		{"corrupt archive", truncated(zipBytes(t, [2]string{"a.txt", strings.Repeat("text ", 200)})), nil, UnscannableCorrupt},
@@ -67,9 +67,11 @@ func TestUnscannable(t *testing.T) {
 					if err != nil || o.Action != Flag || len(o.Findings) != 1 || o.Findings[0].Signature != name || o.Findings[0].Action != Flagged {
 						t.Fatalf("%v %s %+v, want %s flagged", err, o.Action, o.Findings, name)
 					}
-					want := append([]byte(unscannableField+": "+name+" (file.bin)\n"), msg...)
-					if !bytes.Equal(o.Message, want) {
-						t.Fatalf("flagged message:\n%s", o.Message)
+					if !bytes.Equal(o.Message, msg) {
+						t.Fatalf("flagged message changed:\n%s", o.Message)
+					}
+					if st := o.Header[len(o.Header)-1]; st.Value != "Unscannable ("+name+")" {
+						t.Fatalf("status field %+v, want Unscannable (%s)", st, name)
 					}
 				case OnUnscannableTempfail:
 					if !errors.Is(err, ErrUnscannable) || o.Action != Error || !bytes.Equal(o.Message, msg) || !strings.Contains(err.Error(), name) {

@@ -217,6 +217,9 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 	head := make([]byte, unpack.HeadSize)
 	hn, _ := r.ReadAt(head, 0)
 	f := unpack.IdentifyReader(head[:hn], r, size)
+	if f == unpack.Unknown && info.Found != filetype.Any {
+		f = unpack.FormatOf(info.Found)
+	}
 	if f == unpack.Unknown {
 		return false, nil
 	}
@@ -226,7 +229,7 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 	}
 	sub := lay.below(info.Type)
 	winfo, err := unpack.Walk(ctx, f, r, size, e.walkLimits(b), func(m unpack.Member) error {
-		if m.Name == "" && (f == unpack.Gzip || f == unpack.Bzip2 || f == unpack.Xz) {
+		if m.Name == "" && (f == unpack.Gzip || f == unpack.Bzip2 || f == unpack.Xz || f == unpack.Szdd) {
 			m.Name = unpack.StreamName(label)
 		}
 		if m.Normalized {

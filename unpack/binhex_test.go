@@ -122,10 +122,8 @@ func TestUnopened(t *testing.T) {
 		head []byte
 		want Format
 	}{
-		{"arj", []byte{0x60, 0xea, 0x2c, 0x00}, Arj},
 		{"lha", []byte("\x25\x14-lh5-\x00\x00"), Lha},
 		{"ace", []byte("\x00\x00\x00\x00\x00\x00\x00**ACE**"), Ace},
-		{"cpio", []byte("070701000001"), Cpio},
 		{"upx", pe, UPX},
 		{"plain pe", plainPE, Unknown},
 		{"text", []byte("hello, this is text"), Unknown},

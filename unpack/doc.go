@@ -11,12 +11,24 @@
 //   - rtf.go: the OLE1 objects of RTF documents;
 //   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
 //   - iso.go: ISO 9660 images, recognised 32 KiB in ([IdentifyReader]);
+//   - cpio.go: cpio, old binary (either byte order), odc, newc and crc;
+//   - arj.go: ARJ, methods 0 to 4;
+//   - chm.go: Compiled HTML Help, its stored and LZX sections;
+//   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
+//     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists;
+//   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
+//   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
+//   - onenote.go: the files embedded in OneNote sections;
+//   - html.go: HTML, yielded as its normalised views for target 3
+//     (Member.Normalized) and the content of its data: URIs;
 //   - unopened.go: containers recognised but not opened yet; Walk returns
 //     ErrNoUnpacker for them, so that a caller never takes their unscanned
 //     members for clean.
 //
 // A format is recognised by its magic bytes ([Identify]), never by a file
-// name. [Walk] calls a function for each member with its content as an
+// name; formats opened since package filetype became the one place that
+// types content (cpio and later) are recognised by the type it gives
+// (typedFormats in format.go). [Walk] calls a function for each member with its content as an
 // [io.ReaderAt]; small members stay in memory, large ones are spilled to a
 // temporary file that is removed when the function returns. Member names are
 // reported as stored in the archive and are never used as file-system paths.

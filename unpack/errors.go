@@ -11,7 +11,7 @@ var (
 	// ErrCorrupt means the archive is damaged or truncated.
 	ErrCorrupt = errors.New("unpack: corrupt archive")
 	// ErrUnsupported means the archive uses a method this package cannot
-	// decode (for example zip Deflate64); the member is reported, unread.
+	// decode (for example zip LZMA); the member is reported, unread.
 	ErrUnsupported = errors.New("unpack: unsupported compression method")
 	// ErrNoUnpacker means the input is a container this package
 	// recognises but cannot open (CAB, ARJ, a UPX-packed executable...):

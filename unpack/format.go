@@ -5,6 +5,8 @@ import (
 	"encoding/binary"
 	"io"
 	"strconv"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // Format is an archive or compression format recognised by [Identify].
@@ -26,18 +28,23 @@ const (
 	RTF
 	Cab
 	ISO
+	Cpio
+	HTML
+	Szdd
+	OneNote
+	Arj
+	Chm
+	Nsis
+	IShield
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
-	Arj
 	Lha
 	Ace
-	Cpio
-	Szdd
-	Chm
 	StuffIt
 	Zoo
 	UPX
+	ISCab
 )
 
 var formatNames = [...]string{
@@ -60,11 +67,16 @@ var formatNames = [...]string{
 	Lha:      "lha",
 	Ace:      "ace",
 	Cpio:     "cpio",
+	HTML:     "html",
 	Szdd:     "szdd",
+	OneNote:  "onenote",
 	Chm:      "chm",
+	Nsis:     "nsis",
+	IShield:  "installshield",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
+	ISCab:    "installshield-cab",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -77,7 +89,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, Chm, UPX:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX:
 		return false
 	}
 	return f != Unknown
@@ -93,7 +105,7 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	if isISO(r, size) {
 		return ISO
 	}
-	return Unknown
+	return identifyOverlay(r, size)
 }
 
 func (f Format) String() string {
@@ -154,8 +166,31 @@ func Identify(head []byte) Format {
 	case isPDF(head):
 		return PDF
 	}
+	if f, ok := typedFormats[filetype.Identify(head)]; ok {
+		return f
+	}
 	return identifyUnopened(head)
 }
+
+// typedFormats are the containers whose magic lives in package filetype,
+// the one place that types content: a format opened here is recognised by
+// the type filetype gives its head.
+var typedFormats = map[filetype.Type]Format{
+	filetype.CPIOOld:  Cpio,
+	filetype.CPIOODC:  Cpio,
+	filetype.CPIONewc: Cpio,
+	filetype.CPIOCRC:  Cpio,
+	filetype.HTML:     HTML,
+	filetype.MSSZDD:   Szdd,
+	filetype.OneNote:  OneNote,
+	filetype.ARJ:      Arj,
+	filetype.MSCHM:    Chm,
+}
+
+// FormatOf is the format that opens content of type t, or Unknown: the
+// scan engine asks it for content whose type it learned past the head
+// (text that filetype.Found makes HTML).
+func FormatOf(t filetype.Type) Format { return typedFormats[t] }
 
 // isBzip2 wants the block (or end-of-stream) magic after "BZh1".."BZh9":
 // three letters alone match too much text.

@@ -45,7 +45,7 @@ func fuzzWalk(t *testing.T, f Format, data []byte) {
 		t.Fatalf("expanded %d past MaxScanSize", info.Expanded)
 	}
 	if err != nil && !errors.Is(err, ErrCorrupt) && !errors.Is(err, ErrLimit) &&
-		!errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrUnsupported) {
+		!errors.Is(err, ErrEncrypted) && !errors.Is(err, ErrUnsupported) && !errors.Is(err, ErrNoUnpacker) {
 		t.Fatalf("unclassified error: %v", err)
 	}
 	Identify(data)

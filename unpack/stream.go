@@ -150,7 +150,7 @@ func StreamName(outer string) string {
 			return base[:len(base)-len(ext)] + ".tar"
 		}
 	}
-	for _, ext := range []string{".gz", ".gzip", ".bz2", ".bzip2", ".xz", ".z"} {
+	for _, ext := range []string{".gz", ".gzip", ".bz2", ".bzip2", ".xz", ".z", ".szdd"} {
 		if strings.HasSuffix(lower, ext) && len(base) > len(ext) {
 			return base[:len(base)-len(ext)]
 		}

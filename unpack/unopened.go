@@ -7,7 +7,7 @@ import (
 
 // firstUnopened is the first Format that Walk cannot read: formats move
 // above it in format.go as their unpackers arrive.
-const firstUnopened = Arj
+const firstUnopened = Lha
 
 // Containers recognised by their magic that this package cannot open (yet):
 // their members are never scanned, so a caller must not take such a file
@@ -18,18 +18,11 @@ var unopened = []struct {
 	at     int
 	magic  []byte
 }{
-	{Arj, 0, []byte{0x60, 0xea}},
 	{Ace, 7, []byte("**ACE**")},
-	{Cpio, 0, []byte("070701")},
-	{Cpio, 0, []byte("070702")},
-	{Cpio, 0, []byte("070707")},
-	{Cpio, 0, []byte{0xc7, 0x71}},
-	{Cpio, 0, []byte{0x71, 0xc7}},
-	{Szdd, 0, []byte("SZDD\x88\xf0\x27\x33")},
-	{Chm, 0, []byte("ITSF\x03\x00\x00\x00")},
 	{StuffIt, 0, []byte("SIT!")},
 	{StuffIt, 0, []byte("StuffIt (c)1997")},
 	{Zoo, 20, []byte{0xdc, 0xa7, 0xc4, 0xfd}},
+	{ISCab, 0, []byte("ISc(")}, // InstallShield 5+ cabinets (data1.cab)
 }
 
 // identifyUnopened recognises the containers of unopened, LHA archives

@@ -66,6 +66,22 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.cab(src, size)
 	case ISO:
 		err = w.iso(src, size)
+	case Cpio:
+		err = w.cpio(src, size)
+	case HTML:
+		err = w.html(src, size)
+	case Szdd:
+		err = w.szdd(src, size)
+	case OneNote:
+		err = w.onenote(src, size)
+	case Arj:
+		err = w.arj(src, size)
+	case Chm:
+		err = w.chm(src, size)
+	case Nsis:
+		err = w.nsis(src, size)
+	case IShield:
+		err = w.ishield(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

@@ -267,7 +267,7 @@ func TestWalkCorruptMemberContinuesZip(t *testing.T) {
 }
 
 func TestWalkUnsupportedMethod(t *testing.T) {
-	data := zipWithHeader(t, "whatever", func(h *zip.FileHeader) { h.Method = 9 }) // Deflate64
+	data := zipWithHeader(t, "whatever", func(h *zip.FileHeader) { h.Method = 14 }) // LZMA
 	members, _, err := walkAll(t, Zip, data, DefaultLimits())
 	if err != nil || len(members) != 1 || !errors.Is(members[0].err, ErrUnsupported) {
 		t.Fatalf("err %v members %+v, want one ErrUnsupported member", err, members)

@@ -6,6 +6,8 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"hash"
+	"hash/crc32"
 	"io"
 	"strings"
 
@@ -15,6 +17,8 @@ import (
 // Zip method numbers (APPNOTE 4.4.5) this package adds to archive/zip's
 // store and deflate, and the one that marks WinZip AES encryption.
 const (
+	zipMethodImpl  = 6
+	zipMethodD64   = 9
 	zipMethodBzip2 = 12
 	zipMethodZstd  = 93
 	zipMethodAES   = 99
@@ -39,6 +43,9 @@ func (w *walker) zip(src io.ReaderAt, size int64) error {
 		// A member's data error does not stop a zip walk: the central
 		// directory says where the next member is.
 		if _, stop := w.emit(f.Name, zipEncrypted(&f.FileHeader), func() (io.Reader, error) {
+			if f.Method == zipMethodImpl {
+				return openImploded(f)
+			}
 			rc, err := f.Open()
 			if errors.Is(err, zip.ErrAlgorithm) {
 				return nil, fmt.Errorf("%w: zip method %d", ErrUnsupported, f.Method)
@@ -51,7 +58,36 @@ func (w *walker) zip(src io.ReaderAt, size int64) error {
 	return nil
 }
 
+// openImploded reads an Implode member, which needs the header's flags
+// and size (archive/zip's decompressors see the data alone), and checks
+// its CRC as archive/zip does for the others.
+func openImploded(f *zip.File) (io.Reader, error) {
+	raw, err := f.OpenRaw()
+	if err != nil {
+		return nil, err
+	}
+	size := int64(f.UncompressedSize64)
+	return &crcCheck{r: newExplodeReader(raw, size, f.Flags), want: f.CRC32, h: crc32.NewIEEE()}, nil
+}
+
+// crcCheck reports a CRC-32 mismatch at the end of the data.
+type crcCheck struct {
+	r    io.Reader
+	h    hash.Hash32
+	want uint32
+}
+
+func (c *crcCheck) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.h.Write(p[:n])
+	if err == io.EOF && c.h.Sum32() != c.want {
+		err = fmt.Errorf("zip: checksum error")
+	}
+	return n, err
+}
+
 func registerZipMethods(zr *zip.Reader) {
+	zr.RegisterDecompressor(zipMethodD64, newDeflate64Reader)
 	zr.RegisterDecompressor(zipMethodBzip2, func(r io.Reader) io.ReadCloser {
 		return io.NopCloser(bzip2.NewReader(r))
 	})

@@ -50,8 +50,10 @@ stdout (an MTA pipe filter). A directory that is not a Maildir is read as a
 directory of message files (hidden files skipped).
 
 With --out DIR the delivered message, unchanged or rewritten, is written to
-DIR/<name> through a temporary file and a rename; a deleted message writes
-nothing. A clean message is delivered byte for byte. Infected attachments are
+DIR/<name> through a temporary file and a rename (the Nth message of an mbox
+to DIR/<mbox>.N, with its "From " line); a deleted message writes nothing. A
+clean message is delivered byte for byte below the X-Virus-Scanned and
+X-Virus-Status fields every scanned message gets (the policy's [headers]). Infected attachments are
 removed into the quarantine (--quarantine, default quarantine.db beside the
 store) and replaced by a note; archives with infected members are cleaned;
 message/partial mail, too many attachments and similar policy cases delete the
@@ -191,7 +193,7 @@ func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	return mailscan.NewScanner(snap.Scan, policy, q), func() { q.Close() }, nil
+	return mailscan.NewScanner(snap.Scan, policy, q).WithVersions(snap.Versions), func() { q.Close() }, nil
 }
 
 func newQuarantineCommand(g *globalOptions) *cobra.Command {

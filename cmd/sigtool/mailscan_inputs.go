@@ -14,7 +14,11 @@ import (
 type mailInput struct {
 	path string // what verdicts name: the file, with "#N" for the Nth message of an mbox
 	name string // the output file name under --out
-	data []byte
+	data []byte // the message
+	// envelope and separator are an mbox message's "From " line and the
+	// blank line after it: --out writes them around the delivered
+	// message, so each output file is a one-message mbox.
+	envelope, separator []byte
 }
 
 // expandMailArg turns one argument into the files it names: a Maildir (the
@@ -49,7 +53,10 @@ func readMailFile(path string) ([]mailInput, error) {
 	}
 	out := make([]mailInput, len(msgs))
 	for i, m := range msgs {
-		out[i] = mailInput{path: fmt.Sprintf("%s#%d", path, i+1), name: fmt.Sprintf("%s.%d", base, i+1), data: m.Message(data)}
+		out[i] = mailInput{
+			path: fmt.Sprintf("%s#%d", path, i+1), name: fmt.Sprintf("%s.%d", base, i+1), data: m.Message(data),
+			envelope: data[m.Start:m.MsgStart], separator: data[m.MsgEnd:m.End],
+		}
 	}
 	return out, nil
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -33,9 +32,10 @@ func openOutDir(dir string) (*outDir, error) {
 	return &outDir{dir: dir, used: map[string]bool{}}, nil
 }
 
-// write puts one message under name. Two inputs with one output name are
-// an error rather than one overwriting the other.
-func (o *outDir) write(name string, data []byte) error {
+// write puts one message under name, its parts one after the other. Two
+// inputs with one output name are an error rather than one overwriting
+// the other.
+func (o *outDir) write(name string, parts ...[]byte) error {
 	if o.used[name] {
 		return fmt.Errorf("--out: two inputs map to output name %q", name)
 	}
@@ -44,8 +44,15 @@ func (o *outDir) write(name string, data []byte) error {
 		if outputHook != nil {
 			w = outputHook(w)
 		}
-		_, err := io.Copy(w, bytes.NewReader(data))
-		return err
+		for _, p := range parts {
+			if len(p) == 0 {
+				continue
+			}
+			if _, err := w.Write(p); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 }
 

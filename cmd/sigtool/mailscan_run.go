@@ -103,9 +103,9 @@ func filterStdin(ctx context.Context, process processFunc, o mailscanOptions, st
 	case out.Action == mailscan.Delete:
 		return nil // discarded: the original is in the quarantine
 	case o.sendmail != "":
-		return reinject(ctx, o, out.Message, stderr)
+		return reinject(ctx, o, out.Delivery(), stderr)
 	}
-	if _, err := stdout.Write(out.Message); err != nil {
+	if _, err := stdout.Write(out.Delivery()); err != nil {
 		return tempFail(fmt.Errorf("writing stdout: %w", err))
 	}
 	return nil
@@ -124,7 +124,7 @@ func (r *mailRun) fail(path string, err error) {
 func (r *mailRun) message(ctx context.Context, m mailInput) {
 	out, err := r.s.Process(ctx, m.data, r.o.envelope(m.path))
 	if r.out != nil && out.Action != mailscan.Delete {
-		if werr := r.out.write(m.name, out.Message); werr != nil {
+		if werr := r.out.write(m.name, m.envelope, out.Delivery(), m.separator); werr != nil {
 			// Nothing half-written is left under the name; the message
 			// counts as not handled.
 			r.fail(m.path, werr)

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/sigtool/sigtool/filetype"
+	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/mailscan"
 	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/quarantine"
@@ -72,6 +73,15 @@ func mailScanner(t testing.TB, noStore bool) *mailscan.Scanner {
 		t.Cleanup(func() { q.Close() })
 	}
 	return mailscan.NewScanner(scan.New(markerDetector{}, scan.DefaultOptions()), p, q)
+}
+
+// delivered is body as the test scanner delivers it: with the header
+// fields of a scanned message on top, status the X-Virus-Status value.
+func delivered(body []byte, status string) []byte {
+	return mailscan.AddFields(body, []mailscan.HeaderField{
+		{Name: "X-Virus-Scanned", Value: "sigtool " + buildinfo.Version() + " at gw.test"},
+		{Name: "X-Virus-Status", Value: status},
+	})
 }
 
 // runMail runs scanMail and returns the exit status the command would give.
@@ -144,10 +154,16 @@ func TestRunFiles(t *testing.T) {
 	if strings.Join(names, " ") != "1.host:2,S 2.host box.mbox.1 box.mbox.2 single.eml" {
 		t.Fatalf("out dir holds %v", names)
 	}
-	if b, _ := os.ReadFile(filepath.Join(out, "box.mbox.1")); !bytes.Equal(b, golden(t, "text-body-not-scanned")) {
-		t.Error("clean mbox message not written byte for byte")
+	// An mbox message is written as a one-message mbox: its From line,
+	// the message, the blank line that ended it.
+	const from = "From alice@example.org Fri Mar  1 10:00:00 2024\n"
+	if b, want := mustRead(t, filepath.Join(out, "box.mbox.1")), from+string(delivered(golden(t, "text-body-not-scanned"), "Clean"))+"\n"; string(b) != want {
+		t.Errorf("clean mbox message written as\n%s\nwant\n%s", b, want)
 	}
-	if b, _ := os.ReadFile(filepath.Join(out, "single.eml")); !bytes.Equal(b, mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out"))) {
+	if b, want := mustRead(t, filepath.Join(out, "box.mbox.2")), from+string(delivered(mustRead(t, filepath.Join(mailGolden, "cleanable-zip.out")), "Infected (Test.Marker.A)"))+"\n"; string(b) != want {
+		t.Errorf("rewritten mbox message written as\n%s\nwant\n%s", b, want)
+	}
+	if b := mustRead(t, filepath.Join(out, "single.eml")); !bytes.Equal(b, delivered(mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out")), "Infected (Test.Marker.A)")) {
 		t.Error("rewritten message differs from its golden output")
 	}
 }
@@ -192,7 +208,7 @@ func TestRunVerdictLinesAndCodes(t *testing.T) {
 	if code, _, errs := run(mailscanOptions{out: outDir}, clean, other); code != exitError || !strings.Contains(errs, "output name") {
 		t.Errorf("name clash: %d %q", code, errs)
 	}
-	if b, _ := os.ReadFile(filepath.Join(outDir, "clean.eml")); !bytes.Equal(b, golden(t, "text-body-not-scanned")) {
+	if b, _ := os.ReadFile(filepath.Join(outDir, "clean.eml")); !bytes.Equal(b, delivered(golden(t, "text-body-not-scanned"), "Clean")) {
 		t.Error("first message overwritten")
 	}
 	if code, _, _ := run(mailscanOptions{out: filepath.Join(dir, "no-such-dir")}, clean); code != exitError {
@@ -217,7 +233,7 @@ func runStdin(s *mailscan.Scanner, o mailscanOptions, stdin io.Reader, stdout, s
 func TestRunStdin(t *testing.T) {
 	good := mailScanner(t, false)
 	noStore := mailScanner(t, true) // cannot keep what it removes: every removal is an error
-	rewritten := mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out"))
+	rewritten := delivered(mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out")), "Infected (Test.Marker.A)")
 	tests := []struct {
 		name     string
 		s        *mailscan.Scanner
@@ -228,7 +244,7 @@ func TestRunStdin(t *testing.T) {
 		wantOut  []byte
 		stderrRe string
 	}{
-		{"deliver: EX_OK", good, "", bytes.NewReader(golden(t, "text-body-not-scanned")), nil, 0, golden(t, "text-body-not-scanned"), "-: deliver"},
+		{"deliver: EX_OK", good, "", bytes.NewReader(golden(t, "text-body-not-scanned")), nil, 0, delivered(golden(t, "text-body-not-scanned"), "Clean"), "-: deliver"},
 		{"rewrite: EX_OK", good, "", bytes.NewReader(golden(t, "attachment-7bit-lf")), nil, 0, rewritten, "-: rewrite"},
 		{"delete: EX_OK, nothing written", good, "", bytes.NewReader(golden(t, "partial")), nil, 0, nil, "-: delete"},
 		{"delete with --on-delete=bounce: EX_UNAVAILABLE", good, "bounce", bytes.NewReader(golden(t, "partial")), nil, 69, nil, "deleted by the gateway policy: -: delete: Policy.Partial"},
@@ -296,7 +312,7 @@ func TestRunStdinSendmail(t *testing.T) {
 	if args := string(mustRead(t, filepath.Join(dir, "args"))); args != "-G\n-i\n-f\nsender@example.org\n--\na@example.edu\nb@example.edu\n" {
 		t.Errorf("sendmail arguments:\n%s", args)
 	}
-	if got, want := mustRead(t, filepath.Join(dir, "msg")), mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out")); !bytes.Equal(got, want) {
+	if got, want := mustRead(t, filepath.Join(dir, "msg")), delivered(mustRead(t, filepath.Join(mailGolden, "attachment-7bit-lf.out")), "Infected (Test.Marker.A)"); !bytes.Equal(got, want) {
 		t.Errorf("sendmail got:\n%s\nwant the rewritten message", got)
 	}
 	if code, _ := send("0", golden(t, "partial")); code != 0 {
@@ -451,7 +467,7 @@ func TestRunKilledMidWrite(t *testing.T) {
 	for _, e := range entries {
 		names = append(names, e.Name())
 	}
-	if !slices.Equal(names, []string{"msg.eml"}) || !bytes.Equal(mustRead(t, filepath.Join(out, "msg.eml")), msg) {
+	if !slices.Equal(names, []string{"msg.eml"}) || !bytes.Equal(mustRead(t, filepath.Join(out, "msg.eml")), delivered(msg, "Clean")) {
 		t.Fatalf("after rerun the out dir holds %v", names)
 	}
 }

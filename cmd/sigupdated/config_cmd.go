@@ -49,6 +49,16 @@ file and key at fault) when not.`,
 			} else {
 				fmt.Fprintln(stdout, "scan service: off (no [scan])")
 			}
+			if m := cfg.Milter; m != nil {
+				policy := "[mail]'s policy"
+				if m.Policy != "" {
+					policy = m.Policy
+				}
+				fmt.Fprintf(stdout, "milter: %s; %s; on_error %s, on_oversize %s, on_delete %s, max_size %s, scan_timeout %s\n",
+					m.Listen, policy, m.OnError, m.OnOversize, m.OnDelete, m.MaxSize, m.ScanTimeout.Duration)
+			} else {
+				fmt.Fprintln(stdout, "milter: off (no [milter])")
+			}
 			if cfg.Listen != "" {
 				fmt.Fprintf(stdout, "http: %s (/metrics, /healthz, /v1/mailscan)\n", cfg.Listen)
 			}

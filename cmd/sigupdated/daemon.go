@@ -23,6 +23,8 @@ import (
 	"github.com/sigtool/sigtool/feeds"
 	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/mailscan"
+	"github.com/sigtool/sigtool/milter"
+	"github.com/sigtool/sigtool/quarantine"
 )
 
 // daemon is sigupdated's long-running state. The fields marked "loop" are
@@ -37,10 +39,12 @@ type daemon struct {
 	cfg *daemonconfig.Config // loop
 	fm  *feeds.Metrics
 
-	mirror    atomic.Pointer[feeds.Mirror]
-	lastCycle atomic.Pointer[cycleReport]
-	policy    atomic.Pointer[mailscan.Policy] // for mail requests; SIGHUP replaces it
-	mailLimit int64                           // largest mail request: [scan] stream_max_length
+	mirror     atomic.Pointer[feeds.Mirror]
+	lastCycle  atomic.Pointer[cycleReport]
+	policy     atomic.Pointer[mailscan.Policy] // for mail requests; SIGHUP replaces it
+	mailLimit  int64                           // largest mail request: [scan] stream_max_length
+	quarantine *quarantine.Store               // where mail requests and the milter keep removed originals
+	milter     *milter.Server                  // nil without [milter]
 
 	stop    context.CancelFunc // SHUTDOWN
 	reloads chan struct{}      // RELOAD and SELFCHECK
@@ -163,6 +167,11 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 		return err
 	}
 	defer waitScans()
+	stopMilter, err := d.startMilter()
+	if err != nil {
+		return err
+	}
+	defer stopMilter()
 	d.log.Info("sigupdated started", "version", buildinfo.Version(), "db", d.cfg.DB, "feeds", len(d.cfg.Feeds), "checks_per_day", d.cfg.ChecksPerDay)
 
 	d.cycle(ctx)
@@ -297,7 +306,14 @@ func (d *daemon) reloadConfig() {
 		d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", err)
 		return
 	}
-	if d.cfg.Scan != nil || d.cfg.Listen != "" {
+	if d.milter != nil && cfg.Milter != nil {
+		if err := d.setMilterPolicy(d.milter, cfg.Milter); err != nil {
+			d.configOK.Set(0)
+			d.log.Error("configuration reload refused; the running configuration stays", "config", d.flags.config, "err", err)
+			return
+		}
+	}
+	if d.cfg.Scan != nil || d.cfg.Listen != "" || d.cfg.Milter != nil {
 		policy, perr := cfg.Mail.LoadPolicy()
 		if perr != nil {
 			d.configOK.Set(0)
@@ -310,6 +326,20 @@ func (d *daemon) reloadConfig() {
 	if !reflect.DeepEqual(cfg.Scan, d.cfg.Scan) || cfg.Mail.Quarantine != d.cfg.Mail.Quarantine {
 		d.log.Warn("a new [scan] or [mail] quarantine takes effect at restart")
 		cfg.Scan, cfg.Mail.Quarantine = d.cfg.Scan, d.cfg.Mail.Quarantine
+	}
+	if old, now := d.cfg.Milter, cfg.Milter; old != nil || now != nil {
+		// Only the milter's policy file is reloaded; its socket and
+		// answers stay as it started.
+		if now != nil && old != nil {
+			keep := *now
+			keep.Policy = old.Policy
+			if !reflect.DeepEqual(&keep, old) {
+				d.log.Warn("a new [milter] (other than its policy) takes effect at restart")
+			}
+		} else {
+			d.log.Warn("a new [milter] (other than its policy) takes effect at restart")
+		}
+		cfg.Milter = old
 	}
 	d.cfg = cfg
 	d.mirror.Store(feeds.NewMirror(&cfg.Config, reader{d.store}, d.log))

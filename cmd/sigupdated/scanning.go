@@ -12,6 +12,7 @@ import (
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/mailscan"
+	"github.com/sigtool/sigtool/milter"
 	"github.com/sigtool/sigtool/quarantine"
 	"github.com/sigtool/sigtool/scan"
 )
@@ -27,7 +28,7 @@ func (d *daemon) engineOptions(cfg *daemonconfig.Config) (engine.Options, error)
 		sopt, opt.PUA = cfg.Scan.Options(), cfg.Scan.PUA
 	}
 	opt.Scan = &sopt
-	if cfg.Scan == nil && cfg.Listen == "" {
+	if cfg.Scan == nil && cfg.Listen == "" && cfg.Milter == nil {
 		return opt, nil // nobody can send mail: no quarantine to open
 	}
 	policy, err := cfg.Mail.LoadPolicy()
@@ -39,6 +40,7 @@ func (d *daemon) engineOptions(cfg *daemonconfig.Config) (engine.Options, error)
 	if err != nil {
 		return opt, fmt.Errorf("[mail] quarantine: %w", err)
 	}
+	d.quarantine = q
 	opt.Mail = func(e *scan.Engine) *mailscan.Scanner { return mailscan.NewScanner(e, *d.policy.Load(), q) }
 	return opt, nil
 }
@@ -73,6 +75,45 @@ func (d *daemon) startScanService(ctx context.Context) (wait func(), err error) 
 		})
 	}
 	return func() { wg.Wait(); srv.Wait() }, nil
+}
+
+// startMilter opens the [milter] socket; the returned function stops it,
+// waiting a moment for the messages in flight (the MTA answers the rest
+// with its milter_default_action).
+func (d *daemon) startMilter() (stop func(), err error) {
+	cfg := d.cfg.Milter
+	if cfg == nil {
+		return func() {}, nil
+	}
+	srv := milter.New(cfg, milter.Options{Engine: d.live, Quarantine: d.quarantine, Logger: d.log})
+	if err := d.setMilterPolicy(srv, cfg); err != nil {
+		return nil, err
+	}
+	addr, err := srv.Start()
+	if err != nil {
+		return nil, err
+	}
+	d.milter = srv
+	d.log.Info("listening", "serves", "milter", "network", addr.Network(), "addr", addr.String())
+	return func() {
+		ctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
+		defer cancel()
+		_ = srv.Shutdown(ctx)
+	}, nil
+}
+
+// setMilterPolicy gives the milter its own policy file, or [mail]'s.
+func (d *daemon) setMilterPolicy(srv *milter.Server, cfg *daemonconfig.Milter) error {
+	p, own, err := cfg.LoadPolicy()
+	if err != nil {
+		return fmt.Errorf("[milter] policy: %w", err)
+	}
+	if own {
+		srv.SetPolicy(&p)
+	} else {
+		srv.SetPolicy(nil)
+	}
+	return nil
 }
 
 // requestReload is RELOAD: the loop reloads the matcher from the store.

@@ -252,6 +252,11 @@ func TestBesideTheDaemon(t *testing.T) {
 	if bytes.Contains(body, []byte(base64.StdEncoding.EncodeToString(exe[:60]))) || rep.Size != len(body) {
 		t.Fatal("MAILSCAN's message still carries the virus, or its size is wrong")
 	}
+	// The message comes stamped, naming the signatures that scanned it.
+	if len(rep.Header) != 2 || !bytes.HasPrefix(body, []byte("X-Virus-Scanned: sigtool ")) ||
+		!bytes.Contains(body, []byte("X-Virus-Status: Infected (ClamAV-Test-File)\r\n")) || !strings.Contains(rep.Header[0].Value, " (test.hsb) at ") {
+		t.Errorf("MAILSCAN's header fields: %+v\n%.300s", rep.Header, body)
+	}
 	id := rep.Findings[0].Quarantine
 	code, out, _ := d.run(t, nil, d.sigtool, "--db", d.db, "quarantine", "list")
 	if code != 0 || !strings.Contains(out, id) {
@@ -298,7 +303,8 @@ func TestBesideTheDaemon(t *testing.T) {
 	resp, _ = http.Post(d.http+"/v1/mailscan", "message/rfc822", bytes.NewReader(clean))
 	hb, _ = io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if resp.StatusCode != 200 || !bytes.Equal(hb, clean) || !strings.Contains(resp.Header.Get("Sigtool-Mailscan"), `"action":"deliver"`) {
-		t.Errorf("POST /v1/mailscan of a clean message: %d, %s", resp.StatusCode, resp.Header.Get("Sigtool-Mailscan"))
+	json.Unmarshal([]byte(resp.Header.Get("Sigtool-Mailscan")), &hrep)
+	if resp.StatusCode != 200 || hrep.Action != mailscan.Deliver || len(hrep.Header) != 2 || hrep.Header[1].Value != "Clean" || !bytes.Equal(hb, mailscan.AddFields(clean, hrep.Header)) {
+		t.Errorf("POST /v1/mailscan of a clean message: %d, %s\n%.300s", resp.StatusCode, resp.Header.Get("Sigtool-Mailscan"), hb)
 	}
 }

@@ -197,6 +197,11 @@ smtputf8_enable = no
 	if c := got["infected"]; !strings.Contains(c, "is removed from here because it contains a virus") || strings.Contains(c, "SIGTOOL-TEST-BODY-SIGNATURE") {
 		t.Errorf("the infected message was not rewritten:\n%s", c)
 	}
+	// Both carry the gateway's verdict.
+	if !strings.Contains(got["clean"], "\nX-Virus-Status: Clean\n") || !strings.Contains(got["infected"], "\nX-Virus-Status: Infected (Sigtool.Sample.Body-1)\n") ||
+		!strings.Contains(got["clean"], "\nX-Virus-Scanned: sigtool ") {
+		t.Errorf("X-Virus-Scanned / X-Virus-Status missing:\n%s\n%s", got["clean"], got["infected"])
+	}
 	if _, ok := got["partial"]; ok {
 		t.Errorf("the message/partial was delivered")
 	}

@@ -1,0 +1,155 @@
+package difftest
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// ClamAV's unit-test scan inputs (unit_tests/input/clamav_hdb_scanfiles
+// in a checkout of ClamAV's sources): clam.exe in 60 forms, each stored
+// XORed with a key that unit_tests/input/xor_testfile.py holds, so that
+// scanners do not flag the source tree. The test decodes them into a
+// temporary directory at run time; nothing of them is kept in this
+// repository.
+
+// clamavSource is a ClamAV checkout: $CLAMAV_SOURCE, or ref/clamav beside
+// the repository.
+func clamavSource(t *testing.T) string {
+	t.Helper()
+	for _, dir := range []string{os.Getenv("CLAMAV_SOURCE"), "../../ref/clamav"} {
+		if dir == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(dir, "unit_tests/input/xor_testfile.py")); err == nil {
+			return dir
+		}
+	}
+	t.Skip("no ClamAV source checkout: set CLAMAV_SOURCE to one (git clone of Cisco-Talos/clamav) to compare over its unit-test inputs")
+	return ""
+}
+
+// unitXORKey reads the key from xor_testfile.py: the bytes literal
+// assigned to xor_key, written over several lines ending in '\'.
+func unitXORKey(t *testing.T, src string) []byte {
+	t.Helper()
+	py, err := os.ReadFile(filepath.Join(src, "unit_tests/input/xor_testfile.py"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := regexp.MustCompile(`(?s)xor_key = b'\\\n(.*?)'`).FindSubmatch(py)
+	if m == nil {
+		t.Fatal("xor_testfile.py: no xor_key = b'...' literal")
+	}
+	key := bytes.ReplaceAll(m[1], []byte("\\\n"), nil)
+	if len(key) == 0 || bytes.ContainsAny(key, "\\'\n") {
+		t.Fatalf("xor_testfile.py: key %q not understood", key)
+	}
+	return key
+}
+
+// unitDiffers lists the inputs where our verdict differs from clamscan's,
+// with the reason; the test asserts that exactly these differ.
+var unitDiffers = map[string]string{
+	"clam-aspack.exe":            "PE packed with ASPack: not unpacked",
+	"clam-fsg.exe":               "PE packed with FSG: not unpacked",
+	"clam-mew.exe":               "PE packed with MEW: not unpacked",
+	"clam-pespin.exe":            "PE packed with PESpin: not unpacked",
+	"clam-petite.exe":            "PE packed with Petite: not unpacked",
+	"clam-upack.exe":             "PE packed with Upack: not unpacked",
+	"clam-upx.exe":               "PE packed with UPX: not unpacked",
+	"clam-wwpack.exe":            "PE packed with WWPack: not unpacked",
+	"clam-yc.exe":                "PE packed with yoda's crypter: not unpacked",
+	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
+	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
+	"clam.sis":                   "Symbian SIS: not opened",
+	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",
+	"clam_ISmsi_ext.exe":         "InstallShield MSI: not opened",
+	"clam_ISmsi_int.exe":         "InstallShield MSI: not opened",
+	"clam.exe.webapp-export.one": "OneNote in the web app's packaging (MS-FSSHTTPB): not opened, an error rather than clean",
+	// We find clam.exe and the reference does not:
+	"clam-v2.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",
+	"clam-v3.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",
+	"clam.mail-boundary-content-disposition.eml": "MIME bypass that ClamAV 1.4.6 misses (its inputs test a later parser); mailmime reads every boundary",
+	"clam.mail-multiple-boundaries.eml":          "MIME bypass that ClamAV 1.4.6 misses; mailmime reads every boundary",
+	"clam.mail-multiple-content-type.eml":        "MIME bypass that ClamAV 1.4.6 misses; mailmime reads every Content-Type",
+	"clam.mail-semicolon-boundary.eml":           "MIME bypass that ClamAV 1.4.6 misses; mailmime reads the boundary cut at the semicolon too",
+}
+
+// TestClamAVUnitInputs scans ClamAV's unit-test inputs with clamscan and
+// with our scan engine, both with the unit tests' own database
+// (unit_tests/input/clamav.hdb, clam.exe's SHA-256), and compares file by
+// file.
+func TestClamAVUnitInputs(t *testing.T) {
+	clamscanPath(t)
+	src := clamavSource(t)
+	key := unitXORKey(t, src)
+	in := filepath.Join(src, "unit_tests/input/clamav_hdb_scanfiles")
+	ents, err := os.ReadDir(in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	var files []string
+	for _, e := range ents {
+		if !e.Type().IsRegular() || !strings.HasSuffix(e.Name(), ".xor") {
+			continue
+		}
+		b, err := os.ReadFile(filepath.Join(in, e.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i := range b {
+			b[i] ^= key[i%len(key)]
+		}
+		f := filepath.Join(dir, strings.TrimSuffix(e.Name(), ".xor"))
+		if err := os.WriteFile(f, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		files = append(files, f)
+	}
+	if len(files) == 0 {
+		t.Fatalf("%s: no .xor inputs", in)
+	}
+	hdb, err := os.ReadFile(filepath.Join(src, "unit_tests/input/clamav.hdb"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dbDir := database{"clamav.hdb": strings.Split(strings.TrimSpace(string(hdb)), "\n")}.write(t, t.TempDir())
+	m, err := loadDir(context.Background(), dbDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	clam := runClamscan(t, dbDir, files)
+	ours := ourVerdicts(t, m, files)
+	var found, clamFound, differ int
+	for _, f := range files {
+		base := filepath.Base(f)
+		if len(ours[f]) > 0 {
+			found++
+		}
+		if len(clam[f]) > 0 {
+			clamFound++
+		}
+		why, listed := unitDiffers[base]
+		switch same := slices.Equal(ours[f], clam[f]); {
+		case same && listed:
+			t.Errorf("%s: listed as differing (%s) but both find %v: remove it from unitDiffers", base, why, ours[f])
+		case !same && !listed:
+			t.Errorf("%s: ours %v, clamscan %v", base, ours[f], clam[f])
+		case !same:
+			differ++
+		}
+	}
+	for name := range unitDiffers {
+		if !slices.ContainsFunc(files, func(f string) bool { return filepath.Base(f) == name }) {
+			t.Errorf("%s is listed in unitDiffers but is not an input", name)
+		}
+	}
+	t.Logf("%d inputs: clam.exe found by us in %d, by clamscan in %d; %d differ as listed", len(files), found, clamFound, differ)
+}

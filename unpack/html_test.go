@@ -1,0 +1,66 @@
+package unpack
+
+import (
+	"encoding/base64"
+	"strings"
+	"testing"
+
+	"github.com/sigtool/sigtool/filetype"
+)
+
+func TestHTML(t *testing.T) {
+	payload := "MZ\x90\x00 a program"
+	page := `<HTML><Body>
+	Hello   <B CLASS='x' Id=Y checked>World</B><!-- a comment -->
+	<a href="data:application/octet-stream;base64,` + base64.StdEncoding.EncodeToString([]byte(payload)) + `">x</a>
+	<img src="data:text/plain,percent%20encoded"/><br />a &amp; b</body></html>`
+	if f := FormatOf(filetype.Identify([]byte(page))); f != HTML {
+		t.Fatalf("FormatOf = %s", f)
+	}
+	members, info, err := walkAll(t, HTML, []byte(page), DefaultLimits())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []got{
+		{name: "nocomment.html", typ: filetype.HTML, data: `<html><body>hello <b class="x" id=y checked>world</b><a href="data:application/octet-stream;base64,` +
+			strings.ToLower(base64.StdEncoding.EncodeToString([]byte(payload))) + `">x</a><img src="data:text/plain,percent%20encoded"/><br />a & b</body></html>`},
+		{name: "notags.html", typ: filetype.HTML, data: " hello world x a & b "},
+		{name: "data-1", data: payload},
+		{name: "data-2", data: "percent encoded"},
+	}
+	if len(members) != len(want) || info.MemberCount != 2 {
+		t.Fatalf("%d members (%d counted): %+v", len(members), info.MemberCount, members)
+	}
+	for i, m := range members {
+		if m.name != want[i].name || m.data != want[i].data || m.typ != want[i].typ || m.err != nil {
+			t.Errorf("member %d:\n got %q %q %v %v\nwant %q %q %v", i, m.name, m.data, m.typ, m.err, want[i].name, want[i].data, want[i].typ)
+		}
+	}
+}
+
+// TestHTMLDataURIDamaged: base64 that breaks off still gives what decodes
+// before the damage.
+func TestHTMLDataURIDamaged(t *testing.T) {
+	enc := base64.StdEncoding.EncodeToString([]byte("0123456789ab"))
+	members, _, _ := walkAll(t, HTML, []byte(`<html><a href="data:;base64,`+enc[:8]+`!!!`+`">`), DefaultLimits())
+	if len(members) != 3 || members[2].data != "012345" {
+		t.Errorf("%+v", members)
+	}
+}
+
+// TestHTMLViewLimit: a page whose views outgrow MaxFileSize gives views cut
+// at the limit, reported.
+func TestHTMLViewLimit(t *testing.T) {
+	lim := DefaultLimits()
+	lim.MaxFileSize = 1 << 10
+	members, _, _ := walkAll(t, HTML, []byte("<html>"+strings.Repeat("<p>text</p>", 1000)), lim)
+	if len(members) < 1 || limitOf(members[0].err) != LimitFileSize {
+		t.Errorf("%+v", members)
+	}
+}
+
+func FuzzWalkHTML(f *testing.F) {
+	f.Add([]byte(`<html><a href='data:;base64,TVo='>x</a><br /><p a=b c>t &amp; u<!-- c --></html>`))
+	f.Add([]byte(`<script>var a = "<b>";</script><a href = "x" / >`))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, HTML, data) })
+}
