@@ -16,7 +16,7 @@ export GOFLAGS := -mod=mod
 # gcab and genisoimage: difftest's format benchmark writes CAB and ISO).
 DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon clamav-milter python3 debootstrap systemd-container postfix p7zip-full arj gcab genisoimage
 
-.PHONY: all build run test test-short deps bench fuzz chaos lint clean install uninstall deb
+.PHONY: all build run test test-short deps realfiles bench fuzz chaos lint clean install uninstall deb
 
 all: build
 
@@ -131,13 +131,28 @@ test: deps
 test-short:
 	$(GO) test -short $(PKGS)
 
+# realfiles fetches, where they are missing, the real files that
+# difftest's BenchmarkRealData scans (internal/realfiles chooses them):
+# libwine's x86-64 PE DLLs and the PDF manuals and office files of
+# Debian documentation packages (apt-get download, then dpkg -x).
+WINE_DIR := /tmp/wine
+DOC_DIR  := /tmp/sigtool-docs
+DOC_DEBS := asymptote-doc ghostscript-doc octave-doc python-reportlab-doc calligra-data python3-docx gnumeric-common
+realfiles:
+	@if [ ! -d $(WINE_DIR)/x/usr/lib/x86_64-linux-gnu/wine ]; then \
+	  mkdir -p $(WINE_DIR) && cd $(WINE_DIR) && apt-get download libwine && dpkg -x libwine_*.deb x \
+	    || echo "warning: libwine not fetched; the benchmark's PE class will be missing"; fi
+	@if [ ! -d $(DOC_DIR)/x ]; then \
+	  mkdir -p $(DOC_DIR) && cd $(DOC_DIR) && apt-get download $(DOC_DEBS) && for d in *.deb; do dpkg -x $$d x || exit 1; done \
+	    || echo "warning: $(DOC_DEBS) not fetched; the benchmark's document class will be missing"; fi
+
 # bench runs every benchmark once at full size (300k body + 4M hash
 # signatures where it applies), then the scan and compile benchmarks again,
 # repeated, since one run of those on a shared machine says little (about
 # 20 minutes in all); it keeps the output in bench-results.txt, from which
 # README's performance section is copied.
 BENCH = SIGTOOL_BENCH_FULL=1 $(GO) test -run '^$$' -benchmem -timeout 90m
-bench: build deps
+bench: build deps realfiles
 	SIGTOOL_BENCH_WRITE=1 $(BENCH) -bench . -benchtime 1x -p 1 $(PKGS) 2>&1 | tee bench-results.txt
 	@echo '# repeated: matcher BenchmarkScan (20 scans, 3 runs), BenchmarkScanSmall, scan BenchmarkScanFile, engine BenchmarkCompile' | tee -a bench-results.txt
 	$(BENCH) -bench 'BenchmarkScan$$' -benchtime 20x -count 3 ./matcher/ 2>&1 | tee -a bench-results.txt

@@ -48,7 +48,7 @@ type Error = feeds.ConfigError
 func Load(file string) (*Config, error) {
 	b, err := os.ReadFile(file)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("%w: %s does not exist (write one, see the README, or give --config FILE)", feeds.ErrConfig, file)
+		return nil, &missingError{file}
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", feeds.ErrConfig, err)
@@ -63,6 +63,17 @@ func Load(file string) (*Config, error) {
 	}
 	return c, nil
 }
+
+// missingError is a configuration file that does not exist: a
+// configuration error, and fs.ErrNotExist for callers to whom a missing
+// file means "no daemon here" (sigtool's defaults).
+type missingError struct{ file string }
+
+func (e *missingError) Error() string {
+	return fmt.Sprintf("%v: %s does not exist (write one, see the README, or give --config FILE)", feeds.ErrConfig, e.file)
+}
+
+func (e *missingError) Unwrap() []error { return []error{feeds.ErrConfig, fs.ErrNotExist} }
 
 var lastKey = regexp.MustCompile(`\(last key "([^"]+)"\)`)
 

@@ -2,13 +2,15 @@ package daemonconfig
 
 import (
 	"errors"
-	"github.com/BurntSushi/toml"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/sigtool/sigtool/feeds"
 )
@@ -32,6 +34,7 @@ disable_commands = ["SHUTDOWN"]
 
 [mail]
 quarantine = "/var/lib/sigtool/q.db"
+quarantine_retention = "30d"
 
 [[feed]]
 name = "clamav"
@@ -85,7 +88,10 @@ func TestParse(t *testing.T) {
 	if c.Mail.QuarantinePath(c.DB) != "/var/lib/sigtool/q.db" {
 		t.Errorf("quarantine %q", c.Mail.QuarantinePath(c.DB))
 	}
-	if q := (&Mail{}).QuarantinePath("/srv/s.db"); q != "/srv/quarantine.db" {
+	if c.Mail.QuarantineRetention.Duration != 30*24*time.Hour {
+		t.Errorf("quarantine_retention %v", c.Mail.QuarantineRetention)
+	}
+	if q := (&Mail{}).QuarantinePath("/srv/s.db"); q != "/srv/s.quarantine.db" {
 		t.Errorf("default quarantine %q", q)
 	}
 }
@@ -144,6 +150,8 @@ func TestErrors(t *testing.T) {
 		{"command", scan("disable_commands = [\"PING\"]\n"), "scan.disable_commands[0]"},
 		{"unknown scan key", scan("LocalSocket = \"/x\"\n"), "scan.LocalSocket"},
 		{"policy", "[mail]\npolicy = \"/nonexistent/policy.toml\"\n" + base, "mail.policy"},
+		{"retention in minutes", "[mail]\nquarantine_retention = \"30m\"\n" + base, "mail.quarantine_retention"},
+		{"retention not a duration", "[mail]\nquarantine_retention = \"a month\"\n" + base, "mail.quarantine_retention"},
 		{"milter without listen", "[milter]\non_error = \"accept\"\n", "milter.listen"},
 		{"milter listen kind", "[milter]\nlisten = \"tcp:127.0.0.1:7357\"\n", "milter.listen"},
 		{"milter relative socket", "[milter]\nlisten = \"unix:milter.sock\"\n", "milter.listen"},
@@ -298,4 +306,13 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("accepted scan %+v", c.Scan)
 		}
 	})
+}
+
+// TestLoadMissing: a missing file is a configuration error and
+// fs.ErrNotExist, which sigtool's defaults read as "no daemon here".
+func TestLoadMissing(t *testing.T) {
+	_, err := Load(filepath.Join(t.TempDir(), "none.toml"))
+	if !errors.Is(err, feeds.ErrConfig) || !errors.Is(err, fs.ErrNotExist) || !strings.Contains(err.Error(), "none.toml does not exist") {
+		t.Fatalf("Load of a missing file: %v", err)
+	}
 }

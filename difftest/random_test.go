@@ -121,15 +121,9 @@ func (g patGen) logical(name string) string {
 			fmt.Sprintf("(0|1|2)=%d", 1+g.r.IntN(3)), "0&(1|2)=0"}
 	}
 	expr := exprs[g.r.IntN(len(exprs))]
-	// Counts of split patterns differ (see countSplitBug): expressions
-	// that count get single-part subsignatures only.
-	counts := strings.ContainsAny(expr, "=<>")
 	var subs []string
 	for range n {
-		s := g.part()
-		if !counts {
-			s = g.pattern()
-		}
+		s := g.pattern()
 		// ClamAV turns a subsignature with modifiers into generic
 		// alternatives, which cannot be negated: no modifiers then.
 		neg := strings.Contains(s, "!(")

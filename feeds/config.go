@@ -12,6 +12,8 @@ import (
 	"regexp"
 	"strings"
 	"time"
+
+	"github.com/sigtool/sigtool/internal/duration"
 )
 
 // Config is what the updater and the mirror need: the feeds and how to
@@ -80,15 +82,15 @@ const (
 	DefaultMaxDownloadSize = 1 << 30
 )
 
-// Duration is a TOML duration: a string time.ParseDuration accepts ("90s",
-// "4h") or an integer number of seconds.
+// Duration is a TOML duration: a string as package internal/duration reads
+// it ("90s", "4h", "30d", "2w") or an integer number of seconds.
 type Duration struct{ time.Duration }
 
 // UnmarshalTOML implements toml.Unmarshaler.
 func (d *Duration) UnmarshalTOML(v any) error {
 	switch x := v.(type) {
 	case string:
-		p, err := time.ParseDuration(x)
+		p, err := duration.Parse(x)
 		if err != nil {
 			return err
 		}
@@ -96,7 +98,7 @@ func (d *Duration) UnmarshalTOML(v any) error {
 	case int64:
 		d.Duration = time.Duration(x) * time.Second
 	default:
-		return fmt.Errorf("want a duration like \"30s\" or seconds, got %T", v)
+		return fmt.Errorf("want a duration like \"30s\", \"4h\", \"30d\" or seconds, got %T", v)
 	}
 	if d.Duration < 0 {
 		return errors.New("negative duration")

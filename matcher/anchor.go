@@ -16,9 +16,9 @@ import (
 // most maxExpand), so a part like "4142?3444546??4748494a" still gets a
 // sparse anchor instead of falling to a pass over every byte.
 //
-// Common bytes (00, FF, spaces, NOPs, line ends) make grams that hit
-// constantly on real files, so grams made of them weigh as if they had many
-// variants.
+// Of the grams a pattern could be found by, the rarest in real files are
+// chosen (freq.go): common bytes and common code (00, FF, spaces, push 0,
+// call [imm32]) make grams that hit constantly on real files.
 
 const (
 	gramLen = 4
@@ -26,19 +26,10 @@ const (
 	// with one nibble wildcard has 16, a case-insensitive 4-letter gram 16.
 	maxExpand = 16
 	// maxSpan bounds how far into a part anchor grams are looked for; the
-	// gram offset is stored in 16 bits and parts are searched once per add.
+	// gram offset is stored in refGramBits and parts are searched once per
+	// add.
 	maxSpan = 1024
-	// badWeight is what a gram of common bytes costs, in variants.
-	badWeight = 64
 )
-
-// commonByte marks bytes that fill real files (padding, NOPs, text).
-var commonByte = func() (t [256]bool) {
-	for _, b := range []byte{0x00, 0xff, 0x20, 0x90, 0xcc, 0x0a, 0x0d, 0x09, 0x30} {
-		t[b] = true
-	}
-	return
-}()
 
 // maskSet is the set of values v with v&mask == val&mask. The builders
 // need it for every masked byte and alternative of every pattern, so the
@@ -246,119 +237,96 @@ func (c *code) fixedClasses(pd partDesc, out []byteClass, limit int) []byteClass
 	return out
 }
 
-// classInfo is what gramWeight needs of a byteClass, computed once per
-// part instead of once per gram and tier.
-type classInfo struct {
-	n      int32 // number of values
-	one    int16 // the only value, or -1
-	common bool  // one is a common byte
-}
-
-// classInfos fills info with the classInfo of each class of cl.
-func classInfos(cl []byteClass, info []classInfo) []classInfo {
-	info = info[:0]
-	for i := range cl {
-		ci := classInfo{n: int32(cl[i].n), one: -1}
-		if v, ok := cl[i].single(); ok {
-			ci.one, ci.common = int16(v), commonByte[v]
-		}
-		info = append(info, ci)
-	}
-	return info
-}
-
-// gramWeight is the number of filter entries the q-gram at info costs (0:
-// unusable), times badWeight when its bytes are common ones or all one
-// value.
-func gramWeight(info []classInfo, q, maxExp int) int {
-	n, common := 1, 0
-	same := info[0].one >= 0
-	for i := range q {
-		n *= int(info[i].n)
-		if n > maxExp {
-			return 0
-		}
-		if info[i].common {
-			common++
-		}
-		if info[i].one != info[0].one {
-			same = false
-		}
-	}
-	if common >= q-1 || same {
-		n *= badWeight
-	}
-	return n
-}
-
 // gramAnchor is the chosen anchor of one pattern in a gram tier.
 type gramAnchor struct {
-	part   uint32
-	tier   int // index in tiers
-	weight int
-	offs   []uint16 // gram offset in the part, one per residue
+	part  uint32
+	tier  int     // index in tiers
+	score float64 // expected candidates per byte of a real file
+	offs  []uint16
 }
 
 // gramScratch is chooseGrams' scratch space, kept by the Builder so that
 // a pattern costs no allocation.
 type gramScratch struct {
 	cl   []byteClass
-	info []classInfo
-	ws   []int
+	nv   []int     // variants of the gram at each offset (0: unusable)
+	prob []float64 // its probability in real files
+	fp   fixedProbs
 }
 
-// chooseGrams finds the cheapest tier in which some part of the pattern
-// is covered, and the cheapest grams for it.
+// tierFallback is how much rarer a 3-gram anchor must be than the best
+// main-tier one to move a pattern to the every-byte tier: that tier's
+// bitmap is shared by all its patterns, so only anchors the main tier can
+// only find in common code (zeros, short runs of common instructions) go.
+const tierFallback = 16
+
+// chooseGrams finds the tier and part in which the pattern makes the
+// fewest candidates on real files, and the rarest grams for it: in each
+// tier, each part's grams per residue are those of lowest probability in
+// real files (gramProb) among those the tier can enter (few enough
+// variants); the part whose grams add up to the lowest rate wins. The
+// main tier is taken when it can hold the pattern unless an every-byte
+// 3-gram is tierFallback times rarer.
 func (c *code) chooseGrams(part0, nparts uint32, sc *gramScratch) (gramAnchor, bool) {
-	var best gramAnchor
-	found := false
+	var best [len(tiers)]gramAnchor
+	var found [len(tiers)]bool
 	var offs [16]uint16 // room for any tier's stride
 	for pi := uint32(0); pi < nparts; pi++ {
 		sc.cl = c.partClasses(c.parts[part0+pi], sc.cl)
-		sc.info = classInfos(sc.cl, sc.info)
-		info := sc.info
+		cl := sc.cl
+		sc.fp.fill(cl)
 		for ti, ts := range tiers {
 			s := ts.stride
-			if found && ti > best.tier {
-				break
-			}
-			ws := sc.ws[:0]
-			for j := 0; j+ts.q <= len(info) && j < maxSpan; j++ {
-				if j < gramPad-(s-1) {
+			nv, prob := sc.nv[:0], sc.prob[:0]
+			for j := 0; j+ts.q <= len(cl) && j < maxSpan; j++ {
+				n := 0
+				if j >= gramPad-(s-1) {
 					// A gram starting k bytes before the part serves the
 					// alignments s ≡ k (mod stride); for k >= stride the
 					// first of them would need a probe before the file.
-					ws = append(ws, 0)
-					continue
+					n = variantCount(cl[j:], ts.q, ts.maxExpand)
 				}
-				ws = append(ws, gramWeight(info[j:], ts.q, ts.maxExpand))
+				nv = append(nv, n)
+				pr := 0.0
+				if n > 0 {
+					pr = sc.fp.prob(cl, j, ts.q)
+				}
+				prob = append(prob, pr)
 			}
-			sc.ws = ws
-			total, ok := 0, true
+			sc.nv, sc.prob = nv, prob
+			total, score, ok := 0, 0.0, true
 			for r := 0; r < s && ok; r++ {
-				bw := 0
-				for j := r; j < len(ws); j += s {
-					if ws[j] > 0 && (bw == 0 || ws[j] < bw) {
-						bw, offs[r] = ws[j], uint16(j)
+				bj := -1
+				for j := r; j < len(nv); j += s {
+					if nv[j] > 0 && (bj < 0 || prob[j] < prob[bj] || (prob[j] == prob[bj] && nv[j] < nv[bj])) {
+						bj = j
 					}
 				}
-				ok = bw > 0
-				total += bw
+				if ok = bj >= 0; ok {
+					offs[r] = uint16(bj)
+					total += nv[bj]
+					score += prob[bj] / float64(s)
+				}
 			}
 			if !ok || total > ts.maxTotal {
 				continue
 			}
 			if pi == 0 {
-				total-- // the left side is then trivial to verify
+				score *= 0.99 // the left side is then trivial to verify
 			}
-			if !found || ti < best.tier || total < best.weight {
-				best = gramAnchor{part: pi, tier: ti, weight: total, offs: append(best.offs[:0], offs[:s]...)}
-				found = true
+			if !found[ti] || score < best[ti].score {
+				best[ti] = gramAnchor{part: pi, tier: ti, score: score, offs: append(best[ti].offs[:0], offs[:s]...)}
+				found[ti] = true
 			}
-			break
 		}
 	}
-	return best, found
+	switch {
+	case found[0] && (!found[1] || best[0].score <= tierFallback*best[1].score):
+		return best[0], true
+	case found[1]:
+		return best[1], true
+	}
+	return gramAnchor{}, false
 }
 
 // gramVariants calls fn with every little-endian value of the q-gram.
@@ -387,7 +355,7 @@ func gramVariants(cl []byteClass, q int, fn func(v uint32)) {
 
 type anchorChoice struct {
 	part, off, length, lit uint32
-	score                  int
+	score                  float64 // higher is better
 	ok                     bool
 }
 
@@ -415,22 +383,15 @@ func (c *code) chooseShort(part0, nparts uint32) anchorChoice {
 	return best
 }
 
-// scoreShort finds the best window of one literal run: a pair of rare
-// bytes, with a third when the run has one.
+// scoreShort finds the best window of one literal run: its rarest pair in
+// real files, with a third byte when the run has one.
 func (c *code) scoreShort(o op, prefix int) anchorChoice {
 	run := c.lit[o.a : o.a+o.n]
 	L := min(len(run), 3)
-	bestW, bestBad := 0, 3
+	bestW, bestP := 0, float32(2)
 	for w := 0; w+2 <= L; w++ {
-		bad := 0
-		if commonByte[run[w]] {
-			bad++
-		}
-		if commonByte[run[w+1]] {
-			bad++
-		}
-		if bad < bestBad {
-			bestW, bestBad = w, bad
+		if p := pairProb[uint16(run[w])|uint16(run[w+1])<<8]; p < bestP {
+			bestW, bestP = w, p
 		}
 	}
 	// A 3-byte run keeps its third byte: the short pass checks it.
@@ -439,5 +400,5 @@ func (c *code) scoreShort(o op, prefix int) anchorChoice {
 		length = 3
 	}
 	return anchorChoice{off: uint32(prefix + bestW), length: length, lit: o.a + uint32(bestW),
-		score: -bestBad + int(length), ok: true}
+		score: -float64(bestP) * float64(uint32(1)<<(8*(3-length))), ok: true}
 }

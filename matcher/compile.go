@@ -112,9 +112,26 @@ func (c *code) compile(pat sigfile.Pattern, m mods) (uint32, uint32, error) {
 				pd.gapMax = -1
 			}
 		}
+		if si > 0 {
+			prev := &c.parts[len(c.parts)-1]
+			pd.preMin = satAdd(prev.preMin, prev.minW, prev.gapMin)
+			pd.preMax = -1
+			if prev.preMax >= 0 && prev.gapMax >= 0 {
+				pd.preMax = satAdd(prev.preMax, prev.maxW, prev.gapMax)
+			}
+		}
 		c.parts = push(c.parts, pd)
 	}
 	return part0, uint32(len(segs)), nil
+}
+
+// satAdd adds distances, saturating at 1<<30; as a preMax, that reads as
+// unbounded (-1).
+func satAdd(a, b, c int32) int32 {
+	if s := int64(a) + int64(b) + int64(c); s < 1<<30 {
+		return int32(s)
+	}
+	return -1
 }
 
 // partBuilder turns the elements of one part into ops, joining runs of

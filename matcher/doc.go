@@ -38,7 +38,9 @@
 // place, longer gaps split the pattern; "w" doubles gaps. A pattern matches
 // when some placement of all its parts satisfies every gap and the offset;
 // ldb counts are the number of distinct anchor (or start) positions where a
-// subsignature matched.
+// subsignature matched; a subsignature that gaps split and whose count
+// matters is anchored in its last part, so that it counts as ClamAV
+// counts it, once per position of that part.
 //
 // Where we are lenient, and why:
 //   - A PE is read with a small parser of our own rather than debug/pe,

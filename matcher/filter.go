@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"encoding/binary"
+	"math"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -185,7 +186,7 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 		walkRun(segs[runs[r].seg], runs[r], 0, buf, func(ti int, cl []byteClass, j uint16, _ uint64) {
 			sp := &at[r*len(tiers)+ti]
 			sp.grefs++
-			sp.ents += variantCount(cl[j:j+uint16(tiers[ti].q)], tiers[ti].q)
+			sp.ents += variantCount(cl[j:], tiers[ti].q, math.MaxInt)
 		})
 	})
 	var lists [len(tiers)]tierLists
@@ -335,11 +336,13 @@ func walkRun(s *Segment, run patternRun, first uint32, buf *[]byteClass, fn func
 }
 
 // variantCount is the number of values of the q-gram at cl, as
-// gramVariants would list them.
-func variantCount(cl []byteClass, q int) int {
+// gramVariants would list them, or 0 when that is more than limit.
+func variantCount(cl []byteClass, q, limit int) int {
 	n := 1
 	for i := range q {
-		n *= cl[i].n
+		if n *= cl[i].n; n > limit {
+			return 0
+		}
 	}
 	return n
 }

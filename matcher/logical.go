@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"fmt"
+	"math"
 	"math/bits"
 
 	"github.com/sigtool/sigtool/filetype"
@@ -42,9 +43,12 @@ type lsigInfo struct {
 	fileSize lrange
 	ep       lrange
 	nsect    lrange
-	cap      uint32 // counts above this cannot change the verdict
-	slot     uint32 // first of its nsubs count slots in a scan (scan.lsCount)
-	pcres    []pcreSub
+	// subCap[i] is the count of subsignature i above which the expression
+	// cannot tell the difference (subCaps): 1 for one that is only tested
+	// for a match, so that its candidates stop at its first match.
+	subCap []uint32
+	slot   uint32 // first of its nsubs count slots in a scan (scan.lsCount)
+	pcres  []pcreSub
 	// container is the type the content's container must have when
 	// hasContainer; intermediates are the types of the containers above
 	// the content, outermost first (Any matches any); handler, when not
@@ -55,44 +59,66 @@ type lsigInfo struct {
 	handler       filetype.Type
 }
 
-// compileExpr copies e, checking indexes against nsubs, and returns the
-// largest count it compares against.
-func compileExpr(e *sigfile.Expr, nsubs, depth int) (exprNode, int, error) {
+// compileExpr copies e, checking indexes against nsubs.
+func compileExpr(e *sigfile.Expr, nsubs, depth int) (exprNode, error) {
 	if e == nil {
-		return exprNode{}, 0, fmt.Errorf("%w: missing expression", ErrBadSignature)
+		return exprNode{}, fmt.Errorf("%w: missing expression", ErrBadSignature)
 	}
 	if depth > 100 {
-		return exprNode{}, 0, fmt.Errorf("%w: expression nested too deep", ErrBadSignature)
+		return exprNode{}, fmt.Errorf("%w: expression nested too deep", ErrBadSignature)
 	}
 	n := exprNode{op: e.Op, index: e.Index, count: e.Count, x: e.X, y: e.Y}
-	hi := 0
-	if e.Count != sigfile.CountNone {
-		if e.X < 0 {
-			return n, 0, fmt.Errorf("%w: negative count %d", ErrBadSignature, e.X)
-		}
-		hi = e.X
+	if e.Count != sigfile.CountNone && e.X < 0 {
+		return n, fmt.Errorf("%w: negative count %d", ErrBadSignature, e.X)
 	}
 	switch e.Op {
 	case sigfile.ExprSub:
 		if e.Index < 0 || e.Index >= nsubs {
-			return n, 0, fmt.Errorf("%w: expression uses subsignature %d of %d", ErrBadSignature, e.Index, nsubs)
+			return n, fmt.Errorf("%w: expression uses subsignature %d of %d", ErrBadSignature, e.Index, nsubs)
 		}
 	case sigfile.ExprAnd, sigfile.ExprOr:
 		if len(e.Args) == 0 {
-			return n, 0, fmt.Errorf("%w: empty expression group", ErrBadSignature)
+			return n, fmt.Errorf("%w: empty expression group", ErrBadSignature)
 		}
 		for _, a := range e.Args {
-			c, h, err := compileExpr(a, nsubs, depth+1)
+			c, err := compileExpr(a, nsubs, depth+1)
 			if err != nil {
-				return n, 0, err
+				return n, err
 			}
 			n.args = append(n.args, c)
-			hi = max(hi, h)
 		}
 	default:
-		return n, 0, fmt.Errorf("%w: unknown expression operator %d", ErrBadSignature, e.Op)
+		return n, fmt.Errorf("%w: unknown expression operator %d", ErrBadSignature, e.Op)
 	}
-	return n, hi, nil
+	return n, nil
+}
+
+// subCaps returns, for each of the nsubs subsignatures, the count beyond
+// which the expression cannot tell counts apart: one more than the
+// largest count compared at the subsignature or at a group above it (a
+// group compares the sum of what its operands count, and a sum of counts
+// each capped at X+1 compares with X as the true sum does), 1 when none
+// is.
+func (n *exprNode) subCaps(nsubs int) []uint32 {
+	caps := make([]uint32, nsubs)
+	var walk func(n *exprNode, above int)
+	walk = func(n *exprNode, above int) {
+		if n.count != sigfile.CountNone {
+			above = max(above, n.x)
+		}
+		if n.op == sigfile.ExprSub {
+			caps[n.index] = max(caps[n.index], uint32(min(above+1, math.MaxUint32)))
+			return
+		}
+		for i := range n.args {
+			walk(&n.args[i], above)
+		}
+	}
+	walk(n, 0)
+	for i, c := range caps {
+		caps[i] = max(c, 1)
+	}
+	return caps
 }
 
 // eval evaluates the node as ClamAV's evaluator (cli_ac_chklsig) does and

@@ -1,6 +1,7 @@
 package matcher
 
 import (
+	"slices"
 	"strings"
 	"testing"
 
@@ -51,6 +52,17 @@ func TestLogical(t *testing.T) {
 		{"target pe on text", "L;Engine:51-255,Target:1;0;" + abcd, "abcd", false},
 		{"always true", "L;" + tdb + ";0=0;" + abcd, "nothing here", true},
 		{"multi part sub", "L;" + tdb + ";0;" + abcd + "*" + efgh, "abcd----efgh", true},
+		// A split subsignature counts once per position of its last part
+		// that completes a chain, as ClamAV counts it, whichever part
+		// the filter found.
+		{"split count ends", "L;" + tdb + ";0=2;" + abcd + "*" + efgh, "abcd efgh efgh", true},
+		{"split count starts", "L;" + tdb + ";0=2;" + abcd + "*" + efgh, "abcd abcd efgh", false},
+		{"split count pairs", "L;" + tdb + ";0=2;" + abcd + "*" + efgh, "abcd abcd efgh efgh", true},
+		{"split count range", "L;" + tdb + ";0=2;" + abcd + "{0-8}" + efgh, "abcd efgh efgh", true},
+		{"split count range far", "L;" + tdb + ";0=2;" + abcd + "{0-8}" + efgh, "abcd efgh ------ efgh", false},
+		{"split count middle", "L;" + tdb + ";0>1;" + abcd + "{0-4}7a71787976{0-8}" + efgh, "abcd zqxyv efgh efgh", true},
+		{"split count middle one", "L;" + tdb + ";0>1;" + abcd + "{0-4}7a71787976{0-8}" + efgh, "abcd zqxyv efgh abcd zqxyv", false},
+		{"split count common last", "L;" + tdb + ";0>2;7a71787976{0-12}00000000", "zqxyv\x00\x00\x00\x00\x00\x00", true},
 	}
 	for _, tc := range cases {
 		for _, chunk := range []int{1, 3, defaultChunk} {
@@ -123,6 +135,35 @@ func TestNotEvaluated(t *testing.T) {
 	// Data that every skipped signature's pattern would match: only Ok.
 	if got := detect(t, m, []byte("abcd abc "+strings.Repeat("x", 10))); !sameNames(got, []string{"Ok"}) {
 		t.Errorf("got %v, want [Ok]", got)
+	}
+}
+
+// TestSubCaps: a subsignature's count matters up to one more than the
+// largest count compared at it or at a group above it.
+func TestSubCaps(t *testing.T) {
+	cases := []struct {
+		expr string
+		n    int
+		want []uint32
+	}{
+		{"0&1", 2, []uint32{1, 1}},
+		{"0>5&1", 2, []uint32{6, 1}},
+		{"(0|1)=2&2", 3, []uint32{3, 3, 1}},
+		{"((0|1)>1,2|2>7)&3<4", 4, []uint32{2, 2, 8, 5}},
+		{"(0&1=0)>3", 2, []uint32{4, 4}},
+	}
+	for _, tc := range cases {
+		e, err := sigfile.ParseExpr(tc.expr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		n, err := compileExpr(e, tc.n, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.subCaps(tc.n); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: caps %v, want %v", tc.expr, got, tc.want)
+		}
 	}
 }
 

@@ -73,11 +73,17 @@ type scan struct {
 	exe   *execInfo
 	first uint32 // global index of the segment's first pattern
 	epoch uint32
-	cur   uint32     // pattern being verified
-	memo  stampTable // this verification's (direction, part, position) results
-	mono  stampTable // this call's monotone gap facts: index in monos
-	monos []monoState
-	found []uint32 // ndb signatures matched
+	cur   uint32 // pattern being verified
+	// lo0 and hi0 bound where the pattern being verified may start
+	// (startRange of its offset).
+	lo0, hi0 int64
+	memo     stampTable // this verification's (direction, part, position) results
+	// lspans and rspans, by part: what this verification's walks to
+	// the left and right found nothing in (noneSpan).
+	lspans, rspans []noneSpan
+	mono           stampTable // this call's monotone gap facts: index in monos
+	monos          []monoState
+	found          []uint32 // ndb signatures matched
 	// Logical signatures: lsEpoch[li] is the call in which lsig li's
 	// counts (lsCount[lsigs[li].slot:][:nsubs]) were last zeroed; lsUsed
 	// lists those counted in this call.
@@ -402,8 +408,8 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 	var slowNext int64
 	slowRange := func(to int64) {
 		for i, s := range m.segs {
-			for _, pi := range s.slow {
-				d.seg(i).slowRange(pi, slowNext, to)
+			for k := range s.slow {
+				d.seg(i).slowRange(k, slowNext, to)
 			}
 		}
 		slowNext = to
@@ -458,10 +464,19 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 // offset s.
 func (sc *scan) candidate(pi uint32, s int64) {
 	p := &sc.m.pats[pi]
-	if !sc.wanted(p) {
-		return
+	if sc.wanted(p) {
+		sc.verify(pi, p.anchorPart, s)
 	}
-	if sc.matchAt(pi, p.anchorPart, s) {
+}
+
+// verify records the matches of pattern pi with part j starting at s:
+// one, or for a split pattern whose count matters, one per position of
+// its last part not counted yet (countEnds).
+func (sc *scan) verify(pi, j uint32, s int64) {
+	p := &sc.m.pats[pi]
+	if p.cap > 1 && p.nparts > 1 {
+		sc.countEnds(pi, j, s)
+	} else if sc.matchAt(pi, j, s) {
 		sc.record(pi)
 	}
 }
@@ -478,7 +493,7 @@ func (sc *scan) wanted(p *pattern) bool {
 		return false
 	}
 	l := &sc.m.lsigs[p.owner]
-	return sc.lsEpoch[p.owner] != sc.epoch || sc.lsCount[l.slot+uint32(p.sub)] < l.cap
+	return sc.lsEpoch[p.owner] != sc.epoch || sc.lsCount[l.slot+uint32(p.sub)] < p.cap
 }
 
 // record counts a match of pattern pi, and marks the pattern done when
@@ -490,9 +505,8 @@ func (sc *scan) record(pi uint32) {
 		sc.d.setDone(sc.first + pi)
 		return
 	}
-	l := &sc.m.lsigs[p.owner]
 	c := &sc.lsigCounts(p.owner)[p.sub]
-	if *c++; *c >= l.cap {
+	if *c++; *c >= p.cap {
 		sc.d.setDone(sc.first + pi)
 	}
 }
@@ -518,23 +532,26 @@ func (sc *scan) direct(pi uint32) {
 		return
 	}
 	for s := lo; s <= hi && sc.wanted(p); s++ {
-		if sc.matchAt(pi, 0, s) {
-			sc.record(pi)
-		}
+		sc.verify(pi, 0, s)
 	}
 }
 
-// slowRange tries an unanchored pattern at every allowed start in [from, to).
-func (sc *scan) slowRange(pi uint32, from, to int64) {
+// slowRange tries an unanchored pattern (the k-th of the segment's slow
+// ones) at every allowed start in [from, to) that its first byte allows.
+func (sc *scan) slowRange(k int, from, to int64) {
+	pi := sc.m.slow[k]
 	p := &sc.m.pats[pi]
 	lo, hi, ok := sc.startRange(p.off)
-	if !ok {
+	if !ok || !sc.wanted(p) {
 		return
 	}
-	pd := &sc.m.c.parts[p.part0]
-	for s := max(from, lo); s < to && s <= hi && sc.wanted(p); s++ {
-		if sc.firstByteOK(pd, s) && sc.matchAt(pi, 0, s) {
-			sc.record(pi)
+	first := &sc.m.slowFirst[k]
+	for s := max(from, lo); s < to && s <= hi; s++ {
+		if b, ok := sc.v.at(s); ok && first[b>>6]>>(b&63)&1 == 0 {
+			continue
+		}
+		if sc.verify(pi, 0, s); !sc.wanted(p) {
+			return
 		}
 	}
 }

@@ -45,27 +45,25 @@ type pcreSub struct {
 
 // compilePCRE compiles subsignature s (index i) of a logical signature
 // with nsubs subsignatures.
-// The returned count is the largest the trigger compares against.
-func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, int, error) {
+func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, error) {
 	p := pcreSub{sub: uint8(i), off: s.Offset}
 	var err error
 	if p.flags, err = parsePCREFlags(s.Flags); err != nil {
-		return p, 0, fmt.Errorf("%w: %v", errPCRESyntax, err)
+		return p, fmt.Errorf("%w: %v", errPCRESyntax, err)
 	}
-	hi := 0
 	if s.Trigger != sigfile.PCREBypass {
 		if s.TriggerExpr == nil {
-			return p, 0, fmt.Errorf("%w: PCRE subsignature %d without a trigger", ErrBadSignature, i)
+			return p, fmt.Errorf("%w: PCRE subsignature %d without a trigger", ErrBadSignature, i)
 		}
-		n, h, err := compileExpr(s.TriggerExpr, nsubs, 0)
+		n, err := compileExpr(s.TriggerExpr, nsubs, 0)
 		if err != nil {
-			return p, 0, err
+			return p, err
 		}
-		p.trigger, hi = &n, h
+		p.trigger = &n
 	}
 	pat, err := translatePCRE(s.Regex, p.flags)
 	if err != nil {
-		return p, 0, err
+		return p, err
 	}
 	held := `\G(?:` + pat + `)`
 	if p.flags.anchored {
@@ -82,13 +80,13 @@ func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, int, error) {
 		opts = append(opts, regexp2.Multiline)
 	}
 	if p.re, err = regexp2.Compile(pat, opts...); err != nil {
-		return p, 0, fmt.Errorf("%w: /%s/: %v", errPCRESyntax, s.Regex, err)
+		return p, fmt.Errorf("%w: /%s/: %v", errPCRESyntax, s.Regex, err)
 	}
 	if p.reAt, err = regexp2.Compile(held, opts...); err != nil {
-		return p, 0, fmt.Errorf("%w: /%s/: %v", errPCRESyntax, s.Regex, err)
+		return p, fmt.Errorf("%w: /%s/: %v", errPCRESyntax, s.Regex, err)
 	}
 	p.re.MatchTimeout, p.reAt.MatchTimeout = pcreTimeout, pcreTimeout
-	return p, hi, nil
+	return p, nil
 }
 
 // pcreRunes is the content as runes 0-255, made once per Match call and
@@ -138,7 +136,9 @@ func (sc *scan) runPCREs() error {
 	}
 	for _, li := range s.pcreLsigs {
 		l := &s.lsigs[li]
-		if !sc.targetOK(l.target) || s.deadLsig[li] {
+		// A signature whose target block fails cannot match: its PCREs
+		// need not run (Container:CL_TYPE_MAIL ones on every file, say).
+		if s.deadLsig[li] || !sc.tdbOK(l) {
 			continue
 		}
 		counts := sc.lsigCounts(li)

@@ -69,6 +69,10 @@ type partDesc struct {
 	op0, op1       uint32
 	minW, maxW     int32
 	gapMin, gapMax int32
+	// preMin and preMax bound the distance from the pattern's start to
+	// this part's (preMax -1: unbounded): with the offset's range of
+	// starts, they bound where a walk to the left looks for it.
+	preMin, preMax int32
 	det            bool // no generic alternatives: one end per start
 }
 
@@ -102,6 +106,7 @@ type pattern struct {
 	sub           uint8  // ldb subsignature index
 	lsig          bool
 	target        uint8
+	cap           uint32 // ldb: the count at which matches stop mattering (lsigInfo.subCap)
 	mode          mode
 	off           sigfile.Offset
 	// The anchor, in part anchorPart. modeAnchored: tier indexes tiers,

@@ -16,19 +16,22 @@ import (
 // combines it with the unchanged ones, so a reload needs memory for what
 // changed and the filter, not for a second copy of the whole database.
 type Segment struct {
-	c         code
-	pats      []pattern
-	sigs      []uint32 // ndb signature -> name
-	lsigs     []lsigInfo
-	nslots    uint32 // count slots of lsigs' subsignatures
-	deadLsig  []bool
-	names     names
-	hnames    names    // names of hash signatures (hashNameBit)
-	offs      []uint16 // anchor gram offsets (pattern anchorLit/anchorLen)
-	filtered  []bool   // patterns found through the filter tiers
-	short     []uint64 // 2-gram<<48 | shortRef of each short-anchored pattern
-	direct    []uint32
-	slow      []uint32
+	c        code
+	pats     []pattern
+	sigs     []uint32 // ndb signature -> name
+	lsigs    []lsigInfo
+	nslots   uint32 // count slots of lsigs' subsignatures
+	deadLsig []bool
+	names    names
+	hnames   names    // names of hash signatures (hashNameBit)
+	offs     []uint16 // anchor gram offsets (pattern anchorLit/anchorLen)
+	filtered []bool   // patterns found through the filter tiers
+	short    []uint64 // 2-gram<<48 | shortRef of each short-anchored pattern
+	direct   []uint32
+	slow     []uint32
+	// slowFirst holds, for each of slow, the bytes its match can start
+	// with: the walk over every position tests that first.
+	slowFirst [][4]uint64
 	always    []uint32 // logical signatures true with no subsignature match
 	pcreLsigs []uint32 // logical signatures with PCRE subsignatures
 	hash      [3]hashSet

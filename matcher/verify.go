@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"bytes"
+	"math"
 	"slices"
 
 	"github.com/sigtool/sigtool/sigfile"
@@ -248,14 +249,55 @@ func (sc *scan) firstByteOK(pd *partDesc, s int64) bool {
 	return true
 }
 
+// firstSet is the set of bytes a match of part pd can start with (every
+// byte when its first byte is not fixed by its first ops).
+func (c *code) firstSet(pd partDesc) [4]uint64 {
+	all := [4]uint64{^uint64(0), ^uint64(0), ^uint64(0), ^uint64(0)}
+	for _, o := range c.ops[pd.op0:pd.op1] {
+		lo, hi := c.width(o)
+		if hi == 0 {
+			continue // a zero-width condition
+		}
+		if lo == 0 {
+			return all // may consume nothing: the next op's byte counts too
+		}
+		switch o.kind {
+		case opLit:
+			return byteSet(sigfile.ByteMatch{Value: c.lit[o.a], Mask: 0xff}, o.nocase)
+		case opMask:
+			return maskSet(o.mask, o.val)
+		case opSet:
+			return c.sets[o.a]
+		case opBound:
+			return boundaryClass.set
+		case opNonAlnum:
+			return nonAlnumClass.set
+		case opLine:
+			return [4]uint64{1<<'\n' | 1<<'\r'}
+		case opAlt:
+			a := c.alts[o.a]
+			if a.negate {
+				return all
+			}
+			var set [4]uint64
+			for _, it := range c.items[a.i0:a.i1] {
+				for w, x := range byteSet(c.bms[it.b0], o.nocase) {
+					set[w] |= x
+				}
+			}
+			return set
+		}
+		return all
+	}
+	return all
+}
+
 // matchAt reports whether pattern p matches with part j starting at s.
 func (sc *scan) matchAt(pi uint32, j uint32, s int64) bool {
-	if s < 0 || s > sc.v.size {
+	if s < 0 || s > sc.v.size || !sc.begin(pi) {
 		return false
 	}
 	p := &sc.m.pats[pi]
-	sc.cur = pi
-	sc.memo.reset()
 	pd := &sc.m.c.parts[p.part0+j]
 	leftDone, leftOK := false, false
 	return sc.partEnds(pd, s, func(e int64) bool {
@@ -264,6 +306,31 @@ func (sc *scan) matchAt(pi uint32, j uint32, s int64) bool {
 		}
 		return leftOK && sc.rightFrom(p, j, e)
 	})
+}
+
+// begin starts the verification of pattern pi: a new memo, and the range
+// of starts its offset allows in this file (false: none).
+func (sc *scan) begin(pi uint32) bool {
+	sc.cur = pi
+	if sc.memo.reset(); sc.memo.gen == 1 {
+		// The first generation, or the counter wrapped: no span is current.
+		clear(sc.lspans)
+		clear(sc.rspans)
+	}
+	var ok bool
+	sc.lo0, sc.hi0, ok = sc.startRange(sc.m.pats[pi].off)
+	return ok
+}
+
+// endRange bounds where part pd of the pattern being verified can end:
+// its distance from the pattern's start, from the offset's range of
+// starts.
+func (sc *scan) endRange(pd *partDesc) (lo, hi int64) {
+	lo, hi = sc.lo0+int64(pd.preMin)+int64(pd.minW), math.MaxInt64
+	if pd.preMax >= 0 {
+		hi = sc.hi0 + int64(pd.preMax) + int64(pd.maxW)
+	}
+	return lo, hi
 }
 
 // memo keys: direction bit, part index, position.
@@ -280,12 +347,13 @@ func (sc *scan) memoGet(k uint64) (bool, bool) {
 	return v != 0, ok
 }
 
+// memoPut keeps what held: what did not is in the walk's noneSpan, and
+// keeping every position a walk tried grew the table to the gap's width
+// (196,608 for Win.Packed.Gandcrab-6552923-4), in every file.
 func (sc *scan) memoPut(k uint64, r bool) {
-	v := uint32(0)
 	if r {
-		v = 1
+		sc.memo.put(k, 1)
 	}
-	sc.memo.put(k, v)
 }
 
 // rightFrom: given part j ended at e, can parts j+1.. follow?
@@ -300,12 +368,47 @@ func (sc *scan) rightFrom(p *pattern, j uint32, e int64) bool {
 	}
 	hi := min(e+int64(pd.gapMax), sc.v.size)
 	next := &sc.m.c.parts[p.part0+j+1]
-	for s := x; s <= hi; s++ {
-		if sc.firstByteOK(next, s) && sc.partThenRight(p, j+1, s, true) {
+	sp := sc.spanOf(&sc.rspans, j+1)
+	s := x
+	if sp.a <= x && x <= sp.b+1 {
+		s = sp.b + 1 // no start of part j+1 in [x, sp.b] leads anywhere
+	} else {
+		sp.a, sp.b = x, x-1
+	}
+	for s <= hi {
+		t := sc.nextStart(next, s, hi)
+		sp.b = t - 1
+		if t > hi {
+			break
+		}
+		if sc.partThenRight(p, j+1, t, true) {
 			return true
 		}
+		sp.b, s = t, t+1
 	}
 	return false
+}
+
+// noneSpan is a run of positions [a, b] known, in this verification, to
+// hold no start (right side) or end (left side) of a part from which the
+// rest of the chain follows. Walks over bounded gaps come in order (each
+// next window overlaps the last), so the part of a window already walked
+// is skipped: nested gaps of n positions cost n steps, not n*n.
+type noneSpan struct {
+	a, b int64
+	gen  uint32
+}
+
+// spanOf returns the span of part j in spans for this verification.
+func (sc *scan) spanOf(spans *[]noneSpan, j uint32) *noneSpan {
+	if int(j) >= len(*spans) {
+		*spans = append(*spans, make([]noneSpan, int(j)+1-len(*spans))...)
+	}
+	sp := &(*spans)[j]
+	if sp.gen != sc.memo.gen {
+		*sp = noneSpan{a: 1, b: 0, gen: sc.memo.gen} // empty
+	}
+	return sp
 }
 
 // partThenRight: part j matches at s and the parts after it follow. The
@@ -339,14 +442,19 @@ type monoState struct {
 	lo, hi int64 // right: trueAt, falseFrom; left: falseUpTo, trueFrom
 }
 
-// monoGet returns the index in monos of pattern pi's state for part j
-// on one side (existsFrom: right, existsBefore: left). An index, not a pointer: verifying the rest of the chain may
+// The kinds of monotone state: existsBefore's, existsFrom's, and the
+// walks of countEnds over an unbounded gap.
+const (
+	monoLeft = iota
+	monoRight
+	monoCount
+)
+
+// monoGet returns the index in monos of pattern pi's state of one kind
+// for part j. An index, not a pointer: verifying the rest of the chain may
 // add states and move monos.
-func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
-	k := uint64(pi)<<17 | uint64(j)<<1
-	if right {
-		k |= 1
-	}
+func (sc *scan) monoGet(pi uint32, j uint32, kind uint64) uint32 {
+	k := uint64(pi)<<18 | uint64(j)<<2 | kind
 	if i, ok := sc.mono.get(k); ok {
 		return i
 	}
@@ -358,7 +466,7 @@ func (sc *scan) monoGet(pi uint32, j uint32, right bool) uint32 {
 
 // existsFrom: does a chain of parts j.. start at some s >= x?
 func (sc *scan) existsFrom(p *pattern, j uint32, x int64) bool {
-	st := sc.monoGet(sc.cur, j, true)
+	st := sc.monoGet(sc.cur, j, monoRight)
 	if x <= sc.monos[st].lo {
 		return true
 	}
@@ -368,13 +476,19 @@ func (sc *scan) existsFrom(p *pattern, j uint32, x int64) bool {
 	pd := &sc.m.c.parts[p.part0+j]
 	end := min(sc.monos[st].hi, sc.v.size+1)
 	for s := x; s < end; s++ {
-		if sc.firstByteOK(pd, s) && sc.partThenRight(p, j, s, false) {
+		if s = sc.nextStart(pd, s, end-1); s >= end {
+			break
+		}
+		if sc.partThenRight(p, j, s, false) {
 			sc.monos[st].lo = max(sc.monos[st].lo, s)
 			return true
 		}
 		if sc.v.err != nil {
 			return false
 		}
+	}
+	if sc.v.err != nil {
+		return false
 	}
 	sc.monos[st].hi = x
 	return false
@@ -386,18 +500,39 @@ func (sc *scan) leftTo(p *pattern, j uint32, s int64) bool {
 		return sc.startOK(p, s)
 	}
 	prev := &sc.m.c.parts[p.part0+j-1]
-	y := s - int64(prev.gapMin)
+	elo, ehi := sc.endRange(prev)
+	y := min(s-int64(prev.gapMin), ehi)
 	if prev.gapMax < 0 {
-		return sc.existsBefore(p, j-1, y)
+		return sc.existsBefore(p, j-1, y, elo)
 	}
-	lo := max(s-int64(prev.gapMax), 0)
-	for e := y; e >= lo; e-- {
+	lo := max(s-int64(prev.gapMax), elo, 0)
+	sp := sc.spanOf(&sc.lspans, j-1)
+	e := y
+	if sp.a-1 <= y && y <= sp.b {
+		e = sp.a - 1
+	} else {
+		sp.a, sp.b = y+1, y
+	}
+	for ; e >= lo; e-- {
+		if w, ok := fixedWidth(prev); ok {
+			t := sc.prevStart(prev, lo-w, e-w) + w
+			sp.a = t + 1
+			if e = t; e < lo {
+				break
+			}
+		}
 		// Part 0 has nothing left of it to recurse into: no memo.
 		if sc.endsAt(p, j-1, e, j > 1) {
 			return true
 		}
+		sp.a = e
 	}
 	return false
+}
+
+// fixedWidth returns the width of a part that has one.
+func fixedWidth(pd *partDesc) (int64, bool) {
+	return int64(pd.minW), pd.minW == pd.maxW
 }
 
 // endsAt: can part i end exactly at e with parts 0..i-1 before it? As
@@ -411,7 +546,12 @@ func (sc *scan) endsAt(p *pattern, i uint32, e int64, memo bool) bool {
 	}
 	pd := &sc.m.c.parts[p.part0+i]
 	r := false
-	for s := max(e-int64(pd.maxW), 0); s <= e-int64(pd.minW); s++ {
+	lo, hi := e-int64(pd.maxW), e-int64(pd.minW)
+	lo = max(lo, sc.lo0+int64(pd.preMin), 0)
+	if pd.preMax >= 0 {
+		hi = min(hi, sc.hi0+int64(pd.preMax))
+	}
+	for s := lo; s <= hi; s++ {
 		if i == 0 && !sc.startOK(p, s) {
 			continue
 		}
@@ -426,9 +566,10 @@ func (sc *scan) endsAt(p *pattern, i uint32, e int64, memo bool) bool {
 	return r
 }
 
-// existsBefore: can part i end at some e <= y with parts 0..i-1 before it?
-func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
-	st := sc.monoGet(sc.cur, i, false)
+// existsBefore: can part i end at some e <= y with parts 0..i-1 before
+// it? No end below elo can (endRange), so the walk stops there.
+func (sc *scan) existsBefore(p *pattern, i uint32, y, elo int64) bool {
+	st := sc.monoGet(sc.cur, i, monoLeft)
 	if y >= sc.monos[st].hi {
 		return true
 	}
@@ -436,7 +577,14 @@ func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
 	if y <= lo {
 		return false
 	}
-	for e := y; e > lo && e >= 0; e-- {
+	pd := &sc.m.c.parts[p.part0+i]
+	lo = max(lo+1, elo, 0) // the lowest end to try
+	for e := y; e >= lo; e-- {
+		if w, ok := fixedWidth(pd); ok {
+			if e = sc.prevStart(pd, lo-w, e-w) + w; e < lo {
+				break
+			}
+		}
 		if sc.endsAt(p, i, e, false) {
 			sc.monos[st].hi = min(sc.monos[st].hi, e)
 			return true
@@ -445,15 +593,21 @@ func (sc *scan) existsBefore(p *pattern, i uint32, y int64) bool {
 			return false
 		}
 	}
+	if sc.v.err != nil {
+		return false
+	}
 	sc.monos[st].lo = y
 	return false
 }
 
-// startOK: may the pattern's first part start at s?
+// startOK: may the pattern being verified start at s?
 func (sc *scan) startOK(p *pattern, s int64) bool {
-	lo, hi, ok := sc.startRange(p.off)
-	if ok && p.off.Kind == sigfile.OffVersionInfo {
-		_, ok = slices.BinarySearch(sc.exe.vinfo, s)
+	if s < sc.lo0 || s > sc.hi0 {
+		return false
 	}
-	return ok && s >= lo && s <= hi
+	if p.off.Kind == sigfile.OffVersionInfo {
+		_, ok := slices.BinarySearch(sc.exe.vinfo, s)
+		return ok
+	}
+	return true
 }

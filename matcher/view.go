@@ -40,6 +40,11 @@ func (v *view) slice(p int64, n int) []byte {
 		return nil
 	}
 	start := p &^ 4095
+	if len(v.win) > 0 && p < v.woff && p+int64(n) > v.woff-viewWindow {
+		// Walking backwards (the left side of a pattern, over a gap):
+		// the window ends where the last one began.
+		start = max(0, (p+int64(n)+4095)&^4095-viewWindow)
+	}
 	end := min(max(start+viewWindow, p+int64(n)), v.size)
 	if cap(v.win) < int(end-start) {
 		v.win = make([]byte, end-start)
@@ -68,4 +73,22 @@ func (v *view) at(p int64) (byte, bool) {
 		return 0, false
 	}
 	return s[0], true
+}
+
+// from returns up to n bytes from p: as many as the current chunk or
+// window holds, or a window read for them (at least min(n, viewWindow)
+// bytes unless the file ends first); nil at the end of the file or on a
+// read error.
+func (v *view) from(p int64, n int64) []byte {
+	n = min(n, v.size-p)
+	if p < 0 || n <= 0 {
+		return nil
+	}
+	if i := p - v.off; i >= 0 && i < int64(len(v.buf)) && (i+n <= int64(len(v.buf)) || int64(len(v.buf))-i >= viewWindow) {
+		return v.buf[i:min(i+n, int64(len(v.buf)))]
+	}
+	if i := p - v.woff; i >= 0 && i+min(n, viewWindow) <= int64(len(v.win)) {
+		return v.win[i:min(i+n, int64(len(v.win)))]
+	}
+	return v.slice(p, int(min(n, viewWindow)))
 }

@@ -21,8 +21,19 @@
 // nothing in this package turns them into paths. Release writes to a path
 // the caller chooses.
 //
-// Where the package is lenient: Get and Release accept any unambiguous
-// prefix of at least MinPrefix hex digits, because people type IDs from a
-// banner. Everything else is strict: a file that is not a quarantine, or
-// one from a newer schema, is refused rather than modified.
+// Each store has its own quarantine beside it, named after it (PathFor:
+// sigtool.db -> sigtool.quarantine.db); Find also finds the one
+// quarantine.db per folder that versions before kept, shared by the
+// folder's stores. Items leave only by Delete or Purge (retention: what
+// was last quarantined before a time), each one transaction.
+//
+// Where the package is lenient: Get, Release and Delete accept any
+// unambiguous prefix of at least MinPrefix hex digits, as git does,
+// because people type IDs from a banner; an ambiguous one is an
+// AmbiguousError listing the candidates. Everything else is strict: a file
+// that is not a quarantine, or one from a newer schema, is refused rather
+// than modified.
+//
+// Files: store.go (Open, OpenShared), put.go (Put, Delete), get.go (List,
+// Get, Release, prefixes), purge.go, path.go, record.go, errors.go.
 package quarantine

@@ -12,8 +12,13 @@ import (
 	"github.com/sigtool/sigtool/atomicfile"
 )
 
-// MinPrefix is the shortest ID prefix Get and Release accept.
-const MinPrefix = 8
+// MinPrefix is the shortest ID prefix accepted, as git's: short enough to
+// type from a banner, and with 16 bits a prefix of a store of thousands
+// of items is mostly unique (an ambiguous one lists the candidates).
+const MinPrefix = 4
+
+// maxCandidates bounds the candidates an AmbiguousError lists.
+const maxCandidates = 10
 
 const idLen = 64
 
@@ -87,20 +92,32 @@ func (s *Store) Release(id, outPath string) error {
 func resolve(tx *bolt.Tx, id string) (string, error) {
 	id = strings.ToLower(strings.TrimSpace(id))
 	if len(id) < MinPrefix || len(id) > idLen || strings.Trim(id, "0123456789abcdef") != "" {
-		return "", fmt.Errorf("%w: %q", ErrBadID, id)
+		return "", fmt.Errorf("%w: %q (want %d to %d hex digits)", ErrBadID, id, MinPrefix, idLen)
 	}
-	c := tx.Bucket(bucketRecords).Cursor()
-	k, _ := c.Seek([]byte(id))
-	if k == nil || !bytes.HasPrefix(k, []byte(id)) {
-		return "", fmt.Errorf("%w: %s", ErrNotFound, id)
-	}
-	full := string(k)
-	if len(id) < idLen {
-		if k2, _ := c.Next(); k2 != nil && bytes.HasPrefix(k2, []byte(id)) {
-			return "", fmt.Errorf("%w: %s", ErrAmbiguous, id)
+	rb := tx.Bucket(bucketRecords)
+	c := rb.Cursor()
+	var keys []string
+	n := 0
+	for k, _ := c.Seek([]byte(id)); k != nil && bytes.HasPrefix(k, []byte(id)); k, _ = c.Next() {
+		if n++; len(keys) < maxCandidates {
+			keys = append(keys, string(k))
 		}
 	}
-	return full, nil
+	switch n {
+	case 0:
+		return "", fmt.Errorf("%w: %s", ErrNotFound, id)
+	case 1:
+		return keys[0], nil
+	}
+	amb := &AmbiguousError{Prefix: id, Matches: n}
+	for _, k := range keys {
+		it, err := decodeItem([]byte(k), rb.Get([]byte(k)))
+		if err != nil {
+			return "", err
+		}
+		amb.Candidates = append(amb.Candidates, it)
+	}
+	return "", amb
 }
 
 func decodeItem(k, v []byte) (Item, error) {

@@ -59,17 +59,42 @@ func (s *Store) Put(content []byte, r Record) (string, error) {
 	return id, nil
 }
 
-// Delete removes an item and its records. Releasing does not delete; an
-// administrator deletes explicitly once sure.
-func (s *Store) Delete(id string) error {
-	return s.update(func(tx *bolt.Tx) error {
-		full, err := resolve(tx, id)
-		if err != nil {
-			return err
+// Delete removes the items ids name (full IDs or prefixes) and their
+// records, in one transaction: when one ID is bad, missing or ambiguous,
+// nothing is deleted. It returns the full IDs deleted, in the order given.
+// Releasing does not delete; an administrator deletes explicitly once
+// sure.
+func (s *Store) Delete(ids ...string) ([]string, error) {
+	var done []string
+	err := s.update(func(tx *bolt.Tx) error {
+		done = done[:0]
+		seen := map[string]bool{}
+		for _, id := range ids {
+			full, err := resolve(tx, id)
+			if err != nil {
+				return err
+			}
+			if !seen[full] {
+				seen[full] = true
+				done = append(done, full)
+			}
 		}
-		if err := tx.Bucket(bucketContent).Delete([]byte(full)); err != nil {
-			return err
+		for _, full := range done {
+			if err := deleteItem(tx, []byte(full)); err != nil {
+				return err
+			}
 		}
-		return tx.Bucket(bucketRecords).Delete([]byte(full))
+		return nil
 	})
+	if err != nil {
+		return nil, err
+	}
+	return done, nil
+}
+
+func deleteItem(tx *bolt.Tx, key []byte) error {
+	if err := tx.Bucket(bucketContent).Delete(key); err != nil {
+		return err
+	}
+	return tx.Bucket(bucketRecords).Delete(key)
 }

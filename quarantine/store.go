@@ -18,7 +18,9 @@ import (
 // comment).
 const SchemaVersion = 1
 
-// DefaultFile is the file name Open uses when given a directory.
+// DefaultFile is the file name Open uses when given a directory (a
+// --quarantine DIR), and the one shared quarantine per folder of versions
+// before PathFor.
 const DefaultFile = "quarantine.db"
 
 const magic = "sigtool-quarantine"

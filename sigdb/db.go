@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -80,14 +81,17 @@ func Open(path string, opts *Options) (*DB, error) {
 	return db, nil
 }
 
-// openBolt turns a panic inside bbolt on a damaged file into an error.
+// openBolt turns a panic inside bbolt on a damaged file into an error. The
+// free list is loaded here, on this goroutine where a fault is a panic,
+// rather than later inside bbolt's checker goroutine where it would kill
+// the process.
 func openBolt(path string, o *bolt.Options) (db *bolt.DB, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			err = fmt.Errorf("%w: bbolt: %v", ErrCorrupt, r)
-		}
-	}()
-	return bolt.Open(path, 0o644, o)
+	o.PreLoadFreelist = true
+	err = safeTx(func() (err error) {
+		db, err = bolt.Open(path, 0o644, o)
+		return err
+	})
+	return db, err
 }
 
 // checkMeta validates the meta bucket, initialising an empty file when
@@ -151,7 +155,11 @@ func initMeta(tx *bolt.Tx) error {
 
 // safeTx runs fn and turns a bbolt panic on damaged pages into ErrCorrupt:
 // bbolt does not checksum data pages, so a flipped byte can crash a read.
+// A damaged page number makes bbolt read outside its memory map (or past
+// the end of a truncated file); with panic-on-fault set for this goroutine
+// that is a recoverable panic instead of a fatal signal.
 func safeTx(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
 	defer func() {
 		if r := recover(); r != nil {
 			err = fmt.Errorf("%w: bbolt: %v", ErrCorrupt, r)

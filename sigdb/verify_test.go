@@ -45,6 +45,18 @@ func TestVerifyCatchesCorruption(t *testing.T) {
 			return b
 		}},
 		{"truncated", func(b []byte) []byte { return b[:len(b)/2] }},
+		// Pages past the end of a truncated file are still inside bbolt's
+		// memory map: reading them is SIGBUS, not a Go panic.
+		{"truncated to three pages", func(b []byte) []byte { return b[:3*4096+10] }},
+		// Page numbers far outside the map: reading them is SIGSEGV.
+		{"page numbers out of range", func(b []byte) []byte {
+			for off := 8192; off+4096 <= len(b); off += 4096 {
+				for i := off + 16; i+8 <= off+4096; i += 8 {
+					copy(b[i:], []byte{0xff, 0xff, 0xff, 0x0f, 0, 0, 0, 0})
+				}
+			}
+			return b
+		}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -124,7 +124,6 @@ func TestUnopened(t *testing.T) {
 	}{
 		{"lha", []byte("\x25\x14-lh5-\x00\x00"), Lha},
 		{"ace", []byte("\x00\x00\x00\x00\x00\x00\x00**ACE**"), Ace},
-		{"upx", pe, UPX},
 		{"plain pe", plainPE, Unknown},
 		{"text", []byte("hello, this is text"), Unknown},
 	} {

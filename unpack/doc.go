@@ -15,7 +15,11 @@
 //   - arj.go: ARJ, methods 0 to 4;
 //   - chm.go: Compiled HTML Help, its stored and LZX sections;
 //   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
-//     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists;
+//     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists,
+//     the archive of a self-extractor;
+//   - sis.go: Symbian installation files;
+//   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
+//     files inside it;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;
@@ -51,8 +55,9 @@
 //   - Tar and rar 4 have no central directory and their end markers are
 //     optional in practice, so an archive cut exactly between two entries
 //     reads as a shorter, valid one. A cut anywhere else is an error.
-//   - Only magic at offset 0 is recognised: self-extracting executables
-//     and archives behind other data are not opened.
+//   - Magic is recognised at offset 0, and in a PE file's overlay (the
+//     first 64 KiB past its last section: self-extractors, installers);
+//     archives elsewhere behind other data are not opened.
 //   - The third-party 7z and rar decoders are guarded against panics, which
 //     are turned into [ErrCorrupt]; they may still size some buffers from
 //     header fields (dictionary sizes), which is bounded where the decoder

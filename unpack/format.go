@@ -36,6 +36,9 @@ const (
 	Chm
 	Nsis
 	IShield
+	Sis
+	UPX
+	Overlay
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -43,7 +46,6 @@ const (
 	Ace
 	StuffIt
 	Zoo
-	UPX
 	ISCab
 )
 
@@ -73,6 +75,8 @@ var formatNames = [...]string{
 	Chm:      "chm",
 	Nsis:     "nsis",
 	IShield:  "installshield",
+	Sis:      "sis",
+	Overlay:  "pe-overlay",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
@@ -185,6 +189,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.OneNote:  OneNote,
 	filetype.ARJ:      Arj,
 	filetype.MSCHM:    Chm,
+	filetype.SIS:      Sis,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

@@ -3,13 +3,19 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
+	"fmt"
 	"io"
 )
 
-// Installers keep their payload in a PE file's overlay, the bytes past the
-// end of its last section: an NSIS installer its first header and data
-// blocks, an InstallShield setup a list of files. identifyOverlay
-// recognises those overlays; the walkers read them from there.
+// Installers and self-extracting archives keep their payload in a PE
+// file's overlay, the bytes past the end of its last section: an NSIS
+// installer its first header and data blocks, an InstallShield setup a
+// list of files, a self-extractor (7-Zip, WinRAR, WinZip, ARJ, CAB) the
+// archive itself. identifyOverlay recognises those overlays; the walkers
+// read them from there, a self-extractor's archive as one member
+// ("overlay") that the scan opens as the archive it is. Archives
+// elsewhere in a file (ClamAV's SFX type signatures anywhere) are not
+// looked for.
 
 // peOverlay returns where the overlay of the PE file r starts, or false
 // when r is no PE or has none.
@@ -64,7 +70,54 @@ func identifyOverlay(r io.ReaderAt, size int64) Format {
 	if _, _, ok := parseISEntry(head[:n], size-off); ok {
 		return IShield
 	}
+	if _, ok := sfxArchive(r, size, off); ok {
+		return Overlay
+	}
 	return Unknown
+}
+
+// sfxSearch is how far into the overlay a self-extractor's archive is
+// looked for: stubs keep some data of their own after their sections.
+const sfxSearch = 64 << 10
+
+var sfxMagics = [][]byte{magicZip, magic7z, magicRar4, magicRar5, magicCab, {0x60, 0xea}}
+
+// sfxArchive finds the earliest archive the overlay at off holds in its
+// first sfxSearch bytes, confirmed by Identify at that place.
+func sfxArchive(r io.ReaderAt, size, off int64) (int64, bool) {
+	buf := make([]byte, min(size-off, sfxSearch+HeadSize))
+	n, _ := r.ReadAt(buf, off)
+	buf = buf[:n]
+	best := -1
+	for _, m := range sfxMagics {
+		for from := 0; from < len(buf) && from < sfxSearch; {
+			i := bytes.Index(buf[from:], m)
+			if i < 0 || (best >= 0 && from+i >= best) {
+				break
+			}
+			at := from + i
+			if f := Identify(buf[at:min(len(buf), at+HeadSize)]); f != Unknown && f.Opened() {
+				best = at
+				break
+			}
+			from = at + 1
+		}
+	}
+	return off + int64(best), best >= 0
+}
+
+// overlay yields a PE file's overlay, which holds a container.
+func (w *walker) overlay(src io.ReaderAt, size int64) error {
+	off, ok := peOverlay(src, size)
+	if ok {
+		off, ok = sfxArchive(src, size, off)
+	}
+	if !ok {
+		return fmt.Errorf("%w: no archive in the PE overlay", ErrCorrupt)
+	}
+	w.info.MemberCount = 1
+	_, stop := w.emit("overlay", false, func() (io.Reader, error) { return io.NewSectionReader(src, off, size-off), nil })
+	return stop
 }
 
 // cString splits b at its first NUL.

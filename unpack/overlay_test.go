@@ -176,3 +176,31 @@ func FuzzWalkIShield(f *testing.F) {
 	f.Add(buildISList(testFile{"a.exe", "MZ"}, testFile{"b", "x"}))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, IShield, data) })
 }
+
+// TestSelfExtractor: a PE whose overlay is an archive (a self-extracting
+// zip, 7z, cab...) yields the overlay, which the scan opens.
+func TestSelfExtractor(t *testing.T) {
+	z := buildZip(t, []testFile{{"inside.exe", "MZ packed inside"}})
+	exe := peWithOverlay(z)
+	if f := IdentifyReader(exe[:HeadSize], Bytes(exe), int64(len(exe))); f != Overlay {
+		t.Fatalf("IdentifyReader = %s", f)
+	}
+	members, _, err := walkAll(t, Overlay, exe, DefaultLimits())
+	if err != nil || len(members) != 1 || members[0].name != "overlay" || members[0].data != string(z) {
+		t.Fatalf("%v %+v", err, members)
+	}
+	inner, _, err := walkAll(t, Zip, []byte(members[0].data), DefaultLimits())
+	if err != nil || len(inner) != 1 || inner[0].data != "MZ packed inside" {
+		t.Errorf("the overlay's zip: %v %+v", err, inner)
+	}
+	// Behind data of the stub's own.
+	exe = peWithOverlay(append([]byte("stub data, PK, MSCF and 7z but no archive"), z...))
+	members, _, err = walkAll(t, Overlay, exe, DefaultLimits())
+	if err != nil || len(members) != 1 || members[0].data != string(z) {
+		t.Errorf("behind stub data: %v %+v", err, members)
+	}
+	// An overlay of anything else is not a self-extractor.
+	if f := IdentifyReader(exe[:HeadSize], Bytes(peWithOverlay([]byte("signature blob"))), 1038); f != Unknown {
+		t.Errorf("plain overlay: %s", f)
+	}
+}

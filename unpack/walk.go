@@ -82,6 +82,12 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.nsis(src, size)
 	case IShield:
 		err = w.ishield(src, size)
+	case Sis:
+		err = w.sis(src, size)
+	case UPX:
+		err = w.upx(src, size)
+	case Overlay:
+		err = w.overlay(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"path/filepath"
 	"slices"
 
 	"github.com/spf13/cobra"
@@ -54,8 +53,8 @@ DIR/<name> through a temporary file and a rename (the Nth message of an mbox
 to DIR/<mbox>.N, with its "From " line); a deleted message writes nothing. A
 clean message is delivered byte for byte below the X-Virus-Scanned and
 X-Virus-Status fields every scanned message gets (the policy's [headers]). Infected attachments are
-removed into the quarantine (--quarantine, default quarantine.db beside the
-store) and replaced by a note; archives with infected members are cleaned;
+removed into the quarantine (--quarantine, default the store's own beside it,
+sigtool.db: sigtool.quarantine.db) and replaced by a note; archives with infected members are cleaned;
 message/partial mail, too many attachments and similar policy cases delete the
 message. The policy file (TOML or YAML) changes any rule; see mailscan's
 package documentation for the keys.
@@ -92,7 +91,7 @@ EXIT STATUS (files, mailboxes, Maildirs)
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.policy, "policy", "", "policy `FILE` (TOML or YAML)")
-	f.StringVar(&o.quarantine, "quarantine", "", "quarantine `PATH` (default: quarantine.db beside the store)")
+	f.StringVar(&o.quarantine, "quarantine", "", "quarantine `PATH` (default: the store's, beside it: NAME.quarantine.db)")
 	f.StringVar(&o.out, "out", "", "write delivered messages into `DIR`")
 	f.BoolVar(&o.json, "json", false, "one JSON object per message per line")
 	f.StringArrayVar(&o.recipients, "rcpt", nil, "envelope recipient `ADDR` (repeatable); default: the message's headers")
@@ -111,7 +110,7 @@ func runMailscan(ctx context.Context, g *globalOptions, o mailscanOptions, args 
 	if o.sendmail != "" || o.onDelete != "discard" {
 		return fmt.Errorf("--sendmail and --on-delete are for the pipe filter (mailscan -)")
 	}
-	s, closeAll, err := newMailScanner(ctx, g, o)
+	s, closeAll, err := newMailScanner(ctx, g, o, stderr)
 	if err != nil {
 		return err
 	}
@@ -131,14 +130,14 @@ func runFilter(ctx context.Context, g *globalOptions, o mailscanOptions, args []
 	case o.sendmail != "" && len(o.recipients) == 0:
 		return tempFail(errors.New("--sendmail needs the envelope recipients (--rcpt=${recipient} in master.cf)"))
 	}
-	c, err := mailDaemon(o.daemon)
+	c, err := mailDaemon(g, o.daemon)
 	if err != nil {
 		return tempFail(err)
 	}
 	if c != nil {
 		return filterStdin(ctx, daemonProcess(c), o, stdin, stdout, stderr)
 	}
-	s, closeAll, err := newMailScanner(ctx, g, o)
+	s, closeAll, err := newMailScanner(ctx, g, o, stderr)
 	if err != nil {
 		return tempFail(err)
 	}
@@ -159,7 +158,7 @@ func mailExit(st mailStatus) error {
 }
 
 // newMailScanner compiles the store and opens the quarantine.
-func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*mailscan.Scanner, func(), error) {
+func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions, stderr io.Writer) (*mailscan.Scanner, func(), error) {
 	policy := mailscan.DefaultPolicy()
 	if o.policy != "" {
 		p, err := mailscan.LoadPolicy(o.policy)
@@ -167,10 +166,6 @@ func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*
 			return nil, nil, err
 		}
 		policy = p
-	}
-	dbPath, err := g.dbPath()
-	if err != nil {
-		return nil, nil, err
 	}
 	db, err := g.openDB(true)
 	if err != nil {
@@ -183,9 +178,9 @@ func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*
 	if err != nil {
 		return nil, nil, err
 	}
-	qpath := o.quarantine
-	if qpath == "" {
-		qpath = filepath.Join(filepath.Dir(dbPath), quarantine.DefaultFile)
+	qpath, err := g.quarantinePath(o.quarantine, stderr)
+	if err != nil {
+		return nil, nil, err
 	}
 	// Shared: pipe filters run side by side (one per message), and
 	// `sigtool quarantine` may look at it meanwhile.
@@ -194,92 +189,4 @@ func newMailScanner(ctx context.Context, g *globalOptions, o mailscanOptions) (*
 		return nil, nil, err
 	}
 	return mailscan.NewScanner(snap.Scan, policy, q).WithVersions(snap.Versions), func() { q.Close() }, nil
-}
-
-func newQuarantineCommand(g *globalOptions) *cobra.Command {
-	var qpath string
-	open := func() (*quarantine.Store, error) {
-		p := qpath
-		if p == "" {
-			dbPath, err := g.dbPath()
-			if err != nil {
-				return nil, err
-			}
-			p = filepath.Join(filepath.Dir(dbPath), quarantine.DefaultFile)
-		}
-		return quarantine.Open(p)
-	}
-	cmd := &cobra.Command{
-		Use:   "quarantine",
-		Short: "List, show and release what mailscan removed from mail",
-	}
-	cmd.PersistentFlags().StringVar(&qpath, "quarantine", "", "quarantine `PATH` (default: quarantine.db beside the store)")
-	var asJSON bool
-	list := &cobra.Command{
-		Use:   "list",
-		Short: "List quarantined files",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			q, err := open()
-			if err != nil {
-				return err
-			}
-			defer q.Close()
-			items, err := q.List()
-			if err != nil {
-				return err
-			}
-			if asJSON {
-				return writeJSON(cmd.OutOrStdout(), items)
-			}
-			for _, it := range items {
-				last := it.Records[len(it.Records)-1]
-				fmt.Fprintf(cmd.OutOrStdout(), "%s\t%d bytes\t%s\t%s\t%s\t%s\n", it.ID, it.Size,
-					last.Time.Local().Format("2006-01-02 15:04:05"), last.Reason, last.Signature, last.Filename)
-			}
-			return nil
-		},
-	}
-	list.Flags().BoolVar(&asJSON, "json", false, "print JSON")
-	show := &cobra.Command{
-		Use:   "show ID",
-		Short: "Show the records of one quarantined file",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			q, err := open()
-			if err != nil {
-				return err
-			}
-			defer q.Close()
-			it, _, err := q.Get(args[0])
-			if err != nil {
-				return err
-			}
-			return writeJSON(cmd.OutOrStdout(), it)
-		},
-	}
-	var out string
-	release := &cobra.Command{
-		Use:   "release ID --out FILE",
-		Short: "Write a quarantined file out (temp file + rename)",
-		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			if out == "" {
-				return fmt.Errorf("release needs --out FILE")
-			}
-			q, err := open()
-			if err != nil {
-				return err
-			}
-			defer q.Close()
-			if err := q.Release(args[0], out); err != nil {
-				return err
-			}
-			fmt.Fprintf(cmd.ErrOrStderr(), "released %s to %s\n", args[0], out)
-			return nil
-		},
-	}
-	release.Flags().StringVar(&out, "out", "", "write to `FILE`")
-	cmd.AddCommand(list, show, release)
-	return cmd
 }

@@ -2,14 +2,11 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"time"
 
 	"github.com/sigtool/sigtool/clamd"
-	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/mailscan"
 )
 
@@ -20,10 +17,11 @@ const mailDaemonTimeout = 5 * time.Minute
 // mailDaemon is the scan service `mailscan -` hands messages to, instead
 // of compiling the store for each message: --daemon, else
 // $SIGTOOL_DAEMON, else the [scan] socket of sigupdated's default
-// configuration when that file exists; nil when none is configured or the
-// flag says "none". A configured daemon that cannot be reached is a
-// temporary failure, never a silent fallback.
-func mailDaemon(flag string) (*clamd.Client, error) {
+// configuration (systemConfig) when that file exists; nil when none is
+// configured or the flag says "none". A configured daemon that cannot be
+// reached, or a configuration that cannot be read, is a temporary
+// failure, never a silent fallback.
+func mailDaemon(g *globalOptions, flag string) (*clamd.Client, error) {
 	addr := flag
 	if addr == "" {
 		addr = os.Getenv("SIGTOOL_DAEMON")
@@ -32,12 +30,12 @@ func mailDaemon(flag string) (*clamd.Client, error) {
 		return nil, nil
 	}
 	if addr == "" {
-		cfg, err := daemonconfig.Load(daemonconfig.DefaultPath)
+		cfg, err := g.system()
 		switch {
-		case errors.Is(err, fs.ErrNotExist) || (err == nil && cfg.Scan == nil):
-			return nil, nil
 		case err != nil:
 			return nil, fmt.Errorf("finding the daemon: %w (or give --daemon none)", err)
+		case cfg == nil || cfg.Scan == nil:
+			return nil, nil
 		case cfg.Scan.UnixSocket != "":
 			addr = cfg.Scan.UnixSocket
 		default:

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/internal/buildinfo"
 	"github.com/sigtool/sigtool/internal/clidoc"
 	"github.com/sigtool/sigtool/sigdb"
@@ -45,13 +46,10 @@ func (e *exitCodeError) Unwrap() error { return e.err }
 
 type globalOptions struct {
 	db string
-}
-
-func (g *globalOptions) dbPath() (string, error) {
-	if g.db != "" {
-		return g.db, nil
-	}
-	return sigdb.DefaultPath()
+	// sigupdated's configuration, read once (location.go).
+	sys     *daemonconfig.Config
+	sysErr  error
+	sysRead bool
 }
 
 // openDB opens the store read-only for commands that only read it.
@@ -76,8 +74,11 @@ func newRootCommand() *cobra.Command {
 		Long: `sigtool keeps ClamAV signature databases in one verifiable store, scans files
 and mail with them, and applies a mail gateway's virus policy.
 
-The store is --db, else $SIGTOOL_DB, else $XDG_DATA_HOME/sigtool/sigtool.db
-(~/.local/share/sigtool/sigtool.db).
+The store is --db, else $SIGTOOL_DB, else the db of sigupdated's
+` + daemonconfig.DefaultPath + ` (the daemon's store on an installed
+gateway), else $XDG_DATA_HOME/sigtool/sigtool.db
+(~/.local/share/sigtool/sigtool.db). Its quarantine is beside it, named after
+it (sigtool.db: sigtool.quarantine.db), or the daemon's [mail] quarantine.
 
 EXIT STATUS
   0  success; nothing found

@@ -51,6 +51,8 @@ var testFileMembers = map[string]string{
 	"clam.chm":             "!/clam.exe.txt",
 	"clam-nsis.exe":        "!data-1",
 	"clam_IScab_ext.exe":   "!Disk1\\clam.exe",
+	"clam.sis":             "!!:\\clam.exe",
+	"clam-upx.exe":         "!upx-image/pe-15840",
 }
 
 // testFilesNotYet are the test files in which we do not find clam.exe yet,
@@ -65,10 +67,8 @@ var testFilesNotYet = map[string]string{
 	"clam-upack.exe":     "PE packed with Upack",
 	"clam-wwpack.exe":    "PE packed with WWPack",
 	"clam-yc.exe":        "PE packed with yoda's crypter",
-	"clam-upx.exe":       "PE packed with UPX",
 	"clam.ea05.exe":      "AutoIt 3.0.5 script in a PE",
 	"clam.ea06.exe":      "AutoIt 3.26+ script in a PE",
-	"clam.sis":           "Symbian SIS",
 	"clam_IScab_int.exe": "InstallShield cabinets (ISc() in the file list",
 	"clam_ISmsi_ext.exe": "InstallShield MSI, external",
 	"clam_ISmsi_int.exe": "InstallShield MSI, embedded",

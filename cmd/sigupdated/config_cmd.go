@@ -6,6 +6,8 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+
+	"github.com/sigtool/sigtool/internal/duration"
 )
 
 func newConfigCommand(f *flags, stdout io.Writer) *cobra.Command {
@@ -61,6 +63,17 @@ file and key at fault) when not.`,
 			}
 			if cfg.Listen != "" {
 				fmt.Fprintf(stdout, "http: %s (/metrics, /healthz, /v1/mailscan)\n", cfg.Listen)
+			}
+			if cfg.Scan != nil || cfg.Listen != "" {
+				policy := cfg.Mail.Policy
+				if policy == "" {
+					policy = "the built-in one"
+				}
+				keep := "kept until deleted"
+				if r := cfg.Mail.QuarantineRetention.Duration; r > 0 {
+					keep = "purged " + duration.Format(r) + " after it was last quarantined"
+				}
+				fmt.Fprintf(stdout, "mail: policy %s; quarantine %s, %s\n", policy, cfg.Mail.QuarantinePath(cfg.DB), keep)
 			}
 			if cfg.ServeMirror != "" {
 				fmt.Fprintf(stdout, "mirror: %s\n", cfg.ServeMirror)

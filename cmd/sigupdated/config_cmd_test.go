@@ -14,7 +14,7 @@ import (
 func TestConfigCheck(t *testing.T) {
 	dir := t.TempDir()
 	good := filepath.Join(dir, "good.toml")
-	os.WriteFile(good, []byte("db = \""+dir+"/s.db\"\n[scan]\ntcp = \"3310\"\nunix_socket = \"/run/x.sock\"\n"), 0o644)
+	os.WriteFile(good, []byte("db = \""+dir+"/s.db\"\n[scan]\ntcp = \"3310\"\nunix_socket = \"/run/x.sock\"\n[mail]\nquarantine_retention = \"30d\"\n"), 0o644)
 	bad := filepath.Join(dir, "bad.toml")
 	os.WriteFile(bad, []byte("[scan]\nunix_socket = \"/run/x.sock\"\nmax_threads = \"ten\"\n"), 0o644)
 	for _, c := range []struct {
@@ -23,6 +23,7 @@ func TestConfigCheck(t *testing.T) {
 		out, errOut string
 	}{
 		{[]string{"config", "check", "--config", good}, exitOK, "scan service: unix /run/x.sock (mode 0660), tcp 127.0.0.1:3310; stream_max_length 100M, max_threads 10, max_queue 100", ""},
+		{[]string{"config", "check", "--config", good}, exitOK, "mail: policy the built-in one; quarantine " + dir + "/s.quarantine.db, purged 30d after it was last quarantined\n", ""},
 		{[]string{"config", "check", "--config", bad}, exitError, "", bad + ": scan.max_threads"},
 		{[]string{"config", "check", "--config", filepath.Join(dir, "none.toml")}, exitError, "", "none.toml does not exist"},
 		{[]string{"--version"}, exitOK, "sigupdated " + buildinfo.Version() + "\n", ""},

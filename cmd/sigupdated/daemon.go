@@ -173,6 +173,7 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 	}
 	defer stopMilter()
 	d.log.Info("sigupdated started", "version", buildinfo.Version(), "db", d.cfg.DB, "feeds", len(d.cfg.Feeds), "checks_per_day", d.cfg.ChecksPerDay)
+	d.noteLegacyQuarantine()
 
 	d.cycle(ctx)
 	timer := time.NewTimer(d.nextCheck())
@@ -247,6 +248,7 @@ func (d *daemon) cycle(ctx context.Context) {
 	}
 	d.lastCycle.Store(rep)
 	d.log.Info("update cycle done", "updated", rep.Updated, "failed", rep.Failed, "took", time.Since(rep.started).Round(time.Millisecond))
+	d.purgeQuarantine()
 }
 
 // update is the cycle's store part: open, run the updater, close.
