@@ -39,6 +39,7 @@ const (
 	Sis
 	UPX
 	Overlay
+	SWF
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -77,6 +78,7 @@ var formatNames = [...]string{
 	IShield:  "installshield",
 	Sis:      "sis",
 	Overlay:  "pe-overlay",
+	SWF:      "swf",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
@@ -93,7 +95,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX:
 		return false
 	}
 	return f != Unknown
@@ -190,6 +192,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.ARJ:      Arj,
 	filetype.MSCHM:    Chm,
 	filetype.SIS:      Sis,
+	filetype.SWF:      SWF,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the
