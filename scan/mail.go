@@ -32,7 +32,7 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return nil, false
 	}
-	if !looksLikeMail(head) {
+	if !mailmime.LooksLikeMessage(head) {
 		return nil, false
 	}
 	data := make([]byte, size)
@@ -70,44 +70,13 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		} else {
 			name += "/" + c.Embedded.Kind
 		}
+		if bytes.Equal(c.Data, data) {
+			// A reading without a header is the file itself, matched
+			// already: offering it again would only nest it deeper.
+			return nil
+		}
 		parts = append(parts, Part{Name: name, Content: unpack.Bytes(c.Data), Size: int64(len(c.Data))})
 		return nil
 	})
 	return parts, len(parts) > 0
-}
-
-// looksLikeMail accepts an mbox "From " line or a block of RFC 5322 header
-// fields, at least two of them ones every mailer writes.
-func looksLikeMail(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	if bytes.HasPrefix(head, []byte("From ")) {
-		if i := bytes.IndexByte(head, '\n'); i > 0 {
-			head = head[i+1:]
-		}
-	}
-	known := 0
-	for len(head) > 0 {
-		i := bytes.IndexByte(head, '\n')
-		if i < 0 {
-			break
-		}
-		line := bytes.TrimRight(head[:i], "\r")
-		head = head[i+1:]
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			continue
-		}
-		colon := bytes.IndexByte(line, ':')
-		if colon <= 0 {
-			break // not a field: the header ends (or was never one)
-		}
-		switch string(bytes.ToLower(bytes.TrimRight(line[:colon], " \t"))) {
-		case "from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
-			"mime-version", "content-type", "delivered-to", "x-original-to", "reply-to", "sender":
-			known++
-		}
-	}
-	return known >= 2
 }
