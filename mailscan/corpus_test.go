@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -154,8 +155,73 @@ var corpusEncrypted = []string{
 
 // corpusUnscannable are the corpus messages the unscannable rule catches:
 // issue1189's Attachment.zip is a 7z of 3,750 bytes whose start header
-// puts its directory 702,746 bytes in, so none of its members can be read.
+// puts its directory 702,746 bytes in, so none of its members can be read
+// (clamscan says OK: it skips a 7z it cannot open unless --alert-broken).
 var corpusUnscannable = []string{"mimekit/mbox/issue1189.mbox.txt#2"}
+
+// TestCorpusUnscannable: what an ISP operator gets for the corpus's one
+// attachment nobody can open (the truncated 7z) under each choice of the
+// policy's unscannable rule. The default removes it as the spec treats
+// an encrypted attachment: the recipient gets the sender's text and a
+// note naming the quarantine ID, the quarantine holds the attachment's
+// bytes as sent, so nothing is lost and a release restores it.
+// "deliver" passes the message byte for byte, its status field naming
+// the reason; "tempfail" leaves it to the MTA, which retries (pointless
+// for a damaged file, so not the default) and in the end bounces it.
+func TestCorpusUnscannable(t *testing.T) {
+	var msg []byte
+	for _, m := range corpusMessages(t) {
+		if m.name == corpusUnscannable[0] {
+			msg = m.data
+		}
+	}
+	root, _ := mailmime.Parse(msg)
+	var att []byte
+	_ = mailmime.Walk(root, func(p *mailmime.Part) error {
+		if p.Filename == "Attachment.zip" {
+			att, _ = p.Decode()
+		}
+		return nil
+	})
+	if len(att) != 3750 {
+		t.Fatalf("Attachment.zip: %d bytes, want the 3,750 sent", len(att))
+	}
+	const name = "Policy.Unscannable.Corrupt"
+	for _, choice := range []string{OnUnscannableRemove, OnUnscannableDeliver, OnUnscannableTempfail} {
+		t.Run(choice, func(t *testing.T) {
+			p := testPolicy()
+			p.Unscannable = choice
+			s, q := newTestScanner(t, p)
+			o, err := s.Process(context.Background(), msg, Envelope{})
+			switch choice {
+			case OnUnscannableRemove:
+				if err != nil || o.Action != Rewrite || len(o.Findings) != 1 || o.Findings[0].Signature != name || o.Findings[0].Action != Removed {
+					t.Fatalf("%v %s %+v, want %s removed", err, o.Action, o.Findings, name)
+				}
+				id := o.Findings[0].Quarantine
+				if _, kept, err := q.Get(id); err != nil || !bytes.Equal(kept, att) {
+					t.Fatalf("quarantine %s: %v; holds the attachment as sent: %v", id, err, bytes.Equal(kept, att))
+				}
+				for _, want := range []string{"Body of message 2.", "Attachment.zip is removed from here", id} {
+					if !bytes.Contains(o.Message, []byte(want)) {
+						t.Errorf("the delivered message lacks %q:\n%s", want, o.Message)
+					}
+				}
+			case OnUnscannableDeliver:
+				if err != nil || o.Action != Flag || !bytes.Equal(o.Message, msg) {
+					t.Fatalf("%v %s, want the message flagged and unchanged", err, o.Action)
+				}
+				if st := o.Header[len(o.Header)-1]; st.Value != "Unscannable ("+name+")" {
+					t.Fatalf("status field %+v", st)
+				}
+			case OnUnscannableTempfail:
+				if !errors.Is(err, ErrUnscannable) || o.Action != Error || !bytes.Equal(o.Message, msg) {
+					t.Fatalf("%v %s, want the original left to the MTA", err, o.Action)
+				}
+			}
+		})
+	}
+}
 
 // TestCorpusScanAgrees: `sigtool scan`'s walk (scan.ExpandMail, the
 // same mailmime walk and the same limits as the policy's) meets no
