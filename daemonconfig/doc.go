@@ -13,6 +13,12 @@
 // and type beside Scan and Mail and shares [mail] (the milter may name
 // its own policy file).
 //
+// ImportClamAV writes a configuration from ClamAV's freshclam.conf and
+// clamd.conf (read by package clamconf): each key names the directive it
+// came from, and each directive without a counterpart is named with the
+// reason.
+//
 // Files: config.go (Config, Load, Parse, DefaultPath), scan.go, mail.go,
-// milter.go, size.go (byte sizes with K/M/G suffixes).
+// milter.go, size.go (byte sizes with K/M/G suffixes), clamav.go
+// (ImportClamAV).
 package daemonconfig

@@ -42,7 +42,6 @@ type arjHeader struct {
 	compSize, origSize      int64
 	crc                     uint32
 	name                    string
-	dataAt                  int64
 	next                    int64
 }
 

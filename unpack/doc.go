@@ -55,9 +55,10 @@
 //   - Tar and rar 4 have no central directory and their end markers are
 //     optional in practice, so an archive cut exactly between two entries
 //     reads as a shorter, valid one. A cut anywhere else is an error.
-//   - Magic is recognised at offset 0, and in a PE file's overlay (the
-//     first 64 KiB past its last section: self-extractors, installers);
-//     archives elsewhere behind other data are not opened.
+//   - Magic is recognised at offset 0, in a PE file's overlay (the
+//     first 64 KiB past its last section: self-extractors, installers),
+//     and a zip by the end record that ends the file, as unzip finds it;
+//     other archives behind other data are not opened.
 //   - The third-party 7z and rar decoders are guarded against panics, which
 //     are turned into [ErrCorrupt]; they may still size some buffers from
 //     header fields (dictionary sizes), which is bounded where the decoder

@@ -47,6 +47,7 @@ const (
 	StuffIt
 	Zoo
 	ISCab
+	Alz
 )
 
 var formatNames = [...]string{
@@ -81,6 +82,7 @@ var formatNames = [...]string{
 	Zoo:      "zoo",
 	UPX:      "upx",
 	ISCab:    "installshield-cab",
+	Alz:      "alz",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -101,7 +103,8 @@ func (f Format) Archive() bool {
 
 // IdentifyReader is Identify for formats whose magic lies past the head:
 // ISO 9660 images are recognised by their first volume descriptor, 32 KiB
-// in. head is what the caller read from the start of r.
+// in, installers by a PE file's overlay, and a zip behind other data by
+// its end record. head is what the caller read from the start of r.
 func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	if f := Identify(head); f != Unknown {
 		return f
@@ -109,7 +112,35 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	if isISO(r, size) {
 		return ISO
 	}
-	return identifyOverlay(r, size)
+	if f := identifyOverlay(r, size); f != Unknown {
+		return f
+	}
+	if zipByEnd(r, size) {
+		return Zip
+	}
+	return Unknown
+}
+
+// zipByEnd recognises a zip by its end-of-central-directory record, which
+// ends the file (after a comment of the length it gives), as unzip finds
+// zips: data put before a zip (junk to hide it from scanners that look at
+// offset 0, the last part of a split archive) does not stop it being read.
+func zipByEnd(r io.ReaderAt, size int64) bool {
+	const eocd = 22
+	tail := make([]byte, min(size, eocd+0xffff))
+	if len(tail) < eocd {
+		return false
+	}
+	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil {
+		return false
+	}
+	for i := len(tail) - eocd; i >= 0; i-- {
+		if tail[i] == 'P' && bytes.Equal(tail[i:i+4], magicZipEmpty) &&
+			i+eocd+int(binary.LittleEndian.Uint16(tail[i+20:])) == len(tail) {
+			return true
+		}
+	}
+	return false
 }
 
 func (f Format) String() string {

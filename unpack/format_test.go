@@ -2,6 +2,7 @@ package unpack
 
 import (
 	"bytes"
+	"strings"
 	"testing"
 )
 
@@ -82,5 +83,28 @@ func TestStreamName(t *testing.T) {
 		if got := StreamName(in); got != want {
 			t.Errorf("StreamName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// TestZipBehindData: a zip after other bytes (junk put there to hide it,
+// a split archive's last part) is found by its end record and read.
+func TestZipBehindData(t *testing.T) {
+	z := buildZip(t, []testFile{{"a.exe", "MZ hidden"}})
+	for _, prefix := range []string{"junk before the zip ", strings.Repeat("\x00", 5000)} {
+		data := append([]byte(prefix), z...)
+		if f := IdentifyReader(data[:min(len(data), HeadSize)], Bytes(data), int64(len(data))); f != Zip {
+			t.Fatalf("IdentifyReader = %s", f)
+		}
+		members, _, err := walkAll(t, Zip, data, DefaultLimits())
+		if err != nil || len(members) != 1 || members[0].data != "MZ hidden" {
+			t.Errorf("%v %+v", err, members)
+		}
+	}
+	// An end record that does not end the file (its comment length off) is
+	// not taken for one.
+	bad := append([]byte("x"), z...)
+	bad = append(bad, "trailing"...)
+	if f := IdentifyReader(bad[:min(len(bad), HeadSize)], Bytes(bad), int64(len(bad))); f == Zip {
+		t.Errorf("trailing bytes: %s", f)
 	}
 }

@@ -73,52 +73,73 @@ func (w *walker) iso(src io.ReaderAt, size int64) error {
 			break
 		}
 	}
-	vd, isJoliet := primary, false
-	if joliet != nil {
-		vd, isJoliet = joliet, true
-	}
-	if vd == nil {
+	if primary == nil && joliet == nil {
 		return fmt.Errorf("%w: iso: no primary volume descriptor", ErrCorrupt)
 	}
-	img.block = int64(binary.LittleEndian.Uint16(vd[128:]))
-	if img.block != 512 && img.block != 1024 && img.block != 2048 {
-		img.block = isoSector
+	// Both trees are read, the Joliet one first for its long names: a file
+	// can be listed in one tree only (an image whose Joliet tree is empty
+	// hides its files from readers that take the Joliet tree alone). A
+	// file is yielded once, under the first name it is met by.
+	type tree struct {
+		vd     []byte
+		joliet bool
 	}
-	root, ok := parseISORecord(vd[156:190], isJoliet)
-	if !ok || !root.dir {
-		return fmt.Errorf("%w: iso: bad root directory record", ErrCorrupt)
+	var trees []tree
+	if joliet != nil {
+		trees = append(trees, tree{joliet, true})
 	}
-	seen := map[int64]bool{}
+	if primary != nil {
+		trees = append(trees, tree{primary, false})
+	}
+	type extentKey struct{ extent, length int64 }
+	files := map[extentKey]bool{}
 	var damage error
-	var walkDir func(rec isoRecord, path string, depth int) error
-	walkDir = func(rec isoRecord, path string, depth int) error {
-		if seen[rec.extent] || depth > isoMaxDirDepth {
-			damage = fmt.Errorf("%w: iso: directory %q loops or nests too deep", ErrCorrupt, path)
+	for _, tr := range trees {
+		img.block = int64(binary.LittleEndian.Uint16(tr.vd[128:]))
+		if img.block != 512 && img.block != 1024 && img.block != 2048 {
+			img.block = isoSector
+		}
+		root, ok := parseISORecord(tr.vd[156:190], tr.joliet)
+		if !ok || !root.dir {
+			damage = fmt.Errorf("%w: iso: bad root directory record", ErrCorrupt)
+			continue
+		}
+		seen := map[int64]bool{}
+		var walkDir func(rec isoRecord, path string, depth int) error
+		walkDir = func(rec isoRecord, path string, depth int) error {
+			if seen[rec.extent] || depth > isoMaxDirDepth {
+				damage = fmt.Errorf("%w: iso: directory %q loops or nests too deep", ErrCorrupt, path)
+				return nil
+			}
+			seen[rec.extent] = true
+			entries, err := img.readDir(rec, tr.joliet)
+			if err != nil {
+				damage = fmt.Errorf("%w: iso: directory %q: %v", ErrCorrupt, path, err)
+			}
+			for _, e := range entries {
+				name := strings.TrimPrefix(path+"/"+e.name, "/")
+				if e.dir {
+					if err := walkDir(e, name, depth+1); err != nil {
+						return err
+					}
+					continue
+				}
+				k := extentKey{e.extent, e.length}
+				if files[k] {
+					continue
+				}
+				files[k] = true
+				w.info.MemberCount++
+				e := e
+				if _, stop := w.emit(name, false, func() (io.Reader, error) { return img.open(e) }); stop != nil {
+					return stop
+				}
+			}
 			return nil
 		}
-		seen[rec.extent] = true
-		entries, err := img.readDir(rec, isJoliet)
-		if err != nil {
-			damage = fmt.Errorf("%w: iso: directory %q: %v", ErrCorrupt, path, err)
+		if err := walkDir(root, "", 0); err != nil {
+			return err
 		}
-		w.info.MemberCount += len(entries)
-		for _, e := range entries {
-			name := strings.TrimPrefix(path+"/"+e.name, "/")
-			if e.dir {
-				if err := walkDir(e, name, depth+1); err != nil {
-					return err
-				}
-				continue
-			}
-			e := e
-			if _, stop := w.emit(name, false, func() (io.Reader, error) { return img.open(e) }); stop != nil {
-				return stop
-			}
-		}
-		return nil
-	}
-	if err := walkDir(root, "", 0); err != nil {
-		return err
 	}
 	return damage
 }

@@ -182,16 +182,17 @@ func TestISOClaimsTerabytes(t *testing.T) {
 		files = append(files, isoTestFile{"", "F", make([]byte, 200<<10)})
 	}
 	data := buildISO(files, false)
-	// Rewrite the root's records: 2000 entries, 4 GiB each, one extent.
+	// Rewrite the root's records: 2000 entries, 4 GiB each, at extents one
+	// sector apart (a file met twice at one extent is read once).
 	rootAt := int(binary.LittleEndian.Uint32(data[isoDescStart+156+2:]))
 	var recs []byte
 	recs = append(recs, isoDirRecord(uint32(rootAt), 0, true, []byte{0})...)
 	recs = append(recs, isoDirRecord(uint32(rootAt), 0, true, []byte{1})...)
-	for len(recs) < 2000*40 {
+	for n := uint32(0); len(recs) < 2000*40; n++ {
 		if isoSector-len(recs)%isoSector < 40 {
 			recs = append(recs, make([]byte, isoSector-len(recs)%isoSector)...)
 		}
-		recs = append(recs, isoDirRecord(18, 0xffffffff, false, []byte("BIG;1"))...)
+		recs = append(recs, isoDirRecord(18+n%1000, 0xffffffff, false, []byte("BIG;1"))...)
 	}
 	at := len(data)
 	data = append(data, recs...)
@@ -212,6 +213,23 @@ func TestISOClaimsTerabytes(t *testing.T) {
 		t.Errorf("took %v", el)
 	}
 	t.Logf("%d-byte image: %d members, %d bytes, %v, in %v", len(data), len(members), info.Expanded, err, time.Since(start))
+}
+
+// TestISOTreesDiffer: a file listed in the primary tree only, beside an
+// empty Joliet tree, is found; one listed in both is yielded once.
+func TestISOTreesDiffer(t *testing.T) {
+	data := buildISO([]isoTestFile{{"", "A.EXE", []byte("MZ a")}, {"", "B.TXT", []byte("b")}}, true)
+	members, _, err := walkAll(t, ISO, data, DefaultLimits())
+	if err != nil || len(members) != 2 {
+		t.Fatalf("both trees: %v %+v", err, members)
+	}
+	// Empty the Joliet root: its records after "." and "..".
+	jroot := int(binary.LittleEndian.Uint32(data[isoDescStart+isoSector+156+2:])) * isoSector
+	clear(data[jroot+68 : jroot+isoSector])
+	members, _, err = walkAll(t, ISO, data, DefaultLimits())
+	if err != nil || findMember(members, "A.EXE") == nil || findMember(members, "B.TXT") == nil {
+		t.Errorf("primary tree only: %v %+v", err, members)
+	}
 }
 
 // TestISOLoop: a directory whose record points back at the root.

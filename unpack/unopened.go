@@ -23,6 +23,7 @@ var unopened = []struct {
 	{StuffIt, 0, []byte("StuffIt (c)1997")},
 	{Zoo, 20, []byte{0xdc, 0xa7, 0xc4, 0xfd}},
 	{ISCab, 0, []byte("ISc(")}, // InstallShield 5+ cabinets (data1.cab)
+	{Alz, 0, []byte("ALZ\x01")},
 }
 
 // identifyUnopened recognises the containers of unopened, LHA archives

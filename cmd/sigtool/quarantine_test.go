@@ -55,7 +55,9 @@ func TestQuarantineCommands(t *testing.T) {
 		"fresh": {Time: now, Reason: "encrypted", Signature: "Policy.Encrypted", Filename: "c.zip"},
 		"stale": {Time: now.Add(-10 * 24 * time.Hour), Reason: "virus", Signature: "Win.Test.C", Filename: "d.exe"},
 	})
-	q := func(args ...string) (int, string, string) { return run(t, append([]string{"--db", db, "quarantine"}, args...)...) }
+	q := func(args ...string) (int, string, string) {
+		return run(t, append([]string{"--db", db, "quarantine"}, args...)...)
+	}
 	unique := func(id string) string { // its shortest unique prefix, at least 4
 		for n := 4; ; n++ {
 			clash := false

@@ -10,7 +10,7 @@ import (
 	"github.com/sigtool/sigtool/internal/duration"
 )
 
-func newConfigCommand(f *flags, stdout io.Writer) *cobra.Command {
+func newConfigCommand(f *flags, stdout, stderr io.Writer) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "config",
 		Short: "Work with the configuration file",
@@ -81,5 +81,6 @@ file and key at fault) when not.`,
 			return nil
 		},
 	})
+	cmd.AddCommand(newImportFreshclamCommand(f, stdout, stderr))
 	return cmd
 }

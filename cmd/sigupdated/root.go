@@ -87,7 +87,7 @@ EXIT STATUS
 	fl.BoolVar(&f.once, "once", false, "run one update cycle and exit: 0 up to date or updated, 1 a feed failed, 2 error")
 	fl.BoolVar(&f.listCooldowns, "cooldowns", false, "list the mirrors on cool-down (after 403/429) and exit")
 	fl.StringVar(&f.clearCooldown, "clear-cooldown", "", "end the cool-down of mirror `URL` (or \"all\") and exit")
-	root.AddCommand(newConfigCommand(f, stdout), clidoc.Command(root, buildinfo.Version()))
+	root.AddCommand(newConfigCommand(f, stdout, stderr), clidoc.Command(root, buildinfo.Version()))
 	return root
 }
 
