@@ -14,6 +14,8 @@ import (
 	"testing"
 
 	"github.com/sigtool/sigtool/mailmime"
+	"github.com/sigtool/sigtool/scan"
+	"github.com/sigtool/sigtool/sigfile"
 	"github.com/sigtool/sigtool/unpack"
 )
 
@@ -244,5 +246,46 @@ func TestCorpusScanAgrees(t *testing.T) {
 	}
 	if !slices.Equal(problems, corpusUnscannable) {
 		t.Errorf("scan finds problems in %v, want only %v", problems, corpusUnscannable)
+	}
+}
+
+// TestOneSetOfLimits: the mail walk's limits are the scan limits
+// (scan.MailLimits), the same for `sigtool scan`'s walk and the policy.
+// A payload nested below MaxRecursion is found by both; one nested past
+// it is reported by both, never passed as clean: an ERROR naming the
+// limit from scan, an error (the MTA keeps the message) from the policy.
+func TestOneSetOfLimits(t *testing.T) {
+	nested := func(levels int) []byte {
+		msg := "Content-Type: multipart/mixed; boundary=Y\n\n--Y\n" + att("a.exe") + "--Y--\n"
+		for range levels {
+			msg = "Content-Type: message/rfc822\n\nSubject: fwd\n" + msg
+		}
+		return []byte(top + "Content-Type: multipart/mixed; boundary=OUT\n\n--OUT\nContent-Type: text/plain\n\n" + senderText + "\n--OUT\n" + msg + "--OUT--\n")
+	}
+	m := compileSigs(t, map[sigfile.Kind][]string{sigfile.KindNDB: {bypassSig}})
+	for _, maxRec := range []int{6, 17} {
+		opts := scan.DefaultOptions()
+		opts.Expand = scan.ExpandMail
+		opts.Limits.MaxRecursion = maxRec
+		eng := scan.New(m, opts)
+		s := NewScanner(eng, testPolicy(), openStore(t))
+		for _, levels := range []int{maxRec/2 - 2, maxRec + 2} {
+			msg := nested(levels)
+			r, err := eng.Scan(context.Background(), "mail.eml", unpack.Bytes(msg), int64(len(msg)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, perr := s.Process(context.Background(), msg, Envelope{})
+			deep := levels > maxRec
+			var le *unpack.LimitError
+			switch {
+			case !deep && (!r.Infected() || o.Action != Rewrite):
+				t.Errorf("max_recursion %d, %d levels: scan infected %v, policy %s %v; want both to find it", maxRec, levels, r.Infected(), o.Action, perr)
+			case deep && (!errors.As(r.Problem(), &le) || le.Limit != unpack.LimitRecursion || le.Max != int64(maxRec)):
+				t.Errorf("max_recursion %d, %d levels: scan's problem %v, want MaxRecursion %d", maxRec, levels, r.Problem(), maxRec)
+			case deep && (o.Action != Error || !errors.Is(perr, mailmime.ErrTooDeep)):
+				t.Errorf("max_recursion %d, %d levels: policy %s %v, want an error (too deep)", maxRec, levels, o.Action, perr)
+			}
+		}
 	}
 }

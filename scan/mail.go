@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,18 +15,16 @@ import (
 // is mail at all.
 const mailSniffSize = 4096
 
-// maxMailSize bounds the mail files ExpandMail parses in memory; a larger
-// "mail" is scanned as plain bytes.
-const maxMailSize = 256 << 20
-
 // ExpandMail is an Options.Expand that opens RFC 5322 messages and mbox
 // files: everything mailmime.Contents yields (every leaf of every reading
 // of the message, decoded, text bodies too as clamscan does, and the
 // uuencode, yEnc and BinHex blocks inside text) is offered as a part. It
-// is the same walk the mail policy makes. Files that do not look like
-// mail are left alone.
-func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]Part, bool) {
-	if size < 16 || size > maxMailSize {
+// is the same walk the mail policy makes, within the same limits
+// (MailLimits; the engine's MaxFileSize bounds what is read). Where they
+// stop the walk, the last part carries the limit, so the file is never
+// reported clean. Files that do not look like mail are left alone.
+func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64, lim unpack.Limits) ([]Part, bool) {
+	if size < 16 {
 		return nil, false
 	}
 	head := make([]byte, min(size, mailSniffSize))
@@ -48,7 +47,7 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		}
 		return parts, true
 	}
-	root, _ := mailmime.Parse(data) // the tree is returned even with an error: scan what was walked
+	root, perr := mailmime.ParseWith(data, MailLimits(lim)) // the tree is returned even with an error: scan what was walked
 	if root == nil {
 		return nil, false
 	}
@@ -78,5 +77,33 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		parts = append(parts, Part{Name: name, Content: unpack.Bytes(c.Data), Size: int64(len(c.Data))})
 		return nil
 	})
+	if perr != nil {
+		parts = append(parts, Part{Name: "mime-structure", Err: mailLimit(perr, lim)})
+	}
 	return parts, len(parts) > 0
+}
+
+// MailLimits are the mail walk's limits within the scan limits lim, the
+// one set every path applies (sigtool scan, the clamd socket, the mail
+// policy, the milter): a message nests at most MaxRecursion levels, as
+// ClamAV's MIME parser does, and holds at most MaxFiles parts. A zero
+// (unlimited) scan limit leaves mailmime's own cap.
+func MailLimits(lim unpack.Limits) mailmime.Limits {
+	m := mailmime.DefaultLimits
+	if lim.MaxRecursion > 0 {
+		m.MaxDepth = lim.MaxRecursion
+	}
+	if lim.MaxFiles > 0 {
+		m.MaxParts = lim.MaxFiles
+	}
+	return m
+}
+
+// mailLimit is the scan limit a mailmime limit error stands for.
+func mailLimit(err error, lim unpack.Limits) error {
+	m := MailLimits(lim)
+	if errors.Is(err, mailmime.ErrTooManyParts) {
+		return &unpack.LimitError{Limit: unpack.LimitFiles, Max: int64(m.MaxParts)}
+	}
+	return &unpack.LimitError{Limit: unpack.LimitRecursion, Max: int64(m.MaxDepth)}
 }

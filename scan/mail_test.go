@@ -36,7 +36,7 @@ func TestExpandMail(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := []byte(c.msg)
-			_, isMail := ExpandMail(context.Background(), "mail.eml", bytes.NewReader(data), int64(len(data)))
+			_, isMail := ExpandMail(context.Background(), "mail.eml", bytes.NewReader(data), int64(len(data)), DefaultOptions().Limits)
 			if isMail != c.wantMail {
 				t.Fatalf("ExpandMail took it as mail = %v, want %v", isMail, c.wantMail)
 			}
