@@ -63,7 +63,6 @@ var unitDiffers = map[string]string{
 	"clam-petite.exe":            "PE packed with Petite: not unpacked",
 	"clam-upack.exe":             "PE packed with Upack: not unpacked",
 	"clam-wwpack.exe":            "PE packed with WWPack: not unpacked",
-	"clam-yc.exe":                "PE packed with yoda's crypter: not unpacked",
 	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
 	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
 	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",

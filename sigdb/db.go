@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -58,7 +59,7 @@ func Open(path string, opts *Options) (*DB, error) {
 	}
 	if o.ReadOnly {
 		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("sigdb: open %s: %w (import signatures first)", path, err)
+			return nil, fmt.Errorf("%w (import signatures first)", openError(path, err))
 		}
 	} else if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return nil, fmt.Errorf("sigdb: create store directory: %w", err)
@@ -71,7 +72,7 @@ func Open(path string, opts *Options) (*DB, error) {
 		case errors.Is(err, bolterrors.ErrInvalid), errors.Is(err, bolterrors.ErrVersionMismatch), errors.Is(err, bolterrors.ErrChecksum):
 			return nil, fmt.Errorf("%s: %w: %v", path, ErrNotStore, err)
 		}
-		return nil, fmt.Errorf("sigdb: open %s: %w", path, err)
+		return nil, openError(path, err)
 	}
 	db := &DB{bolt: bdb, path: path}
 	if err := db.checkMeta(!o.ReadOnly); err != nil {
@@ -189,6 +190,14 @@ func DefaultPath() (string, error) {
 		return "", fmt.Errorf("sigdb: no default store location (set SIGTOOL_DB or --db): %w", err)
 	}
 	return filepath.Join(home, ".local", "share", "sigtool", "sigtool.db"), nil
+}
+
+// openError names path once: an *fs.PathError already does.
+func openError(path string, err error) error {
+	if pe, ok := errors.AsType[*fs.PathError](err); ok && pe.Path == path {
+		return fmt.Errorf("sigdb: %w", err)
+	}
+	return fmt.Errorf("sigdb: open %s: %w", path, err)
 }
 
 // isEmpty reports whether the bbolt file has no buckets at all (a new file).

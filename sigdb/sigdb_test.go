@@ -303,6 +303,26 @@ func TestUnknownFileRefused(t *testing.T) {
 	}
 }
 
+// TestCdiffRefusedClearly: a cdiff (ClamAV's real test-2.cdiff, and a
+// damaged one under another name) is named as what it is, with what to
+// import instead, not as an unknown file.
+func TestCdiffRefusedClearly(t *testing.T) {
+	real := "../../shared/corpus/feeds/clamav/test-2.cdiff"
+	if _, err := os.Stat(real); err != nil {
+		t.Skipf("../shared corpus missing: %v", err)
+	}
+	dir := writeFiles(t, map[string]string{"daily-9.bin": "ClamAV-Diff:9:x:"})
+	for _, c := range []struct{ path, want string }{
+		{real, "test-2.cdiff: sigdb: not a signature file or container: a cdiff, the edit of test 1 into 2; sigupdated applies cdiffs as it fetches them, here import the whole test-2.cvd (or test.cld) instead"},
+		{dir + "/daily-9.bin", "daily-9.bin: sigdb: not a signature file or container: a damaged cdiff ("},
+	} {
+		_, _, err := LoadSources([]string{c.path}, "")
+		if !errors.Is(err, ErrUnknownFile) || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("%s: %v, want %q", c.path, err, c.want)
+		}
+	}
+}
+
 func TestFeedNaming(t *testing.T) {
 	dir := writeFiles(t, map[string]string{
 		"local.hdb": "44d88612fea8a8f36de82e1278abb02f:68:Eicar\n",

@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/sigtool/sigtool/cdiff"
 	"github.com/sigtool/sigtool/cvd"
 	"github.com/sigtool/sigtool/sigfile"
 )
@@ -76,6 +77,9 @@ func LoadSources(paths []string, feed string) (feeds []FeedImport, notes []strin
 			}
 			g.meta, g.container, g.files = meta, p, members
 			continue
+		}
+		if ext == ".cdiff" || bytes.HasPrefix(data, []byte(cdiff.Magic+":")) {
+			return nil, nil, cdiffError(p, data)
 		}
 		if _, _, ok := sigfile.KindOf(base); !ok {
 			return nil, nil, fmt.Errorf("%s: %w (known: .hdb .hsb .mdb .msb .ndb .ldb .fp .sfp .ign .ign2, their PUA forms .hdu .hsu .mdu .msu .ndu .ldu, and .cvd .cld .cud containers)", p, ErrUnknownFile)
@@ -152,4 +156,18 @@ func loadContainer(path string, data []byte) (*FeedMeta, []File, error) {
 		Format: strings.TrimPrefix(strings.ToLower(filepath.Ext(base)), "."), HeaderSigs: h.Sigs,
 		FLevel: h.FLevel, Builder: h.Builder,
 	}, files, nil
+}
+
+// cdiffError says what a cdiff given to import is: an edit of a database
+// from one version to the next, which only the updater applies (it
+// fetches and verifies the chain), so the way offline is the whole CVD.
+func cdiffError(p string, data []byte) error {
+	name := strings.TrimSuffix(filepath.Base(p), filepath.Ext(p))
+	db, _, _ := strings.Cut(name, "-")
+	d, err := cdiff.Parse(data)
+	if err != nil {
+		return fmt.Errorf("%s: %w: a damaged cdiff (%w)", p, ErrUnknownFile, err)
+	}
+	return fmt.Errorf("%s: %w: a cdiff, the edit of %s %d into %d; sigupdated applies cdiffs as it fetches them, "+
+		"here import the whole %s-%d.cvd (or %s.cld) instead", p, ErrUnknownFile, db, d.Version-1, d.Version, db, d.Version, db)
 }

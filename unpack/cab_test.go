@@ -242,8 +242,11 @@ func TestCabClaimsTerabytes(t *testing.T) {
 	if !errors.Is(err, ErrLimit) {
 		t.Fatalf("walk err = %v, want a limit", err)
 	}
-	if el := time.Since(start); el > 20*time.Second {
-		t.Errorf("took %v", el)
+	// Stopped after tens of MiB of the 4 TB claimed; bounded by bytes, not
+	// by wall-clock time, which a loaded 2-core machine under -race cannot
+	// promise.
+	if info.Expanded > 64<<20 {
+		t.Errorf("expanded %d bytes before stopping", info.Expanded)
 	}
 	t.Logf("%d-byte cabinet: %v after %d bytes, %v", len(out), err, info.Expanded, time.Since(start))
 }

@@ -39,6 +39,7 @@ const (
 	Sis
 	UPX
 	Overlay
+	YC
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -81,6 +82,7 @@ var formatNames = [...]string{
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
+	YC:       "yc",
 	ISCab:    "installshield-cab",
 	Alz:      "alz",
 }
@@ -95,7 +97,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC:
 		return false
 	}
 	return f != Unknown
@@ -106,6 +108,12 @@ func (f Format) Archive() bool {
 // in, installers by a PE file's overlay, and a zip behind other data by
 // its end record. head is what the caller read from the start of r.
 func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
+	if bytes.HasPrefix(head, []byte("MZ")) {
+		// Before UPX: yC encrypts a UPX file's sections, not its headers.
+		if _, ok := readYC(r, size); ok {
+			return YC
+		}
+	}
 	if f := Identify(head); f != Unknown {
 		return f
 	}

@@ -122,9 +122,17 @@ func importProgress(feeds []sigdb.FeedImport, stderr io.Writer) *progressbar.Pro
 }
 
 func formatByType(m map[string]int) string {
+	return strings.Join(byType(m), ", ")
+}
+
+// byType lists the counts by signature type ("hdb 2"), sorted by type;
+// types with no signature (an empty file in a container) are left out.
+func byType(m map[string]int) []string {
 	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+	for k, n := range m {
+		if n > 0 {
+			keys = append(keys, k)
+		}
 	}
 	sort.Strings(keys)
 	parts := make([]string, 0, len(keys))
@@ -132,7 +140,7 @@ func formatByType(m map[string]int) string {
 		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
 	}
 	if len(parts) == 0 {
-		return "none"
+		return []string{"none"}
 	}
-	return strings.Join(parts, ", ")
+	return parts
 }

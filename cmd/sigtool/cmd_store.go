@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"text/tabwriter"
-	"time"
 
 	"github.com/spf13/cobra"
 
@@ -85,14 +84,50 @@ func runInfo(g *globalOptions, asJSON bool, w io.Writer) error {
 	if asJSON {
 		return writeJSON(w, rep)
 	}
+	// The table fits 100 columns: BY TYPE takes what the other columns
+	// leave and wraps onto lines of its own.
+	nameW := len("FEED")
+	for _, f := range feeds {
+		nameW = max(nameW, len(f.Name))
+	}
+	const others = len("VERSION  SIGNATURES  ") + len("  2006-01-02 15:04  NOT EVALUATED")
+	width := min(max(100-nameW-2-others, 16), 40)
 	tw := tabwriter.NewWriter(w, 2, 8, 2, ' ', 0)
 	fmt.Fprintln(tw, "FEED\tVERSION\tSIGNATURES\tBY TYPE\tIMPORTED\tNOT EVALUATED")
 	for _, f := range feeds {
+		lines := wrapList(byType(f.ByType), width)
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t%d files\n", f.Name, f.Version, f.Signatures,
-			formatByType(f.ByType), f.Imported.Local().Format(time.DateTime), len(f.NotEvaluated))
+			lines[0], f.Imported.Local().Format("2006-01-02 15:04"), len(f.NotEvaluated))
+		for _, l := range lines[1:] {
+			fmt.Fprintf(tw, "\t\t\t%s\t\t\n", l)
+		}
 	}
 	fmt.Fprintf(tw, "total\t\t%d\t\t\t\n", rep.Signatures)
 	return tw.Flush()
+}
+
+// wrapList joins items with ", " into lines of at most width bytes (an
+// item longer than width gets a line of its own); a line that goes on
+// ends with ",".
+func wrapList(items []string, width int) []string {
+	var lines []string
+	cur := ""
+	for i, it := range items {
+		sep := ""
+		if i < len(items)-1 {
+			sep = ","
+		}
+		switch {
+		case cur == "":
+			cur = it + sep
+		case len(cur)+1+len(it)+len(sep) <= width:
+			cur += " " + it + sep
+		default:
+			lines = append(lines, cur)
+			cur = it + sep
+		}
+	}
+	return append(lines, cur)
 }
 
 func newExportCommand(g *globalOptions) *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/sigtool/sigtool/mailscan"
 )
@@ -113,11 +114,14 @@ func filterStdin(ctx context.Context, process processFunc, o mailscanOptions, st
 
 // tempFail is EX_TEMPFAIL: the MTA keeps the message and tries again.
 func tempFail(err error) error {
-	return &exitCodeError{code: exitTempFail, err: fmt.Errorf("mailscan: %w", err)}
+	if !strings.HasPrefix(err.Error(), "mailscan: ") { // mailscan's own errors say so already
+		err = fmt.Errorf("mailscan: %w", err)
+	}
+	return &exitCodeError{code: exitTempFail, err: err}
 }
 
 func (r *mailRun) fail(path string, err error) {
-	fmt.Fprintf(r.stderr, "mailscan: %s: %v\n", path, err)
+	fmt.Fprintf(r.stderr, "mailscan: %s: %s\n", path, errAbout(path, err))
 	r.status = max(r.status, mailFailed)
 }
 
@@ -126,12 +130,13 @@ func (r *mailRun) message(ctx context.Context, m mailInput) {
 	if r.out != nil && out.Action != mailscan.Delete {
 		if werr := r.out.write(m.name, m.envelope, out.Delivery(), m.separator); werr != nil {
 			// Nothing half-written is left under the name; the message
-			// counts as not handled.
-			r.fail(m.path, werr)
-			if err == nil {
-				err = werr
-				out = &mailscan.Outcome{Action: mailscan.Error, Message: m.data, Reasons: []string{werr.Error()}}
+			// counts as not handled, and the error is told once, below.
+			werr = fmt.Errorf("not written to --out: %w", werr)
+			if err != nil {
+				werr = fmt.Errorf("%w; %w", err, werr)
 			}
+			err = werr
+			out = &mailscan.Outcome{Action: mailscan.Error, Message: m.data, Reasons: []string{"not written to --out"}}
 		}
 	}
 	// With --out too: the messages go to files, the verdicts to stdout.
@@ -140,7 +145,7 @@ func (r *mailRun) message(ctx context.Context, m mailInput) {
 	}
 	switch {
 	case err != nil:
-		fmt.Fprintf(r.stderr, "mailscan: %s: kept unchanged: %v\n", m.path, err)
+		fmt.Fprintf(r.stderr, "mailscan: %s: kept unchanged: %s\n", m.path, errAbout(m.path, err))
 		r.status = max(r.status, mailFailed)
 	case out.Action != mailscan.Deliver:
 		r.status = max(r.status, mailActed)

@@ -368,6 +368,11 @@ func TestRunDiskFull(t *testing.T) {
 	if code != exitError || !strings.Contains(stderr.String(), "no space left") {
 		t.Fatalf("exit %d, stderr %q", code, &stderr)
 	}
+	// One failure, told once: one stderr line, and the verdict names it
+	// without repeating the error.
+	if n := strings.Count(stderr.String(), "no space left"); n != 1 || strings.Count(stderr.String(), "\n") != 1 || strings.Contains(stdout.String(), "no space left") {
+		t.Errorf("the write failure is reported %d times:\nstderr %s\nstdout %s", n, &stderr, &stdout)
+	}
 	var v mailVerdict
 	if err := json.Unmarshal(stdout.Bytes(), &v); err != nil || v.Action != mailscan.Error {
 		t.Fatalf("verdict %q (%v), want action error", &stdout, err)

@@ -224,7 +224,7 @@ func verdictOf(pr scan.PathResult, alertEncrypted bool) fileVerdict {
 		v.Status, v.Skipped = "skipped", pr.Skipped
 		return v
 	case pr.Err != nil:
-		v.Status, v.Error = "error", pr.Err.Error()
+		v.Status, v.Error = "error", errAbout(pr.Path, pr.Err)
 		return v
 	}
 	r := pr.Result
