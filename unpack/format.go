@@ -39,6 +39,7 @@ const (
 	Sis
 	UPX
 	Overlay
+	SWF
 	YC
 
 	// Recognised, not opened (see unopened.go); the first of them is
@@ -79,6 +80,7 @@ var formatNames = [...]string{
 	IShield:  "installshield",
 	Sis:      "sis",
 	Overlay:  "pe-overlay",
+	SWF:      "swf",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
@@ -97,7 +99,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC:
 		return false
 	}
 	return f != Unknown
@@ -229,6 +231,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.ARJ:      Arj,
 	filetype.MSCHM:    Chm,
 	filetype.SIS:      Sis,
+	filetype.SWF:      SWF,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the
