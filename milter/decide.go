@@ -138,7 +138,7 @@ func (s *Server) failed(trx mailfilter.Trx, err error, on string) (mailfilter.De
 	switch on {
 	case daemonconfig.MilterAccept:
 		if name := s.statusField(); name != "" {
-			addTop(trx, mailscan.HeaderField{Name: name, Value: "Not scanned (" + short(err) + ")"})
+			setTop(trx, mailscan.HeaderField{Name: name, Value: "Not scanned (" + short(err) + ")"})
 		}
 		return mailfilter.Accept, nil
 	case daemonconfig.MilterReject:
