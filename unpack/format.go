@@ -40,6 +40,7 @@ const (
 	UPX
 	Overlay
 	YC
+	WWPack
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -83,6 +84,7 @@ var formatNames = [...]string{
 	Zoo:      "zoo",
 	UPX:      "upx",
 	YC:       "yc",
+	WWPack:   "wwpack",
 	ISCab:    "installshield-cab",
 	Alz:      "alz",
 }
@@ -97,7 +99,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC, WWPack:
 		return false
 	}
 	return f != Unknown
@@ -112,6 +114,9 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 		// Before UPX: yC encrypts a UPX file's sections, not its headers.
 		if _, ok := readYC(r, size); ok {
 			return YC
+		}
+		if isWWPack(r, size) {
+			return WWPack
 		}
 	}
 	if f := Identify(head); f != Unknown {

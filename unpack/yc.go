@@ -47,9 +47,9 @@ type peFile struct {
 	nsec     int
 	sections []peSection
 	entry    uint32
-	// sectionAlign is the image's section alignment, 0x1000 when the
-	// header's is no power of two.
-	sectionAlign uint32
+	// sectionAlign and fileAlign are the image's alignments, 0x1000 and
+	// 0x200 when the header's are no power of two.
+	sectionAlign, fileAlign uint32
 }
 
 // parsePE reads the headers and section table of a 32-bit PE file.
@@ -64,10 +64,14 @@ func parsePE(b []byte) (*peFile, bool) {
 	p := &peFile{pe: pe, nsec: int(binary.LittleEndian.Uint16(b[pe+6:]))}
 	opt := int64(binary.LittleEndian.Uint16(b[pe+20:]))
 	p.entry = binary.LittleEndian.Uint32(b[pe+24+16:])
-	fileAlign := binary.LittleEndian.Uint32(b[pe+24+36:])
 	p.sectionAlign = binary.LittleEndian.Uint32(b[pe+24+32:])
 	if p.sectionAlign == 0 || p.sectionAlign&(p.sectionAlign-1) != 0 {
 		p.sectionAlign = 0x1000
+	}
+	fileAlign := binary.LittleEndian.Uint32(b[pe+24+36:])
+	p.fileAlign = fileAlign
+	if fileAlign == 0 || fileAlign&(fileAlign-1) != 0 {
+		p.fileAlign = 0x200
 	}
 	at := pe + 24 + opt
 	if p.nsec == 0 || p.nsec > 96 || at+40*int64(p.nsec) > int64(len(b)) {
