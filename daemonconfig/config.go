@@ -17,10 +17,20 @@ import (
 // --config is given.
 const DefaultPath = "/etc/sigtool/sigupdated.toml"
 
+// StateDir is the packaged unit's StateDirectory; SystemDB is the store
+// there, which a configuration without db means when the daemon runs
+// under the unit ($STATE_DIRECTORY), and which sigtool uses on such a
+// server without --db.
+const (
+	StateDir = "/var/lib/sigtool"
+	SystemDB = StateDir + "/sigtool.db"
+)
+
 // Config is sigupdated's whole configuration.
 type Config struct {
-	// DB is the signature store; empty means sigdb.DefaultPath (the
-	// daemon's --db flag overrides it).
+	// DB is the signature store; empty means the store in the unit's
+	// $STATE_DIRECTORY when systemd gives one, else sigdb.DefaultPath
+	// (the daemon's --db flag overrides it).
 	DB string `toml:"db"`
 	// Listen is the HTTP listener's host:port (the --listen flag
 	// overrides it); empty means none.

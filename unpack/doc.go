@@ -27,6 +27,8 @@
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;
+//   - swf.go: Flash files compressed whole (zlib or LZMA), yielded
+//     uncompressed for target 11;
 //   - html.go: HTML, yielded as its normalised views for target 3
 //     (Member.Normalized) and the content of its data: URIs;
 //   - unopened.go: containers recognised but not opened yet; Walk returns

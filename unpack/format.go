@@ -39,6 +39,7 @@ const (
 	Sis
 	UPX
 	Overlay
+	SWF
 	YC
 	WWPack
 
@@ -80,6 +81,7 @@ var formatNames = [...]string{
 	IShield:  "installshield",
 	Sis:      "sis",
 	Overlay:  "pe-overlay",
+	SWF:      "swf",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
@@ -99,7 +101,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC, WWPack:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC, WWPack:
 		return false
 	}
 	return f != Unknown
@@ -234,6 +236,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.ARJ:      Arj,
 	filetype.MSCHM:    Chm,
 	filetype.SIS:      Sis,
+	filetype.SWF:      SWF,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

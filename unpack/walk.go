@@ -88,6 +88,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.upx(src, size)
 	case Overlay:
 		err = w.overlay(src, size)
+	case SWF:
+		err = w.swf(src, size)
 	case YC:
 		err = w.yc(src, size)
 	case WWPack:
