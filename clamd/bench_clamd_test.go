@@ -6,6 +6,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -119,6 +120,14 @@ func BenchmarkVsClamd(b *testing.B) {
 			o.rate(), o.pct(50), o.pct(99), o.found, c.rate(), c.pct(50), c.pct(99), c.found, o.rate()/c.rate()))
 		if o.failed+c.failed > 0 {
 			rows = append(rows, fmt.Sprintf("|  | errors: ours %d, clamd %d | | | | | | | |", o.failed, c.failed))
+			// Name each file that got an ERROR and why: a file we could
+			// not scan is an ERROR by design (clamd passes a damaged
+			// archive as OK), anything else is a fault to fix.
+			for side, res := range map[string]loadResult{"ours": o, "clamd": c} {
+				for _, i := range slices.Sorted(maps.Keys(res.errs)) {
+					rows = append(rows, fmt.Sprintf("|  | %s ERROR: %s: %s | | | | | | | |", side, set.files[i], res.errs[i]))
+				}
+			}
 		}
 	}
 	mem := func(cmd *exec.Cmd) (rss, hwm int64) {
@@ -167,10 +176,14 @@ type loadResult struct {
 	lat           []time.Duration
 	wall          time.Duration
 	found, failed int
+	errs          map[int]string // data index -> an ERROR reply it got
 }
 
 func (r loadResult) merge(o loadResult) loadResult {
-	return loadResult{append(r.lat, o.lat...), r.wall + o.wall, r.found + o.found, r.failed + o.failed}
+	errs := map[int]string{}
+	maps.Copy(errs, r.errs)
+	maps.Copy(errs, o.errs)
+	return loadResult{append(r.lat, o.lat...), r.wall + o.wall, r.found + o.found, r.failed + o.failed, errs}
 }
 
 func (r loadResult) rate() float64 { return float64(len(r.lat)) / r.wall.Seconds() }
@@ -208,6 +221,13 @@ func runLoad(b *testing.B, sock string, data [][]byte, n int) loadResult {
 				switch {
 				case err != nil || strings.HasSuffix(reply, " ERROR"):
 					res.failed++
+					if res.errs == nil {
+						res.errs = map[int]string{}
+					}
+					if err != nil {
+						reply = err.Error()
+					}
+					res.errs[i%len(data)] = reply
 				case strings.HasSuffix(reply, " FOUND"):
 					res.found++
 				}

@@ -20,8 +20,10 @@
 //   - sis.go: Symbian installation files;
 //   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
 //     files inside it;
-//   - yc.go: PE files protected by yoda's crypter, decrypted
-//     ([IdentifyReader], by their entry point's code);
+//   - yc.go: PE files protected by yoda's crypter, decrypted, and
+//     wwpack.go: WWPack32-packed PE files, their image rebuilt (both
+//     recognised by their entry point's code, [IdentifyReader]), over
+//     the PE headers of pe.go;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;
