@@ -124,7 +124,7 @@ run: build
 	./$(BIN)/sigtool --db $(RUN_DB) mailscan --out .run/mail testdata/run/mail || [ $$? -eq 1 ]
 	./$(BIN)/sigtool --db $(RUN_DB) quarantine list
 
-test: deps
+test: deps realfiles
 	$(GO) vet $(PKGS)
 	$(GO) test -race -timeout 25m $(PKGS)
 
@@ -132,9 +132,9 @@ test-short:
 	$(GO) test -short $(PKGS)
 
 # realfiles fetches, where they are missing, the real files that
-# difftest's BenchmarkRealData scans (internal/realfiles chooses them):
-# libwine's x86-64 PE DLLs and the PDF manuals and office files of
-# Debian documentation packages (apt-get download, then dpkg -x).
+# difftest's BenchmarkRealData and TestRealVerdicts scan (internal/realfiles
+# chooses them): libwine's x86-64 PE DLLs and the PDF manuals and office
+# files of Debian documentation packages (apt-get download, then dpkg -x).
 WINE_DIR := /tmp/wine
 DOC_DIR  := /tmp/sigtool-docs
 DOC_DEBS := asymptote-doc ghostscript-doc octave-doc python-reportlab-doc calligra-data python3-docx gnumeric-common
@@ -148,8 +148,9 @@ realfiles:
 
 # bench runs every benchmark once at full size (300k body + 4M hash
 # signatures where it applies), then the scan and compile benchmarks again,
-# repeated, since one run of those on a shared machine says little (about
-# 20 minutes in all); it keeps the output in bench-results.txt, from which
+# repeated, since one run of those on a shared machine says little, and
+# difftest TestRealVerdicts over every real file make test samples (about
+# 30 minutes in all); it keeps the output in bench-results.txt, from which
 # README's performance section is copied.
 BENCH = SIGTOOL_BENCH_FULL=1 $(GO) test -run '^$$' -benchmem -timeout 90m
 bench: build deps realfiles
@@ -159,6 +160,8 @@ bench: build deps realfiles
 	$(BENCH) -bench 'BenchmarkScanSmall$$' -benchtime 3s -count 3 ./matcher/ 2>&1 | tee -a bench-results.txt
 	$(BENCH) -bench 'BenchmarkScanFile$$' -benchtime 10x -count 3 ./scan/ 2>&1 | tee -a bench-results.txt
 	$(BENCH) -bench 'BenchmarkCompile$$' -benchtime 3x -count 3 ./engine/ 2>&1 | tee -a bench-results.txt
+	@echo '# difftest TestRealVerdicts over every file of the real-data benchmark (make test samples them)' | tee -a bench-results.txt
+	SIGTOOL_BENCH_FULL=1 $(GO) test -run '^TestRealVerdicts$$' -v -timeout 90m ./difftest/ 2>&1 | tee -a bench-results.txt
 
 # fuzz explores every fuzz test for FUZZTIME (default 30s) each.
 fuzz:

@@ -19,7 +19,9 @@
 // reload never fails or mixes a scan.
 //
 // Limits are clamd's: max_queue connections served at once (the accept
-// loop waits past it, as clamd's does), max_threads scans at once,
+// loop waits past it, as clamd's does), max_threads scans at once (the
+// daemon's max_scans, its slots shared with its other front ends through
+// Options.Slots; MULTISCAN's extra workers take only free slots),
 // command_read_timeout for the first command, read_timeout inside a
 // stream, between session commands and for a client that does not read
 // its reply ("COMMAND READ TIMED OUT"), stream_max_length per INSTREAM.

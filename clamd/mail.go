@@ -56,13 +56,15 @@ func ParseMailArgs(arg string) (mailscan.Envelope, error) {
 			env.Recipients = append(env.Recipients, v)
 		case "direction":
 			if v != "inbound" && v != "outbound" {
-				return env, fmt.Errorf("MAILSCAN: direction %q is not inbound or outbound", v)
+				//lint:ignore ST1005 a clamd protocol reply, which ends in a period
+				return env, fmt.Errorf("MAILSCAN: direction %q is not inbound or outbound.", v)
 			}
 			env.Direction = v
 		case "id":
 			env.ID = v
 		default:
-			return env, fmt.Errorf("MAILSCAN: unknown argument %s", k)
+			//lint:ignore ST1005 a clamd protocol reply, which ends in a period
+			return env, fmt.Errorf("MAILSCAN: unknown argument %s.", k)
 		}
 	}
 	return env, nil

@@ -36,15 +36,24 @@ func (ss *session) scanPath(ctx context.Context, cmd command, arg string) {
 		ss.send(r.error(arg, errNoEngine))
 		return
 	}
-	jobs := 1
-	if cmd == cmdMultiScan {
-		jobs = ss.s.cfg.MaxThreads
-	}
 	release, err := ss.s.scanSlot(ctx)
 	if err != nil {
 		return
 	}
 	defer release()
+	jobs := 1
+	if cmd == cmdMultiScan {
+		// More workers only on slots free now: the daemon's bound
+		// covers MULTISCAN's files too.
+		for jobs < ss.s.sem.Max() {
+			more, ok := ss.s.sem.TryAcquire()
+			if !ok {
+				break
+			}
+			defer more()
+			jobs++
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var total, failed, infected int

@@ -35,7 +35,10 @@ type Options struct {
 	Shutdown func()
 	// TempDir holds INSTREAM data too large to keep in memory.
 	TempDir string
-	Logger  *slog.Logger
+	// Slots are the daemon's scan slots, shared with its other front
+	// ends; nil makes max_threads of the server's own.
+	Slots  *engine.Slots
+	Logger *slog.Logger
 }
 
 // Server serves clamd's protocol on any number of listeners.
@@ -43,7 +46,7 @@ type Server struct {
 	cfg  *daemonconfig.Scan
 	opt  Options
 	log  *slog.Logger
-	sem  chan struct{} // scan slots: max_threads
+	sem  *engine.Slots // scan slots: max_threads, or the daemon's max_scans
 	conn chan struct{} // connection slots: max_queue
 
 	mu      sync.Mutex
@@ -63,9 +66,12 @@ func New(cfg *daemonconfig.Scan, opt Options) *Server {
 	if opt.Logger == nil {
 		opt.Logger = slog.New(slog.DiscardHandler)
 	}
+	if opt.Slots == nil {
+		opt.Slots = engine.NewSlots(cfg.MaxThreads)
+	}
 	return &Server{
 		cfg: cfg, opt: opt, log: opt.Logger,
-		sem:     make(chan struct{}, cfg.MaxThreads),
+		sem:     opt.Slots,
 		conn:    make(chan struct{}, cfg.MaxQueue),
 		active:  map[*session]struct{}{},
 		started: time.Now(),
@@ -158,12 +164,7 @@ func (s *Server) Wait() { s.wg.Wait() }
 
 func (s *Server) snapshot() *engine.Snapshot { return s.opt.Engine.Current() }
 
-// scanSlot takes one of max_threads scan slots.
+// scanSlot takes one scan slot.
 func (s *Server) scanSlot(ctx context.Context) (release func(), err error) {
-	select {
-	case s.sem <- struct{}{}:
-		return func() { <-s.sem }, nil
-	case <-ctx.Done():
-		return nil, ctx.Err()
-	}
+	return s.sem.Acquire(ctx)
 }

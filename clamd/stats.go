@@ -35,8 +35,8 @@ func (s *Server) statsReply(r replier) []byte {
 	var b strings.Builder
 	b.WriteString(r.prefix())
 	b.WriteString("POOLS: 1\n\nSTATE: VALID PRIMARY\n")
-	busy := len(s.sem)
-	fmt.Fprintf(&b, "THREADS: live %d  idle %d max %d idle-timeout %d\n", busy, s.cfg.MaxThreads-busy, s.cfg.MaxThreads, int(s.cfg.ReadTimeout.Seconds()))
+	busy, most := s.sem.Busy(), s.sem.Max()
+	fmt.Fprintf(&b, "THREADS: live %d  idle %d max %d idle-timeout %d\n", busy, most-busy, most, int(s.cfg.ReadTimeout.Seconds()))
 	s.mu.Lock()
 	type task struct {
 		cmd   string

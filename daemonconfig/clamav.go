@@ -37,7 +37,7 @@ type Imported struct {
 	// the daemon must join).
 	Notes []string
 	// Secret is set when TOML holds a password (the proxy's): write the
-	// file readable by its owner only.
+	// file for the daemon's eyes only.
 	Secret bool
 }
 

@@ -17,14 +17,30 @@ import (
 // --config is given.
 const DefaultPath = "/etc/sigtool/sigupdated.toml"
 
+// StateDir is the packaged unit's StateDirectory; SystemDB is the store
+// there, which a configuration without db means when the daemon runs
+// under the unit ($STATE_DIRECTORY), and which sigtool uses on such a
+// server without --db.
+const (
+	StateDir = "/var/lib/sigtool"
+	SystemDB = StateDir + "/sigtool.db"
+)
+
 // Config is sigupdated's whole configuration.
 type Config struct {
-	// DB is the signature store; empty means sigdb.DefaultPath (the
-	// daemon's --db flag overrides it).
+	// DB is the signature store; empty means the store in the unit's
+	// $STATE_DIRECTORY when systemd gives one, else sigdb.DefaultPath
+	// (the daemon's --db flag overrides it).
 	DB string `toml:"db"`
 	// Listen is the HTTP listener's host:port (the --listen flag
 	// overrides it); empty means none.
 	Listen string `toml:"listen"`
+	// MaxScans is how many scans run at once over every front end
+	// together: the clamd socket (each command, and MULTISCAN's files,
+	// which take the free slots), POST /v1/mailscan and the milter. A
+	// request past it waits for a slot (within its own time-outs). [scan]
+	// max_threads, clamd's name, sets it when max_scans is not given.
+	MaxScans int `toml:"max_scans"`
 
 	// The feeds' keys (checks_per_day, serve_mirror, proxy, timeouts,
 	// cool-downs, certificates, [[feed]]) live at the top level.
@@ -100,6 +116,17 @@ func Parse(b []byte) (*Config, error) {
 	}
 	c.Config.ApplyDefaults()
 	if c.Scan != nil {
+		if c.MaxScans == 0 {
+			c.MaxScans = c.Scan.MaxThreads
+		} else if c.Scan.MaxThreads != 0 && c.Scan.MaxThreads != c.MaxScans {
+			return nil, &Error{Key: "scan.max_threads", Msg: fmt.Sprintf("%d differs from max_scans = %d: they are one limit; set max_scans only", c.Scan.MaxThreads, c.MaxScans)}
+		}
+	}
+	if c.MaxScans == 0 {
+		c.MaxScans = DefaultMaxThreads
+	}
+	if c.Scan != nil {
+		c.Scan.MaxThreads = c.MaxScans
 		c.Scan.applyDefaults()
 	}
 	if c.Milter != nil {
@@ -118,6 +145,9 @@ func (c *Config) Validate() error {
 		if _, _, err := net.SplitHostPort(c.Listen); err != nil {
 			return &Error{Key: "listen", Msg: err.Error()}
 		}
+	}
+	if c.MaxScans < 1 || c.MaxScans > 1024 {
+		return &Error{Key: "max_scans", Msg: fmt.Sprintf("%d is outside 1..1024", c.MaxScans)}
 	}
 	if err := c.Config.Validate(); err != nil {
 		return err

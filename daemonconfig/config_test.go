@@ -147,6 +147,8 @@ func TestErrors(t *testing.T) {
 		{"relative root", scan("scan_roots = [\"spool\"]\n"), "scan.scan_roots[0]"},
 		{"threads", scan("max_threads = 0\nmax_queue = 1\n"), "scan.max_queue"},
 		{"queue below threads", scan("max_threads = 20\nmax_queue = 5\n"), "scan.max_queue"},
+		{"max_scans range", "max_scans = 2000\n" + base, "max_scans"},
+		{"max_scans and max_threads differ", "max_scans = 4\n" + scan("max_threads = 8\n"), "scan.max_threads"},
 		{"command", scan("disable_commands = [\"PING\"]\n"), "scan.disable_commands[0]"},
 		{"unknown scan key", scan("LocalSocket = \"/x\"\n"), "scan.LocalSocket"},
 		{"policy", "[mail]\npolicy = \"/nonexistent/policy.toml\"\n" + base, "mail.policy"},
@@ -208,6 +210,30 @@ func TestMilter(t *testing.T) {
 		n, a, err := (&Milter{Listen: listen}).Network()
 		if err != nil || n != want[0] || a != want[1] {
 			t.Errorf("%s: %s %s %v, want %v", listen, n, a, err, want)
+		}
+	}
+}
+
+// TestMaxScans: one limit for every front end, max_scans, with clamd's
+// max_threads as its other name; the default is clamd's MaxThreads.
+func TestMaxScans(t *testing.T) {
+	const milter = "[milter]\nlisten = \"inet:7357\"\n"
+	const scan = "[scan]\nunix_socket = \"/tmp/s\"\n"
+	for _, c := range []struct {
+		name, text string
+		want       int
+	}{
+		{"default", milter, DefaultMaxThreads},
+		{"max_scans", "max_scans = 3\n" + milter + scan, 3},
+		{"max_threads names it", scan + "max_threads = 5\n" + milter, 5},
+		{"both, the same", "max_scans = 6\n" + scan + "max_threads = 6\n", 6},
+	} {
+		cfg, err := Parse([]byte(c.text))
+		if err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		if cfg.MaxScans != c.want || (cfg.Scan != nil && cfg.Scan.MaxThreads != c.want) {
+			t.Errorf("%s: max_scans %d, [scan] max_threads %+v; want %d", c.name, cfg.MaxScans, cfg.Scan, c.want)
 		}
 	}
 }

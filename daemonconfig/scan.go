@@ -37,9 +37,10 @@ type Scan struct {
 	// links); empty allows every path the daemon's user can read, as clamd.
 	ScanRoots []string `toml:"scan_roots"`
 
-	// MaxThreads scans run at once; MaxQueue connections are served at
-	// once (more wait in the listen backlog, as with clamd, which stops
-	// accepting past MaxQueue).
+	// MaxThreads is clamd's name for the daemon's max_scans (Config.
+	// MaxScans), which it always equals after Parse; MaxQueue connections
+	// are served at once (more wait in the listen backlog, as with clamd,
+	// which stops accepting past MaxQueue).
 	MaxThreads int `toml:"max_threads"`
 	MaxQueue   int `toml:"max_queue"`
 	// CommandReadTimeout is how long a new connection may take to send

@@ -46,16 +46,17 @@
 //     quoted-printable keeps bad escapes; unknown transfer encodings give
 //     the raw bytes.
 //
-// Nesting is capped at MaxDepth, the part count at MaxParts and the
-// readings at 16 a part and 2,000 a message; Parse then still returns the
-// whole tree but also ErrTooDeep or ErrTooManyParts, which a gateway
-// should read as "could not look everywhere". Nothing trusts a declared
-// size or count.
+// Nesting is capped at MaxDepth and the part count at MaxParts (Limits;
+// ParseWith takes a scanner's own), the readings at 16 a part and 2,000
+// a message; Parse then still returns the whole tree but also ErrTooDeep
+// or ErrTooManyParts, which a gateway should read as "could not look
+// everywhere". Nothing trusts a declared size or count.
 //
 // Files: parse.go (Parse, the primary reading), alternates.go (the other
 // readings), header.go (strict and lenient header fields), params.go
 // (media type parameters), multipart.go (boundaries and delimiters),
 // part.go (Part, Walk), contents.go (Contents), decode.go, base64.go,
 // qp.go, uuencode.go (embedded uuencode, yEnc and BinHex blocks),
-// charset.go, encword.go, crypto.go, mbox.go, maildir.go, errors.go.
+// charset.go, encword.go, crypto.go, mbox.go, maildir.go, sniff.go
+// (LooksLikeMessage), errors.go (Limits and errors).
 package mailmime

@@ -2,15 +2,27 @@ package mailmime
 
 import "errors"
 
-// Limits that keep hostile input from costing unbounded work.
-const (
+// Limits keep hostile input from costing unbounded work. A scanner
+// passes its own (package scan's MailLimits makes them from the scan
+// limits, so a message is walked as far by every path); Parse uses
+// DefaultLimits.
+type Limits struct {
 	// MaxDepth is the deepest nesting Parse descends into; the part at
 	// this depth is kept as a leaf and reported with ErrTooDeep.
-	MaxDepth = 64
+	MaxDepth int
 	// MaxParts caps the parts of one message; the rest of the bytes stay
 	// in the last part, reported with ErrTooManyParts.
+	MaxParts int
+}
+
+// The default limits, for a parse no scan limit bounds.
+const (
+	MaxDepth = 64
 	MaxParts = 10000
 )
+
+// DefaultLimits are MaxDepth and MaxParts.
+var DefaultLimits = Limits{MaxDepth: MaxDepth, MaxParts: MaxParts}
 
 // Errors. Parse reports the structural ones wrapped with the part's
 // position; a caller that must not miss content should treat them as

@@ -169,7 +169,7 @@ func (ps *parser) split(p *Part) {
 		if !ok {
 			break
 		}
-		if ps.st.nparts >= MaxParts && childStart >= 0 {
+		if ps.st.nparts >= ps.lim.MaxParts && childStart >= 0 {
 			break // the last child keeps the rest
 		}
 		if childStart < 0 {
@@ -185,7 +185,7 @@ func (ps *parser) split(p *Part) {
 	}
 	if childStart >= 0 {
 		addChild(childStart, p.End)
-		if ps.st.nparts >= MaxParts {
+		if ps.st.nparts >= ps.lim.MaxParts {
 			ps.fail(p, ErrTooManyParts)
 		} else {
 			p.Defects = append(p.Defects, ErrNoCloseBoundary)

@@ -17,6 +17,7 @@ type state struct {
 type parser struct {
 	msg []byte
 	st  *state
+	lim Limits
 }
 
 // Parse builds the part tree of one RFC 5322 message held in msg. It keeps
@@ -28,8 +29,18 @@ type parser struct {
 // tree is then complete as bytes but some parts were not descended into,
 // which a gateway should treat as doubt. Malformed structure is not an
 // error; it is recorded in Part.Defects.
-func Parse(msg []byte) (*Part, error) {
-	ps := &parser{msg: msg, st: &state{}}
+func Parse(msg []byte) (*Part, error) { return ParseWith(msg, DefaultLimits) }
+
+// ParseWith is Parse within lim. A zero field is the default: the parse
+// of hostile mail is never unbounded.
+func ParseWith(msg []byte, lim Limits) (*Part, error) {
+	if lim.MaxDepth <= 0 {
+		lim.MaxDepth = MaxDepth
+	}
+	if lim.MaxParts <= 0 {
+		lim.MaxParts = MaxParts
+	}
+	ps := &parser{msg: msg, st: &state{}, lim: lim}
 	root := ps.part(0, len(msg), 0, nil, "text/plain", false)
 	return root, ps.st.err
 }
@@ -118,11 +129,11 @@ func (ps *parser) apply(p *Part, mt *mediaType, deftype string) {
 // mayDescend reports whether p may get children, recording the limit hit
 // (ErrTooDeep, ErrTooManyParts) when not.
 func (ps *parser) mayDescend(p *Part) bool {
-	if p.Depth >= MaxDepth {
+	if p.Depth >= ps.lim.MaxDepth {
 		ps.fail(p, ErrTooDeep)
 		return false
 	}
-	if ps.st.nparts >= MaxParts {
+	if ps.st.nparts >= ps.lim.MaxParts {
 		ps.fail(p, ErrTooManyParts)
 		return false
 	}
@@ -159,7 +170,7 @@ func (ps *parser) descend(p *Part) {
 			// Not allowed by RFC 2046, but sent: parse the decoded copy
 			// as an extra reading; offsets then index that copy.
 			data, _ := p.Decode()
-			sub := &parser{msg: data, st: ps.st}
+			sub := &parser{msg: data, st: ps.st, lim: ps.lim}
 			p.Alternates = append(p.Alternates, sub.part(0, len(data), p.Depth+1, p, "text/plain", true))
 		default:
 			p.Children = []*Part{ps.part(p.BodyStart, p.End, p.Depth+1, p, "text/plain", p.alternate)}

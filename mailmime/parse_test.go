@@ -323,6 +323,7 @@ func FuzzParse(f *testing.F) {
 		f.Add([]byte(s))
 	}
 	f.Fuzz(func(t *testing.T, msg []byte) {
+		LooksLikeMessage(msg)
 		p, err := Parse(msg)
 		if err != nil && !errors.Is(err, ErrTooDeep) && !errors.Is(err, ErrTooManyParts) {
 			t.Fatalf("unexpected error %v", err)

@@ -89,6 +89,10 @@ var bypassCases = []struct {
 	{"uuencode in a text body", top + "Content-Type: text/plain\n\n" + senderText + "\n\nbegin 644 a.exe\n" + uuencode(bypassPayload) + "`\nend\n\nRegards, Mallory\n", true},
 	{"uuencode in a text part", top + "Content-Type: multipart/mixed; boundary=Y\n\n--Y\nContent-Type: text/plain\nContent-Transfer-Encoding: quoted-printable\n\n" + senderText + "\n\nbegin 644 a.exe\n" + qpSafe(uuencode(bypassPayload)) + "`\nend\n\nRegards, Mallory\n--Y--\n", true},
 	{"yenc in a text body", top + "Content-Type: text/plain\nContent-Transfer-Encoding: 8bit\n\n" + senderText + "\n=ybegin line=128 size=" + fmt.Sprint(len(bypassPayload)) + " name=a.exe\n" + yencode(bypassPayload) + "\n=yend size=" + fmt.Sprint(len(bypassPayload)) + "\nRegards, Mallory\n", true},
+	// Old Mac mailers end lines in a bare CR; readers that split lines
+	// there see the attachment.
+	{"bare CR line ends", strings.ReplaceAll(top+"Content-Type: multipart/mixed; boundary=Y\n\n--Y\nContent-Type: text/plain\n\n"+senderText+"\n--Y\n"+att("a.exe")+"--Y--\n", "\n", "\r"), true},
+	{"comment in the first field name", "Received (via relay): by mx.example.org\n" + top + "Content-Type: multipart/mixed; boundary=Y\n\n--Y\nContent-Type: text/plain\n\n" + senderText + "\n--Y\n" + att("a.exe") + "--Y--\n", true},
 	{"binhex in a text body", top + "Content-Type: text/plain\n\n" + senderText + "\n\n" + binhex("a.exe", bypassPayload) + "\nRegards, Mallory\n", true},
 }
 

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -13,6 +14,9 @@ import (
 	"testing"
 
 	"github.com/sigtool/sigtool/mailmime"
+	"github.com/sigtool/sigtool/scan"
+	"github.com/sigtool/sigtool/sigfile"
+	"github.com/sigtool/sigtool/unpack"
 )
 
 const corpusDir = "../../shared/corpus/mail"
@@ -153,5 +157,135 @@ var corpusEncrypted = []string{
 
 // corpusUnscannable are the corpus messages the unscannable rule catches:
 // issue1189's Attachment.zip is a 7z of 3,750 bytes whose start header
-// puts its directory 702,746 bytes in, so none of its members can be read.
+// puts its directory 702,746 bytes in, so none of its members can be read
+// (clamscan says OK: it skips a 7z it cannot open unless --alert-broken).
 var corpusUnscannable = []string{"mimekit/mbox/issue1189.mbox.txt#2"}
+
+// TestCorpusUnscannable: what an ISP operator gets for the corpus's one
+// attachment nobody can open (the truncated 7z) under each choice of the
+// policy's unscannable rule. The default removes it as the spec treats
+// an encrypted attachment: the recipient gets the sender's text and a
+// note naming the quarantine ID, the quarantine holds the attachment's
+// bytes as sent, so nothing is lost and a release restores it.
+// "deliver" passes the message byte for byte, its status field naming
+// the reason; "tempfail" leaves it to the MTA, which retries (pointless
+// for a damaged file, so not the default) and in the end bounces it.
+func TestCorpusUnscannable(t *testing.T) {
+	var msg []byte
+	for _, m := range corpusMessages(t) {
+		if m.name == corpusUnscannable[0] {
+			msg = m.data
+		}
+	}
+	root, _ := mailmime.Parse(msg)
+	var att []byte
+	_ = mailmime.Walk(root, func(p *mailmime.Part) error {
+		if p.Filename == "Attachment.zip" {
+			att, _ = p.Decode()
+		}
+		return nil
+	})
+	if len(att) != 3750 {
+		t.Fatalf("Attachment.zip: %d bytes, want the 3,750 sent", len(att))
+	}
+	const name = "Policy.Unscannable.Corrupt"
+	for _, choice := range []string{OnUnscannableRemove, OnUnscannableDeliver, OnUnscannableTempfail} {
+		t.Run(choice, func(t *testing.T) {
+			p := testPolicy()
+			p.Unscannable = choice
+			s, q := newTestScanner(t, p)
+			o, err := s.Process(context.Background(), msg, Envelope{})
+			switch choice {
+			case OnUnscannableRemove:
+				if err != nil || o.Action != Rewrite || len(o.Findings) != 1 || o.Findings[0].Signature != name || o.Findings[0].Action != Removed {
+					t.Fatalf("%v %s %+v, want %s removed", err, o.Action, o.Findings, name)
+				}
+				id := o.Findings[0].Quarantine
+				if _, kept, err := q.Get(id); err != nil || !bytes.Equal(kept, att) {
+					t.Fatalf("quarantine %s: %v; holds the attachment as sent: %v", id, err, bytes.Equal(kept, att))
+				}
+				for _, want := range []string{"Body of message 2.", "Attachment.zip is removed from here", id} {
+					if !bytes.Contains(o.Message, []byte(want)) {
+						t.Errorf("the delivered message lacks %q:\n%s", want, o.Message)
+					}
+				}
+			case OnUnscannableDeliver:
+				if err != nil || o.Action != Flag || !bytes.Equal(o.Message, msg) {
+					t.Fatalf("%v %s, want the message flagged and unchanged", err, o.Action)
+				}
+				if st := o.Header[len(o.Header)-1]; st.Value != "Unscannable ("+name+")" {
+					t.Fatalf("status field %+v", st)
+				}
+			case OnUnscannableTempfail:
+				if !errors.Is(err, ErrUnscannable) || o.Action != Error || !bytes.Equal(o.Message, msg) {
+					t.Fatalf("%v %s, want the original left to the MTA", err, o.Action)
+				}
+			}
+		})
+	}
+}
+
+// TestCorpusScanAgrees: `sigtool scan`'s walk (scan.ExpandMail, the
+// same mailmime walk and the same limits as the policy's) meets no
+// limit and no error in any corpus message except where the policy
+// names an attachment unscannable. (An HTML body quoting a forwarded
+// header was once taken for mail, its headerless reading for itself, and
+// nested to MaxRecursion; bare-CR mail was not taken for mail at all.)
+func TestCorpusScanAgrees(t *testing.T) {
+	eng := bypassEngine(t)
+	var problems []string
+	for _, m := range corpusMessages(t) {
+		r, err := eng.Scan(context.Background(), m.name, unpack.Bytes(m.data), int64(len(m.data)))
+		if err != nil {
+			t.Fatalf("%s: %v", m.name, err)
+		}
+		if p := r.Problem(); p != nil {
+			problems = append(problems, m.name)
+			t.Logf("%s: %v", m.name, p)
+		}
+	}
+	if !slices.Equal(problems, corpusUnscannable) {
+		t.Errorf("scan finds problems in %v, want only %v", problems, corpusUnscannable)
+	}
+}
+
+// TestOneSetOfLimits: the mail walk's limits are the scan limits
+// (scan.MailLimits), the same for `sigtool scan`'s walk and the policy.
+// A payload nested below MaxRecursion is found by both; one nested past
+// it is reported by both, never passed as clean: an ERROR naming the
+// limit from scan, an error (the MTA keeps the message) from the policy.
+func TestOneSetOfLimits(t *testing.T) {
+	nested := func(levels int) []byte {
+		msg := "Content-Type: multipart/mixed; boundary=Y\n\n--Y\n" + att("a.exe") + "--Y--\n"
+		for range levels {
+			msg = "Content-Type: message/rfc822\n\nSubject: fwd\n" + msg
+		}
+		return []byte(top + "Content-Type: multipart/mixed; boundary=OUT\n\n--OUT\nContent-Type: text/plain\n\n" + senderText + "\n--OUT\n" + msg + "--OUT--\n")
+	}
+	m := compileSigs(t, map[sigfile.Kind][]string{sigfile.KindNDB: {bypassSig}})
+	for _, maxRec := range []int{6, 17} {
+		opts := scan.DefaultOptions()
+		opts.Expand = scan.ExpandMail
+		opts.Limits.MaxRecursion = maxRec
+		eng := scan.New(m, opts)
+		s := NewScanner(eng, testPolicy(), openStore(t))
+		for _, levels := range []int{maxRec/2 - 2, maxRec + 2} {
+			msg := nested(levels)
+			r, err := eng.Scan(context.Background(), "mail.eml", unpack.Bytes(msg), int64(len(msg)))
+			if err != nil {
+				t.Fatal(err)
+			}
+			o, perr := s.Process(context.Background(), msg, Envelope{})
+			deep := levels > maxRec
+			var le *unpack.LimitError
+			switch {
+			case !deep && (!r.Infected() || o.Action != Rewrite):
+				t.Errorf("max_recursion %d, %d levels: scan infected %v, policy %s %v; want both to find it", maxRec, levels, r.Infected(), o.Action, perr)
+			case deep && (!errors.As(r.Problem(), &le) || le.Limit != unpack.LimitRecursion || le.Max != int64(maxRec)):
+				t.Errorf("max_recursion %d, %d levels: scan's problem %v, want MaxRecursion %d", maxRec, levels, r.Problem(), maxRec)
+			case deep && (o.Action != Error || !errors.Is(perr, mailmime.ErrTooDeep)):
+				t.Errorf("max_recursion %d, %d levels: policy %s %v, want an error (too deep)", maxRec, levels, o.Action, perr)
+			}
+		}
+	}
+}

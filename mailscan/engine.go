@@ -14,7 +14,7 @@ import (
 // removed or deleted is an Error instead (nothing may be dropped without
 // being kept). p should have passed Validate.
 func NewScanner(e *scan.Engine, p Policy, q *quarantine.Store) *Scanner {
-	return &Scanner{policy: p, store: q, scan: engineFunc(e)}
+	return &Scanner{policy: p, store: q, scan: engineFunc(e), limits: scan.MailLimits(e.Options().Limits)}
 }
 
 func engineFunc(e *scan.Engine) scanFunc {

@@ -15,6 +15,7 @@ import (
 type Scanner struct {
 	policy Policy
 	scan   scanFunc
+	limits mailmime.Limits // the engine's, as scan.ExpandMail walks mail
 	store  *quarantine.Store
 	// database names the signatures in the Scanned header field
 	// (WithVersions).
@@ -46,6 +47,12 @@ func (s *Scanner) Process(ctx context.Context, msg []byte, env Envelope) (out *O
 	return out, nil
 }
 
+// parse walks msg within the engine's mail limits (scan.MailLimits), so
+// the policy looks as far into a message as `sigtool scan` does.
+func (s *Scanner) parse(msg []byte) (*mailmime.Part, error) {
+	return mailmime.ParseWith(msg, s.limits)
+}
+
 func failed(msg []byte, err error) *Outcome {
 	return &Outcome{Action: Error, Message: msg, Reasons: []string{err.Error()}}
 }
@@ -67,7 +74,7 @@ func (s *Scanner) process(ctx context.Context, msg []byte, env Envelope) (*Outco
 	default:
 		return nil, fmt.Errorf("%w: direction %q (want inbound or outbound)", ErrInput, env.Direction)
 	}
-	root, perr := mailmime.Parse(msg)
+	root, perr := s.parse(msg)
 	if !s.policy.inScope(root.Header, env) {
 		return deliver(msg, reasonOutOfScope), nil
 	}
@@ -152,7 +159,7 @@ func (s *Scanner) settle(ctx context.Context, msg []byte, root *mailmime.Part, t
 		if err != nil {
 			return nil, err
 		}
-		troot, err := mailmime.Parse(trial)
+		troot, err := s.parse(trial)
 		if err != nil {
 			return nil, fmt.Errorf("%w: result does not parse: %w", ErrRewrite, err)
 		}

@@ -30,6 +30,65 @@ func GenerateHashSigs(n int, seed uint64) []string {
 	return out
 }
 
+// GenerateCutBodySigs is GenerateBodySigs where share percent of the
+// signatures (those whose index mod 100 is below share) are strings cut
+// from src, real files, as real signatures are: runs of code and data
+// that other real files may share, unlike random bytes. Such names start
+// with "Sigtool.Gen.Cut-". A caller that scans real files removes those
+// that match clean ones, as a signature author would.
+func GenerateCutBodySigs(n int, seed uint64, src [][]byte, share int) []string {
+	out := make([]string, 0, n)
+	r := rand.New(rand.NewPCG(seed, 0xc07))
+	genBodySigs(n, seed, func(line string, e sigfile.Entry) {
+		if i := len(out); i%100 < share && len(src) > 0 {
+			if p, ok := cutPattern(r, src); ok {
+				line = fmt.Sprintf("Sigtool.Gen.Cut-%07d:0:*:%s", i, p)
+			}
+		}
+		out = append(out, line)
+	})
+	return out
+}
+
+// cutPattern cuts one part of 16-32 bytes from a random place of a random
+// file of src, or two such parts from one place with the gap between
+// them; a run with fewer than 8 distinct bytes (padding, tables of zeros)
+// is passed over, as an author would.
+func cutPattern(r *rand.Rand, src [][]byte) (string, bool) {
+	for range 64 {
+		f := src[r.IntN(len(src))]
+		n1, n2, gap := 16+r.IntN(17), 0, 0
+		if r.IntN(10) >= 7 {
+			n2, gap = 16+r.IntN(17), r.IntN(48)
+		}
+		total := n1 + gap + n2
+		if len(f) < total {
+			continue
+		}
+		o := r.IntN(len(f) - total + 1)
+		a, b := f[o:o+n1], f[o+n1+gap:o+total]
+		if distinct(a) < 8 || (n2 > 0 && distinct(b) < 8) {
+			continue
+		}
+		if n2 == 0 {
+			return hex.EncodeToString(a), true
+		}
+		return fmt.Sprintf("%x{%d-%d}%x", a, max(0, gap-4), gap+16, b), true
+	}
+	return "", false
+}
+
+func distinct(b []byte) int {
+	var seen [256]bool
+	n := 0
+	for _, c := range b {
+		if !seen[c] {
+			seen[c], n = true, n+1
+		}
+	}
+	return n
+}
+
 // genBodySigs calls fn with each generated line and its parsed form, so a
 // benchmark can add hundreds of thousands without holding them all.
 func genBodySigs(n int, seed uint64, fn func(line string, e sigfile.Entry)) {

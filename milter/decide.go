@@ -82,7 +82,8 @@ func (s *Server) decide(ctx context.Context, trx mailfilter.Trx) (d mailfilter.D
 	return s.failed(trx, fmt.Errorf("unexpected action %q", out.Action), s.cfg.OnError)
 }
 
-// process runs the policy, at most scan_timeout long. On time-out it
+// process runs the policy in a scan slot, at most scan_timeout long
+// (the wait for the slot included). On time-out it
 // answers at once; the scan stops at its next look at ctx, and anything
 // it quarantined meanwhile stays (the MTA's retry scans the message again).
 func (s *Server) process(ctx context.Context, sc *mailscan.Scanner, msg []byte, env mailscan.Envelope) (*mailscan.Outcome, error) {
@@ -95,8 +96,19 @@ func (s *Server) process(ctx context.Context, sc *mailscan.Scanner, msg []byte, 
 		out *mailscan.Outcome
 		err error
 	}
+	release := func() {}
+	if s.opt.Slots != nil {
+		var err error
+		if release, err = s.opt.Slots.Acquire(ctx); err != nil {
+			if errors.Is(err, context.DeadlineExceeded) {
+				return nil, errTimeout
+			}
+			return nil, err
+		}
+	}
 	done := make(chan result, 1)
 	go func() {
+		defer release() // held until the scan stops, also after a time-out
 		out, err := sc.Process(ctx, msg, env)
 		done <- result{out, err}
 	}()
@@ -126,7 +138,7 @@ func (s *Server) failed(trx mailfilter.Trx, err error, on string) (mailfilter.De
 	switch on {
 	case daemonconfig.MilterAccept:
 		if name := s.statusField(); name != "" {
-			addTop(trx, mailscan.HeaderField{Name: name, Value: "Not scanned (" + short(err) + ")"})
+			setTop(trx, mailscan.HeaderField{Name: name, Value: "Not scanned (" + short(err) + ")"})
 		}
 		return mailfilter.Accept, nil
 	case daemonconfig.MilterReject:

@@ -53,3 +53,28 @@ func TestFailedAnswers(t *testing.T) {
 		})
 	}
 }
+
+// TestFailedAnswerReplacesForgedStatus: a sender's own status fields go
+// when the milter stamps a message it accepts unscanned, as a delivery's do.
+func TestFailedAnswerReplacesForgedStatus(t *testing.T) {
+	msg := []byte("X-Virus-Status: Clean\r\nFrom: a@example.org\r\nx-virus-status: Clean\r\nTo: b@example.edu\r\n\r\nbody\r\n")
+	cfg, err := daemonconfig.Parse([]byte("[milter]\nlisten = \"inet:7357\"\non_error = \"accept\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := New(cfg.Milter, Options{Engine: noEngine{}})
+	trx := newTrx(msg)
+	if _, err := s.decide(context.Background(), trx); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for f := trx.Headers().Fields(); f.Next(); {
+		if !f.IsDeleted() {
+			got = append(got, f.Key()+":"+f.Value())
+		}
+	}
+	want := []string{"X-Virus-Status: Not scanned (no signatures loaded yet)", "From: a@example.org", "To: b@example.edu"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("header after the milter's edits:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}

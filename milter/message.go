@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/d--j/go-milter/mailfilter"
 
@@ -196,12 +197,23 @@ func sameName(a, b []byte) bool {
 	return bytes.EqualFold([]byte(na), []byte(nb))
 }
 
-// addTop puts a field in front of the message's first field.
-func addTop(trx mailfilter.Trx, f mailscan.HeaderField) {
+// setTop puts a field in front of the message's first field and deletes
+// the fields of its name the message already has, as a delivery does
+// (mailscan.AddFields): a sender's own "X-Virus-Status: Clean" must not
+// stand beside the gateway's "Not scanned".
+func setTop(trx mailfilter.Trx, f mailscan.HeaderField) {
 	it := trx.Headers().Fields()
-	if it.Next() {
-		it.InsertBefore(f.Name, " "+f.Value)
-		return
+	first := true
+	for it.Next() {
+		if first {
+			it.InsertBefore(f.Name, " "+f.Value)
+			first = false
+		}
+		if strings.EqualFold(it.Key(), f.Name) {
+			it.Del()
+		}
 	}
-	trx.Headers().Add(f.Name, " "+f.Value)
+	if first {
+		trx.Headers().Add(f.Name, " "+f.Value)
+	}
 }

@@ -30,7 +30,11 @@ type Options struct {
 	// Quarantine keeps what a milter policy of its own removes; with the
 	// [mail] policy the snapshot's scanner brings its own.
 	Quarantine *quarantine.Store
-	Logger     *slog.Logger
+	// Slots are the daemon's scan slots, shared with its other front
+	// ends: a message waits for one (within scan_timeout); nil is no
+	// bound.
+	Slots  *engine.Slots
+	Logger *slog.Logger
 }
 
 // Server is the milter service. Its policy may be replaced while it runs

@@ -178,7 +178,7 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 		n.Type = t
 	}
 	if e.opts.Expand != nil {
-		if parts, ok := e.opts.Expand(ctx, label, r, size); ok {
+		if parts, ok := e.opts.Expand(ctx, label, r, size, e.opts.Limits); ok {
 			n.MemberCount = len(parts)
 			if e.tooDeep(n, depth) {
 				return nil
@@ -186,7 +186,7 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 			// What Expand splits is mail to its parts, whatever its magic.
 			sub := lay.below(filetype.Mail)
 			for _, p := range parts {
-				m := unpack.Member{Name: p.Name, Size: p.Size, Content: p.Content}
+				m := unpack.Member{Name: p.Name, Size: p.Size, Content: p.Content, Err: p.Err}
 				if err := e.member(ctx, b, n, m, depth, sub); err != nil {
 					if isLimit(err) {
 						e.limit(n, err)

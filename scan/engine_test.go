@@ -155,7 +155,7 @@ func TestLimitsInScan(t *testing.T) {
 
 func TestExpandHook(t *testing.T) {
 	opts := DefaultOptions()
-	opts.Expand = func(ctx context.Context, name string, r io.ReaderAt, size int64) ([]Part, bool) {
+	opts.Expand = func(ctx context.Context, name string, r io.ReaderAt, size int64, _ unpack.Limits) ([]Part, bool) {
 		if !strings.HasSuffix(name, ".eml") {
 			return nil, false
 		}

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 
@@ -14,25 +15,23 @@ import (
 // is mail at all.
 const mailSniffSize = 4096
 
-// maxMailSize bounds the mail files ExpandMail parses in memory; a larger
-// "mail" is scanned as plain bytes.
-const maxMailSize = 256 << 20
-
 // ExpandMail is an Options.Expand that opens RFC 5322 messages and mbox
 // files: everything mailmime.Contents yields (every leaf of every reading
 // of the message, decoded, text bodies too as clamscan does, and the
 // uuencode, yEnc and BinHex blocks inside text) is offered as a part. It
-// is the same walk the mail policy makes. Files that do not look like
-// mail are left alone.
-func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]Part, bool) {
-	if size < 16 || size > maxMailSize {
+// is the same walk the mail policy makes, within the same limits
+// (MailLimits; the engine's MaxFileSize bounds what is read). Where they
+// stop the walk, the last part carries the limit, so the file is never
+// reported clean. Files that do not look like mail are left alone.
+func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64, lim unpack.Limits) ([]Part, bool) {
+	if size < 16 {
 		return nil, false
 	}
 	head := make([]byte, min(size, mailSniffSize))
 	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
 		return nil, false
 	}
-	if !looksLikeMail(head) {
+	if !mailmime.LooksLikeMessage(head) {
 		return nil, false
 	}
 	data := make([]byte, size)
@@ -48,7 +47,7 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		}
 		return parts, true
 	}
-	root, _ := mailmime.Parse(data) // the tree is returned even with an error: scan what was walked
+	root, perr := mailmime.ParseWith(data, MailLimits(lim)) // the tree is returned even with an error: scan what was walked
 	if root == nil {
 		return nil, false
 	}
@@ -70,58 +69,41 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64) ([]
 		} else {
 			name += "/" + c.Embedded.Kind
 		}
+		if bytes.Equal(c.Data, data) {
+			// A reading without a header is the file itself, matched
+			// already: offering it again would only nest it deeper.
+			return nil
+		}
 		parts = append(parts, Part{Name: name, Content: unpack.Bytes(c.Data), Size: int64(len(c.Data))})
 		return nil
 	})
+	if perr != nil {
+		parts = append(parts, Part{Name: "mime-structure", Err: mailLimit(perr, lim)})
+	}
 	return parts, len(parts) > 0
 }
 
-// looksLikeMail accepts an mbox "From " line or a block of RFC 5322 header
-// fields, at least two of them ones every mailer writes.
-func looksLikeMail(head []byte) bool {
-	head = bytes.TrimPrefix(head, []byte("\xef\xbb\xbf"))
-	if bytes.HasPrefix(head, []byte("From ")) {
-		if i := bytes.IndexByte(head, '\n'); i > 0 {
-			head = head[i+1:]
-		}
+// MailLimits are the mail walk's limits within the scan limits lim, the
+// one set every path applies (sigtool scan, the clamd socket, the mail
+// policy, the milter): a message nests at most MaxRecursion levels, as
+// ClamAV's MIME parser does, and holds at most MaxFiles parts. A zero
+// (unlimited) scan limit leaves mailmime's own cap.
+func MailLimits(lim unpack.Limits) mailmime.Limits {
+	m := mailmime.DefaultLimits
+	if lim.MaxRecursion > 0 {
+		m.MaxDepth = lim.MaxRecursion
 	}
-	known := 0
-	for len(head) > 0 {
-		i := bytes.IndexByte(head, '\n')
-		if i < 0 {
-			break
-		}
-		line := bytes.TrimRight(head[:i], "\r")
-		head = head[i+1:]
-		if len(line) == 0 {
-			break
-		}
-		if line[0] == ' ' || line[0] == '\t' {
-			continue
-		}
-		colon := bytes.IndexByte(line, ':')
-		name := bytes.TrimRight(line[:max(colon, 0)], " \t")
-		if colon <= 0 || !isFieldName(name) {
-			break // not a field: the header ends (or was never one)
-		}
-		switch string(bytes.ToLower(name)) {
-		case "from", "to", "cc", "subject", "date", "received", "return-path", "message-id",
-			"mime-version", "content-type", "delivered-to", "x-original-to", "reply-to", "sender":
-			known++
-		}
+	if lim.MaxFiles > 0 {
+		m.MaxParts = lim.MaxFiles
 	}
-	return known >= 2
+	return m
 }
 
-// isFieldName reports whether b is an RFC 5322 field name: printable
-// ASCII but the colon. A forwarded message quoted in an HTML part
-// ("<br>From: ...<br>Date: ...") has colons on its lines but no header:
-// taken as mail, it would be its own only part, nested to MaxRecursion.
-func isFieldName(b []byte) bool {
-	for _, c := range b {
-		if c < 33 || c > 126 {
-			return false
-		}
+// mailLimit is the scan limit a mailmime limit error stands for.
+func mailLimit(err error, lim unpack.Limits) error {
+	m := MailLimits(lim)
+	if errors.Is(err, mailmime.ErrTooManyParts) {
+		return &unpack.LimitError{Limit: unpack.LimitFiles, Max: int64(m.MaxParts)}
 	}
-	return len(b) > 0
+	return &unpack.LimitError{Limit: unpack.LimitRecursion, Max: int64(m.MaxDepth)}
 }

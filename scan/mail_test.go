@@ -25,13 +25,18 @@ func TestExpandMail(t *testing.T) {
 			"mail.eml!part-1/tool.bin", true},
 		{"clean mail", "From: a@example.org\nTo: b@example.org\nSubject: hi\n\nhello\n", "", true},
 		{"text that is not mail", "just some notes: with a colon\nand more text\n", "", false},
-		{"a forwarded message quoted in HTML", "<div>---------- Forwarded message ----------<br>From: a@example.org<br>\nDate: Wed, 9 Feb 2011<br>\nSubject: hi<br>\nTo: b@example.org<br></div>\n", "", false},
+		{"bare CR line ends", strings.ReplaceAll("From: a@example.org\nTo: b@example.org\nMIME-Version: 1.0\nContent-Type: multipart/mixed; boundary=zz\n\n--zz\nContent-Type: application/octet-stream; name=\"x.exe\"\nContent-Transfer-Encoding: base64\n\n"+b64+"\n--zz--\n", "\n", "\r"),
+			"mail.eml!x.exe", true},
+		// An HTML page quoting a forwarded message's header is HTML: were
+		// it mail, its headerless reading would be itself, nested again
+		// and again up to MaxRecursion.
+		{"HTML quoting a header", "<br><div>---------- Forwarded message ----------<br>From: <b>Bob</b><br>\nDate: Wed, Feb 9, 2011<br>Subject: x<br>To: y<br>\n", "", false},
 	}
 	e := New(&fakeDetector{}, Options{Limits: DefaultOptions().Limits, Expand: ExpandMail})
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			data := []byte(c.msg)
-			_, isMail := ExpandMail(context.Background(), "mail.eml", bytes.NewReader(data), int64(len(data)))
+			_, isMail := ExpandMail(context.Background(), "mail.eml", bytes.NewReader(data), int64(len(data)), DefaultOptions().Limits)
 			if isMail != c.wantMail {
 				t.Fatalf("ExpandMail took it as mail = %v, want %v", isMail, c.wantMail)
 			}

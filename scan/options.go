@@ -26,16 +26,20 @@ type Options struct {
 	// no limit.
 	MaxScriptNormalize int64
 	// Expand, when set, is offered every file and member before archive
-	// formats are tried. If it returns true, the parts it returns are
-	// scanned as the file's members (a mail message's attachments, say).
-	Expand func(ctx context.Context, name string, r io.ReaderAt, size int64) ([]Part, bool)
+	// formats are tried, with the scan's Limits to keep to. If it
+	// returns true, the parts it returns are scanned as the file's
+	// members (a mail message's attachments, say).
+	Expand func(ctx context.Context, name string, r io.ReaderAt, size int64, lim unpack.Limits) ([]Part, bool)
 }
 
-// Part is one piece of a file that [Options.Expand] split up.
+// Part is one piece of a file that [Options.Expand] split up. Err, a
+// *unpack.LimitError, says the file was not split up all the way (a
+// limit stopped it); the Result then records that limit.
 type Part struct {
 	Name    string
 	Content io.ReaderAt
 	Size    int64
+	Err     error
 }
 
 // DefaultOptions returns ClamAV's default limits (see unpack.DefaultLimits)

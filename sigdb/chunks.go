@@ -43,6 +43,8 @@ var ErrSkipFile = errors.New("sigdb: skip this file")
 // sees it.
 func (db *DB) ForEachChunk(ctx context.Context, fn func(Chunk) error) error {
 	return db.view(func(tx *bolt.Tx) error {
+		defer dropResident(tx)
+		read := 0 // bytes of chunks since the last dropResident
 		return tx.Bucket(bucketFeeds).ForEachBucket(func(name []byte) error {
 			fi, err := readFeedInfo(tx, string(name))
 			if err != nil {
@@ -64,6 +66,10 @@ func (db *DB) ForEachChunk(ctx context.Context, fn func(Chunk) error) error {
 					if err := ctx.Err(); err != nil {
 						return err
 					}
+					if read += len(payload); read >= dropEvery {
+						dropResident(tx)
+						read = 0
+					}
 					k++
 					c.Data, c.Last = payload, k == rec.Chunks
 					if err := fn(c); err != nil {
@@ -83,6 +89,11 @@ func (db *DB) ForEachChunk(ctx context.Context, fn func(Chunk) error) error {
 		})
 	})
 }
+
+// dropEvery is how many bytes of chunks ForEachChunk reads between two
+// dropResident calls: the store's pages it holds resident stay about this
+// many, whatever the store's size.
+const dropEvery = 16 << 20
 
 // ChunkLines is the number of lines ForEachLine finds in one chunk: one per
 // line end, plus a last line without one.

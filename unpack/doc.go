@@ -20,11 +20,15 @@
 //   - sis.go: Symbian installation files;
 //   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
 //     files inside it;
-//   - yc.go: PE files protected by yoda's crypter, decrypted
-//     ([IdentifyReader], by their entry point's code);
+//   - yc.go: PE files protected by yoda's crypter, decrypted, and
+//     wwpack.go: WWPack32-packed PE files, their image rebuilt (both
+//     recognised by their entry point's code, [IdentifyReader]), over
+//     the PE headers of pe.go;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;
+//   - swf.go: Flash files compressed whole (zlib or LZMA), yielded
+//     uncompressed for target 11;
 //   - html.go: HTML, yielded as its normalised views for target 3
 //     (Member.Normalized) and the content of its data: URIs;
 //   - unopened.go: containers recognised but not opened yet; Walk returns

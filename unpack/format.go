@@ -39,7 +39,9 @@ const (
 	Sis
 	UPX
 	Overlay
+	SWF
 	YC
+	WWPack
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -79,10 +81,12 @@ var formatNames = [...]string{
 	IShield:  "installshield",
 	Sis:      "sis",
 	Overlay:  "pe-overlay",
+	SWF:      "swf",
 	StuffIt:  "stuffit",
 	Zoo:      "zoo",
 	UPX:      "upx",
 	YC:       "yc",
+	WWPack:   "wwpack",
 	ISCab:    "installshield-cab",
 	Alz:      "alz",
 }
@@ -97,7 +101,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, UPX, YC:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC, WWPack:
 		return false
 	}
 	return f != Unknown
@@ -112,6 +116,9 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 		// Before UPX: yC encrypts a UPX file's sections, not its headers.
 		if _, ok := readYC(r, size); ok {
 			return YC
+		}
+		if isWWPack(r, size) {
+			return WWPack
 		}
 	}
 	if f := Identify(head); f != Unknown {
@@ -209,10 +216,11 @@ func Identify(head []byte) Format {
 	case isPDF(head):
 		return PDF
 	}
-	if f, ok := typedFormats[filetype.Identify(head)]; ok {
+	t := filetype.Identify(head)
+	if f, ok := typedFormats[t]; ok {
 		return f
 	}
-	return identifyUnopened(head)
+	return identifyUnopened(head, t)
 }
 
 // typedFormats are the containers whose magic lives in package filetype,
@@ -229,6 +237,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.ARJ:      Arj,
 	filetype.MSCHM:    Chm,
 	filetype.SIS:      Sis,
+	filetype.SWF:      SWF,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

@@ -18,10 +18,10 @@ func TestOLE2Streams(t *testing.T) {
 		{"ObjectPool/_1/Contents", big},
 		{"ObjectPool/_1/Empty", nil},
 	})
-	if Identify(l.data) != OLE2 {
-		t.Fatalf("Identify = %s", Identify(l.data))
+	if Identify(l.Data) != OLE2 {
+		t.Fatalf("Identify = %s", Identify(l.Data))
 	}
-	members, info, err := walkAll(t, OLE2, l.data, DefaultLimits())
+	members, info, err := walkAll(t, OLE2, l.Data, DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,7 +47,7 @@ func TestOLE2Ole10Native(t *testing.T) {
 		{"WordDocument", []byte("text")},
 		{"ObjectPool/_1279313719/\x01Ole10Native", ole10NativeStream("evil.exe", payload)},
 	})
-	members, _, err := walkAll(t, OLE2, l.data, DefaultLimits())
+	members, _, err := walkAll(t, OLE2, l.Data, DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,7 +68,7 @@ func TestOLE2VBA(t *testing.T) {
 		{"Macros/VBA/Module1", compressVBA([]byte(src))},
 		{"Macros/VBA/ThisDocument", compressVBA([]byte(other))},
 	})
-	members, _, err := walkAll(t, OLE2, l.data, DefaultLimits())
+	members, _, err := walkAll(t, OLE2, l.Data, DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -110,14 +110,14 @@ func TestOLE2PowerPointObject(t *testing.T) {
 	inner := buildCFB(t, []cfbFile{{"\x01Ole10Native", ole10NativeStream("clam.exe", []byte("payload"))}})
 	l := buildCFB(t, []cfbFile{
 		{"Current User", []byte("user")},
-		{"PowerPoint Document", pptWithObject(inner.data)},
+		{"PowerPoint Document", pptWithObject(inner.Data)},
 	})
-	members, _, err := walkAll(t, OLE2, l.data, DefaultLimits())
+	members, _, err := walkAll(t, OLE2, l.Data, DefaultLimits())
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := findMember(members, "PowerPoint Document/ExOleObjStg-1")
-	if m == nil || m.data != string(inner.data) {
+	if m == nil || m.data != string(inner.Data) {
 		t.Fatalf("embedded storage not yielded: %+v", members)
 	}
 }
@@ -127,18 +127,18 @@ func TestOLE2PowerPointObject(t *testing.T) {
 // endless (or 4 GiB) read and not a clean one.
 func TestOLE2FATLoop(t *testing.T) {
 	l := buildCFB(t, []cfbFile{{"Data", bytes.Repeat([]byte{'A'}, 8192)}})
-	s := l.start["Data"]
-	l.setFAT(s+3, s) // the fourth sector points back to the first
+	s := l.Start["Data"]
+	l.SetFAT(s+3, s) // the fourth sector points back to the first
 	// Claim a 4 GiB - 1 stream.
-	dirEntry := findDirEntry(t, l.data, "Data")
-	copy(l.data[dirEntry+0x78:], []byte{0xff, 0xff, 0xff, 0xff})
+	dirEntry := findDirEntry(t, l.Data, "Data")
+	copy(l.Data[dirEntry+0x78:], []byte{0xff, 0xff, 0xff, 0xff})
 	start := time.Now()
-	members, _, err := walkAll(t, OLE2, l.data, DefaultLimits())
+	members, _, err := walkAll(t, OLE2, l.Data, DefaultLimits())
 	if time.Since(start) > 2*time.Second {
 		t.Fatalf("FAT loop took %v", time.Since(start))
 	}
 	m := findMember(members, "Data")
-	if m == nil || !errors.Is(m.err, ErrCorrupt) || len(m.data) > len(l.data) {
+	if m == nil || !errors.Is(m.err, ErrCorrupt) || len(m.data) > len(l.Data) {
 		t.Fatalf("loop member: %+v (walk err %v)", m, err)
 	}
 	if !strings.Contains(m.err.Error(), "loop") {
@@ -157,7 +157,7 @@ func TestOLE2Damaged(t *testing.T) {
 		{"bad sector shift", func(b []byte) []byte { b[0x1e] = 30; return b }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			data := tc.edit(bytes.Clone(l.data))
+			data := tc.edit(bytes.Clone(l.Data))
 			_, _, err := walkAll(t, OLE2, data, DefaultLimits())
 			if !errors.Is(err, ErrCorrupt) {
 				t.Errorf("err = %v, want ErrCorrupt", err)
@@ -196,10 +196,10 @@ func FuzzWalkOLE2(f *testing.F) {
 		{"Macros/VBA/_VBA_PROJECT", []byte{0xcc, 0x61}},
 		{"Macros/VBA/dir", vbaDirStream("Module1")},
 		{"Macros/VBA/Module1", compressVBA([]byte("Sub AutoOpen()\r\nEnd Sub\r\n"))},
-		{"PowerPoint Document", pptWithObject(inner.data)},
+		{"PowerPoint Document", pptWithObject(inner.Data)},
 		{"Big", bytes.Repeat([]byte("x"), 5000)},
-	}).data)
-	f.Add(inner.data)
+	}).Data)
+	f.Add(inner.Data)
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, OLE2, data) })
 }
 

@@ -37,7 +37,7 @@ func TestRTFObjects(t *testing.T) {
 	obfuscated = obfuscated[:20] + `\par{\*\junk 0000}` + " \t" + obfuscated[20:]
 	rtf := `{\rtf1\ansi{\fonttbl{\f0 Times;}}\pard Hello` +
 		`{\object\objemb{\*\objclass Package}{\*\objdata ` + obfuscated + `}}` +
-		`{\object\objemb{\*\objdata ` + rtfHex(ole1Object("Word.Document.8", doc.data)) + `}}` +
+		`{\object\objemb{\*\objdata ` + rtfHex(ole1Object("Word.Document.8", doc.Data)) + `}}` +
 		`{\object{\*\objdata 01050000\bin4 ` + "\x02\x00\x00\x00" + `01000000` + `00` + `00000000` + `00000000` + `04000000` + hex.EncodeToString([]byte("raw!")) + `}}` +
 		`{\*\objdata zz}` + // no hex at all: nothing to yield
 		`}`
@@ -51,7 +51,7 @@ func TestRTFObjects(t *testing.T) {
 	}
 	want := map[string]string{
 		"objdata-1/evil.exe": string(payload),
-		"objdata-2":          string(doc.data),
+		"objdata-2":          string(doc.Data),
 		"objdata-3":          "raw!",
 	}
 	if len(members) != len(want) || info.MemberCount != len(want) {

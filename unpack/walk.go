@@ -88,8 +88,12 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.upx(src, size)
 	case Overlay:
 		err = w.overlay(src, size)
+	case SWF:
+		err = w.swf(src, size)
 	case YC:
 		err = w.yc(src, size)
+	case WWPack:
+		err = w.wwpack(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

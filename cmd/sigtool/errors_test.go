@@ -1,10 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
-	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -51,7 +47,7 @@ func TestErrorsDoNotStutter(t *testing.T) {
 		{"quarantine none", []string{"--db", db, "quarantine", "show", "0123"}, "0123"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			code, out, errOut := runAll(t, c.args...)
+			code, out, errOut := run(t, c.args...)
 			errOut += out // scan reports an unreadable file on stdout, as clamscan
 			if code == 0 || !strings.Contains(errOut, c.says) {
 				t.Errorf("exit %d, output %q: want a failure naming %q", code, errOut, c.says)
@@ -61,26 +57,6 @@ func TestErrorsDoNotStutter(t *testing.T) {
 			}
 		})
 	}
-}
-
-// runAll is run with the message exitCode prints for every status.
-func runAll(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := newRootCommand()
-	cmd.SetArgs(args)
-	cmd.SetIn(strings.NewReader(""))
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	err := cmd.ExecuteContext(context.Background())
-	var ec *exitCodeError
-	switch {
-	case errors.As(err, &ec) && ec.err != nil:
-		fmt.Fprintln(&stderr, "sigtool:", ec.err)
-	case err != nil && !errors.Is(err, errFound) && ec == nil:
-		fmt.Fprintln(&stderr, "sigtool:", err)
-	}
-	return exitCode(err), stdout.String(), stderr.String()
 }
 
 // stutter returns the first line of msg in which two neighbouring parts

@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 
 	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/quarantine"
@@ -33,8 +34,14 @@ func (g *globalOptions) system() (*daemonconfig.Config, error) {
 	return g.sys, g.sysErr
 }
 
+// systemStateDir is the packaged daemon's state folder: on a server that
+// has it, the store there is the one an operator means.
+var systemStateDir = daemonconfig.StateDir
+
 // dbPath is the store: --db, else $SIGTOOL_DB, else the db of
-// systemConfig when this user may read it, else the per-user store
+// systemConfig when this user may read it, else the daemon's store in
+// systemStateDir when it is there (or the folder is this user's to
+// write, as for root before the first update), else the per-user store
 // (sigdb.DefaultPath).
 func (g *globalOptions) dbPath() (string, error) {
 	if g.db != "" {
@@ -51,7 +58,23 @@ func (g *globalOptions) dbPath() (string, error) {
 	case cfg != nil && cfg.DB != "":
 		return cfg.DB, nil
 	}
+	if p := filepath.Join(systemStateDir, filepath.Base(daemonconfig.SystemDB)); usable(p) {
+		return p, nil
+	}
 	return sigdb.DefaultPath()
+}
+
+// usable reports whether the store at p is there for this user to read,
+// or its folder is there for this user to create it in.
+func usable(p string) bool {
+	if f, err := os.Open(p); err == nil {
+		f.Close()
+		return true
+	}
+	if _, err := os.Stat(p); !errors.Is(err, fs.ErrNotExist) {
+		return false // there, but not this user's
+	}
+	return syscall.Access(filepath.Dir(p), 2 /* W_OK */) == nil
 }
 
 // quarantinePath is the quarantine: flag (--quarantine), else the

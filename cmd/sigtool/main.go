@@ -76,7 +76,8 @@ and mail with them, and applies a mail gateway's virus policy.
 
 The store is --db, else $SIGTOOL_DB, else the db of sigupdated's
 ` + daemonconfig.DefaultPath + ` (the daemon's store on an installed
-gateway), else $XDG_DATA_HOME/sigtool/sigtool.db
+gateway), else ` + daemonconfig.SystemDB + ` when it is there to read
+or its folder is yours to write, else $XDG_DATA_HOME/sigtool/sigtool.db
 (~/.local/share/sigtool/sigtool.db). Its quarantine is beside it, named after
 it (sigtool.db: sigtool.quarantine.db), or the daemon's [mail] quarantine.
 

@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,20 +12,18 @@ import (
 
 const feedsDir = "../../../shared/corpus/feeds/clamav"
 
+// TestMain keeps the tests off an installed daemon's configuration and
+// store: on a gateway they would otherwise be every test's default.
+func TestMain(m *testing.M) {
+	systemConfig = "/nonexistent/sigtool-test/sigupdated.toml"
+	systemStateDir = "/nonexistent/sigtool-test/state"
+	os.Exit(m.Run())
+}
+
 // run executes sigtool in-process and returns its exit status and output.
 func run(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
-	var stdout, stderr bytes.Buffer
-	cmd := newRootCommand()
-	cmd.SetArgs(args)
-	cmd.SetOut(&stdout)
-	cmd.SetErr(&stderr)
-	err := cmd.ExecuteContext(context.Background())
-	code := exitCode(err)
-	if err != nil && code == exitError {
-		stderr.WriteString(err.Error())
-	}
-	return code, stdout.String(), stderr.String()
+	return runIn(t, nil, args...)
 }
 
 func TestImportInfoVerifyExport(t *testing.T) {

@@ -152,12 +152,33 @@ func TestDefaultStoreFromDaemonConfig(t *testing.T) {
 	dir := t.TempDir()
 	t.Setenv("SIGTOOL_DB", "")
 	t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "home"))
-	saved := systemConfig
-	t.Cleanup(func() { systemConfig = saved })
+	saved, savedState := systemConfig, systemStateDir
+	t.Cleanup(func() { systemConfig, systemStateDir = saved, savedState })
 	systemConfig = filepath.Join(dir, "none.toml")
+	systemStateDir = filepath.Join(dir, "var-lib-sigtool")
 	g := &globalOptions{}
 	if p, err := g.dbPath(); err != nil || p != filepath.Join(dir, "home", "sigtool", "sigtool.db") {
-		t.Errorf("no daemon configuration: %s %v", p, err)
+		t.Errorf("no daemon configuration, no state folder: %s %v", p, err)
+	}
+	// A server with the packaged state folder: its store, for root
+	// before the first update too; not for one who may not write there.
+	os.Mkdir(systemStateDir, 0o750)
+	if p, err := (&globalOptions{}).dbPath(); err != nil || p != filepath.Join(systemStateDir, "sigtool.db") {
+		t.Errorf("state folder: %s %v", p, err)
+	}
+	if code, _, errOut := run(t, "import", filepath.Join(feedsDir, "test-1.cvd")); code != 0 {
+		t.Fatalf("import into the state folder's store: %s", errOut)
+	}
+	if _, err := os.Stat(filepath.Join(systemStateDir, "sigtool.db")); err != nil {
+		t.Errorf("the import did not go into the state folder: %v", err)
+	}
+	if os.Geteuid() != 0 {
+		os.Chmod(systemStateDir, 0o500)
+		os.Chmod(filepath.Join(systemStateDir, "sigtool.db"), 0)
+		if p, _ := (&globalOptions{}).dbPath(); p != filepath.Join(dir, "home", "sigtool", "sigtool.db") {
+			t.Errorf("a state folder this user may not use: %s, want the per-user store", p)
+		}
+		os.Chmod(systemStateDir, 0o750)
 	}
 
 	systemConfig = filepath.Join(dir, "sigupdated.toml")

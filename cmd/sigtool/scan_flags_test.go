@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -93,11 +95,17 @@ func runIn(t *testing.T, stdin []byte, args ...string) (int, string, string) {
 	cmd.SetOut(&stdout)
 	cmd.SetErr(&stderr)
 	err := cmd.ExecuteContext(context.Background())
-	code := exitCode(err)
-	if err != nil && code == exitError {
-		stderr.WriteString(err.Error())
+	// The message exitCode prints on the process's stderr, here too.
+	var ec *exitCodeError
+	switch {
+	case errors.As(err, &ec):
+		if ec.err != nil {
+			fmt.Fprintln(&stderr, "sigtool:", ec.err)
+		}
+	case err != nil && !errors.Is(err, errFound):
+		fmt.Fprintln(&stderr, "sigtool:", err)
 	}
-	return code, stdout.String(), stderr.String()
+	return exitCode(err), stdout.String(), stderr.String()
 }
 
 // TestScanClamscanFlags: one case (at least) per clamscan flag sigtool

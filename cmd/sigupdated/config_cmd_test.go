@@ -36,3 +36,24 @@ func TestConfigCheck(t *testing.T) {
 		}
 	}
 }
+
+// TestStoreInStateDirectory: a configuration without db means, under the
+// packaged unit, the store in its StateDirectory (where sigtool looks on
+// a server), and the per-user store otherwise.
+func TestStoreInStateDirectory(t *testing.T) {
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "s.toml")
+	os.WriteFile(cfg, []byte("[scan]\nunix_socket = \"/run/x.sock\"\n"), 0o644)
+	for _, c := range []struct{ state, want string }{
+		{filepath.Join(dir, "state") + ":" + filepath.Join(dir, "other"), "store: " + filepath.Join(dir, "state", "sigtool.db") + "\n"},
+		{"", "store: " + filepath.Join(dir, "xdg", "sigtool", "sigtool.db") + "\n"},
+	} {
+		t.Setenv("STATE_DIRECTORY", c.state)
+		t.Setenv("SIGTOOL_DB", "")
+		t.Setenv("XDG_DATA_HOME", filepath.Join(dir, "xdg"))
+		var out, errb bytes.Buffer
+		if code := run(context.Background(), []string{"config", "check", "--config", cfg}, &out, &errb); code != exitOK || !strings.Contains(out.String(), c.want) {
+			t.Errorf("STATE_DIRECTORY=%q: exit %d\n%s%s, want %q", c.state, code, out.String(), errb.String(), c.want)
+		}
+	}
+}

@@ -45,6 +45,7 @@ type daemon struct {
 	mailLimit  int64                           // largest mail request: [scan] stream_max_length
 	quarantine *quarantine.Store               // where mail requests and the milter keep removed originals
 	milter     *milter.Server                  // nil without [milter]
+	slots      *engine.Slots                   // max_scans, shared by the scan socket, /v1/mailscan and the milter
 
 	stop    context.CancelFunc // SHUTDOWN
 	reloads chan struct{}      // RELOAD and SELFCHECK
@@ -99,7 +100,14 @@ func newDaemon(f *flags, cfg *daemonconfig.Config, st *store, log *slog.Logger) 
 		Name: "sigupdated_cycles_with_failures_total", Help: "Update cycles in which at least one feed failed."})
 	build := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "sigupdated_build_info", Help: "Always 1; the version label says which sigupdated runs."}, []string{"version"})
-	for _, c := range []prometheus.Collector{d.configOK, d.cycleFails, build,
+	d.slots = engine.NewSlots(cfg.MaxScans)
+	inFlight := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sigupdated_scans_in_flight", Help: "Scans running now over every front end (at most max_scans)."},
+		func() float64 { return float64(d.slots.Busy()) })
+	peak := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "sigupdated_scans_in_flight_peak", Help: "The most scans that ran at once since the daemon started."},
+		func() float64 { return float64(d.slots.Peak()) })
+	for _, c := range []prometheus.Collector{d.configOK, d.cycleFails, build, inFlight, peak,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{})} {
 		if err := d.reg.Register(c); err != nil {
 			return nil, err
@@ -313,6 +321,10 @@ func (d *daemon) reloadConfig() {
 		if cfg.Listen != d.cfg.Listen {
 			d.log.Warn("a new listen address takes effect at restart", "serving", d.cfg.Listen, "configured", cfg.Listen)
 			cfg.Listen = d.cfg.Listen
+		}
+		if cfg.MaxScans != d.cfg.MaxScans {
+			d.log.Warn("a new max_scans takes effect at restart", "serving", d.cfg.MaxScans, "configured", cfg.MaxScans)
+			cfg.MaxScans = d.cfg.MaxScans
 		}
 	}
 	if err != nil {

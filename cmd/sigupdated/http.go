@@ -38,7 +38,8 @@ func (d *daemon) observability() http.Handler {
 // mailscan is POST /v1/mailscan: the body is one message, the query's
 // rcpt (repeatable), direction and id are its envelope. The answer is 200
 // with the message to deliver as the body (empty for "delete") and the
-// verdict, clamd.MailReply as JSON, in the Sigtool-Mailscan header; 413
+// verdict, clamd.MailReply as JSON, in the Sigtool-Mailscan header (the
+// scan waits for one of the daemon's max_scans slots); 413
 // over stream_max_length; 503 with the verdict as the body when the
 // message could not be handled (the client keeps it and retries).
 func (d *daemon) mailscan(w http.ResponseWriter, r *http.Request) {
@@ -65,7 +66,12 @@ func (d *daemon) mailscan(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	release, err := d.slots.Acquire(r.Context())
+	if err != nil {
+		return // the client went away while it waited for a slot
+	}
 	rep, body := clamd.ScanMail(r.Context(), d.live, msg, env)
+	release()
 	j, _ := json.Marshal(rep)
 	w.Header().Set("Sigtool-Mailscan", string(j))
 	if rep.Action == mailscan.Error {

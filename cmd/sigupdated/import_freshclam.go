@@ -6,7 +6,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"os/user"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -15,6 +17,9 @@ import (
 	"github.com/sigtool/sigtool/clamconf"
 	"github.com/sigtool/sigtool/daemonconfig"
 )
+
+// daemonGroup is the packaged unit's group, which reads the configuration.
+const daemonGroup = "sigtool"
 
 // Debian's ClamAV configuration, read when no file is named.
 const (
@@ -37,8 +42,8 @@ stderr and at the end of the file, with the reason.
 
 The file is --output (default --config, ` + daemonconfig.DefaultPath + `; "-" is
 stdout). An existing file is kept unless --force; it is replaced whole
-(temporary file and rename), readable by its owner only when it holds the
-proxy's password.`,
+(temporary file and rename); when it holds the proxy's password it is
+readable by its owner and group sigtool (the packaged unit's) only.`,
 		Args: cobra.MaximumNArgs(2),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output == "" {
@@ -88,12 +93,26 @@ func importFreshclam(args []string, output string, force bool, stdout, stderr io
 		} else if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
-		perm := os.FileMode(0o644)
+		// The proxy's password is for the daemon's eyes: its group
+		// (the packaged unit's sigtool) reads the file, others do not.
+		perm, gid := os.FileMode(0o644), -1
 		if imp.Secret {
 			perm = 0o600
+			if g, err := user.LookupGroup(daemonGroup); err == nil {
+				if n, err := strconv.Atoi(g.Gid); err == nil {
+					perm, gid = 0o640, n
+				}
+			}
 		}
 		if err := atomicfile.Write(output, imp.TOML, perm); err != nil {
 			return err
+		}
+		if gid >= 0 {
+			if err := os.Chown(output, -1, gid); err != nil {
+				return fmt.Errorf("%s holds the proxy's password and group %s must read it: %w", output, daemonGroup, err)
+			}
+		} else if imp.Secret {
+			imp.Notes = append(imp.Notes, fmt.Sprintf("%s holds the proxy's password, so only its owner may read it: give the daemon's user read access (chgrp GROUP, chmod 0640)", output))
 		}
 		fmt.Fprintf(stdout, "%s: written from %d directives of %s; check it with `sigupdated config check --config %s`\n",
 			output, len(imp.Mapped), describe(fresh, clamd), output)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -52,7 +53,7 @@ func TestImportFreshclamShipped(t *testing.T) {
 
 // TestImportFreshclamKeepsFile: an existing configuration is replaced only
 // with --force, whole; a file with the proxy's password is the owner's
-// only; "-" writes to stdout.
+// and the daemon's group only; "-" writes to stdout.
 func TestImportFreshclamKeepsFile(t *testing.T) {
 	dir := t.TempDir()
 	fresh := filepath.Join(dir, "freshclam.conf")
@@ -75,8 +76,12 @@ func TestImportFreshclamKeepsFile(t *testing.T) {
 	}
 	b, _ := os.ReadFile(out)
 	st, _ := os.Stat(out)
-	if !bytes.Contains(b, []byte(`proxy = "http://u:p@proxy.example:1080"`)) || st.Mode().Perm() != 0o600 {
-		t.Errorf("replaced file (mode %v):\n%s", st.Mode().Perm(), b)
+	wantMode := os.FileMode(0o600) // without the daemon's group, its owner's only
+	if _, err := user.LookupGroup(daemonGroup); err == nil {
+		wantMode = 0o640
+	}
+	if !bytes.Contains(b, []byte(`proxy = "http://u:p@proxy.example:1080"`)) || st.Mode().Perm() != wantMode {
+		t.Errorf("replaced file (mode %v, want %v):\n%s", st.Mode().Perm(), wantMode, b)
 	}
 	if ents, _ := os.ReadDir(dir); len(ents) != 2 {
 		t.Errorf("the folder holds %d files, want 2 (no temporary file left)", len(ents))

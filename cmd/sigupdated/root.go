@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"path/filepath"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -127,7 +129,11 @@ func (f *flags) loadConfig() (*daemonconfig.Config, error) {
 		cfg.DB = f.db
 	}
 	if cfg.DB == "" {
-		if cfg.DB, err = sigdb.DefaultPath(); err != nil {
+		// Under the unit, the store is in its StateDirectory, where
+		// sigtool looks for it too.
+		if dir, _, _ := strings.Cut(os.Getenv("STATE_DIRECTORY"), ":"); dir != "" {
+			cfg.DB = filepath.Join(dir, "sigtool.db")
+		} else if cfg.DB, err = sigdb.DefaultPath(); err != nil {
 			return nil, err
 		}
 	}

@@ -59,6 +59,7 @@ func (d *daemon) startScanService(ctx context.Context) (wait func(), err error) 
 		Stale:    d.stale,
 		Shutdown: d.stop,
 		TempDir:  d.cfg.TempDir,
+		Slots:    d.slots,
 		Logger:   d.log,
 	})
 	lns, err := srv.Listen()
@@ -85,7 +86,7 @@ func (d *daemon) startMilter() (stop func(), err error) {
 	if cfg == nil {
 		return func() {}, nil
 	}
-	srv := milter.New(cfg, milter.Options{Engine: d.live, Quarantine: d.quarantine, Logger: d.log})
+	srv := milter.New(cfg, milter.Options{Engine: d.live, Quarantine: d.quarantine, Slots: d.slots, Logger: d.log})
 	if err := d.setMilterPolicy(srv, cfg); err != nil {
 		return nil, err
 	}

@@ -1,0 +1,80 @@
+package scan
+
+import (
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"testing"
+
+	"github.com/sigtool/sigtool/unpack"
+)
+
+// normalizeSimple is normalizeText written plainly, the reference.
+func normalizeSimple(in []byte) []byte {
+	var out []byte
+	space := false
+	for _, c := range in {
+		switch normAction[c] {
+		case normDrop:
+		case normSpace:
+			if !space {
+				out = append(out, ' ')
+			}
+			space = true
+		case normLower:
+			out = append(out, c+'a'-'A')
+			space = false
+		default:
+			out = append(out, c)
+			space = false
+		}
+	}
+	return out
+}
+
+func TestNormalizeText(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	cases := map[string][]byte{
+		"empty":            {},
+		"text":             []byte("Hello,\t\tWorld \r\n<SCRIPT>eval(X)</script>  "),
+		"drop keeps a run": []byte("a \x01 b\x80\x81c"),
+		"leading space":    []byte("  \x00 A"),
+	}
+	for _, n := range []int{1, 100, normChunk - 1, normChunk, 3*normChunk + 7} {
+		b := make([]byte, n)
+		for i := range b {
+			b[i] = byte(r.Uint32())
+			if i%3 == 0 {
+				b[i] = " \tAz\x00"[r.IntN(5)]
+			}
+		}
+		cases[fmt.Sprint("mixed ", n)] = b
+	}
+	for name, in := range cases {
+		got, err := normalizeText(unpack.Bytes(in), int64(len(in)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if want := normalizeSimple(in); !bytes.Equal(got, want) {
+			t.Errorf("%s: got %q, want %q", name, got[:min(len(got), 60)], want[:min(len(want), 60)])
+		}
+	}
+}
+
+func BenchmarkNormalizeText(b *testing.B) {
+	data := make([]byte, 8<<20)
+	rand.NewChaCha8([32]byte{}).Read(data)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		normalizeText(unpack.Bytes(data), int64(len(data)))
+	}
+}
+
+func BenchmarkNormalizeSimple(b *testing.B) {
+	data := make([]byte, 8<<20)
+	rand.NewChaCha8([32]byte{}).Read(data)
+	b.SetBytes(int64(len(data)))
+	for b.Loop() {
+		normalizeSimple(data)
+	}
+}
