@@ -204,3 +204,10 @@ func TestSelfExtractor(t *testing.T) {
 		t.Errorf("plain overlay: %s", f)
 	}
 }
+
+func FuzzWalkOverlay(f *testing.F) {
+	z := buildZip(f, []testFile{{"inside.exe", "MZ packed inside"}})
+	f.Add(peWithOverlay(z))
+	f.Add(peWithOverlay(append([]byte("stub data, PK, MSCF and 7z"), z...)))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, Overlay, data) })
+}
