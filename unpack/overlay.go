@@ -96,7 +96,7 @@ func sfxArchive(r io.ReaderAt, size, off int64) (int64, bool) {
 				break
 			}
 			at := from + i
-			if f := Identify(buf[at:min(len(buf), at+HeadSize)]); f != Unknown && f.Opened() {
+			if f := Identify(buf[at:min(len(buf), at+HeadSize)]); f != Unknown && f.Opened() && sfxConfirmed(f, buf, at) {
 				best = at
 				break
 			}
@@ -104,6 +104,18 @@ func sfxArchive(r io.ReaderAt, size, off int64) (int64, bool) {
 		}
 	}
 	return off + int64(best), best >= 0
+}
+
+// sfxConfirmed checks more than the magic where it is short: ARJ's two
+// bytes occur in the debug data of ordinary DLLs (a quarter of libwine's
+// have them in the overlay), so an ARJ archive needs a main header whose
+// CRC holds.
+func sfxConfirmed(f Format, buf []byte, at int) bool {
+	if f != Arj {
+		return true
+	}
+	h, err := readARJHeader(bytes.NewReader(buf), int64(at), int64(len(buf)))
+	return err == nil && h != nil
 }
 
 // overlay yields a PE file's overlay, which holds a container.

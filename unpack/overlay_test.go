@@ -199,6 +199,21 @@ func TestSelfExtractor(t *testing.T) {
 	if err != nil || len(members) != 1 || members[0].data != string(z) {
 		t.Errorf("behind stub data: %v %+v", err, members)
 	}
+	// An ARJ archive is found by a main header whose CRC holds; ARJ's two
+	// magic bytes alone, common in ordinary DLLs' debug data, are not one.
+	arj := storedARJ(testFile{"a.exe", "MZ in arj"})
+	exe = peWithOverlay(append([]byte("debug \x60\xea\x30\x00 data "), arj...))
+	if f := IdentifyReader(exe[:HeadSize], Bytes(exe), int64(len(exe))); f != Overlay {
+		t.Errorf("arj self-extractor: %s", f)
+	}
+	members, _, err = walkAll(t, Overlay, exe, DefaultLimits())
+	if err != nil || len(members) != 1 || members[0].data != string(arj) {
+		t.Errorf("arj self-extractor: %v %+v", err, members)
+	}
+	junk := peWithOverlay([]byte("debug \x60\xea\x30\x00 data, no archive"))
+	if f := IdentifyReader(junk[:HeadSize], Bytes(junk), int64(len(junk))); f != Unknown {
+		t.Errorf("ARJ magic in debug data: %s", f)
+	}
 	// An overlay of anything else is not a self-extractor.
 	if f := IdentifyReader(exe[:HeadSize], Bytes(peWithOverlay([]byte("signature blob"))), 1038); f != Unknown {
 		t.Errorf("plain overlay: %s", f)
