@@ -396,12 +396,12 @@ func scanMemory(b *testing.B, dir, db string, sets []realfiles.Set) string {
 	ours := peak(bin, "--db", store, "scan", "--no-summary", file)
 	theirs := peak("clamscan", "--no-summary", "-d", db, file)
 	mark := "met"
-	if ours > 500<<20 {
+	if ours > 500e6 {
 		mark = "MISSED"
 	}
 	st, _ := os.Stat(store)
-	return fmt.Sprintf("\nMemory: `sigtool scan` of one file (%s) with the generated database in a store (%.0f MB): peak RSS %.0f MiB (goal <= 500 MB: %s); clamscan with the same signature files: %.0f MiB. Peak RSS is ru_maxrss, anonymous and file-backed pages.\n",
-		filepath.Base(file), float64(st.Size())/1e6, float64(ours)/(1<<20), mark, float64(theirs)/(1<<20))
+	return fmt.Sprintf("\nMemory: `sigtool scan` of one file (%s) with the generated database in a store (%.0f MB): peak RSS %.0f MB (goal <= 500 MB: %s); clamscan with the same signature files: %.0f MB. Peak RSS is ru_maxrss, anonymous and file-backed pages.\n",
+		filepath.Base(file), float64(st.Size())/1e6, float64(ours)/1e6, mark, float64(theirs)/1e6)
 }
 
 // peakEnv makes the test binary run a command and print its peak RSS (see

@@ -189,37 +189,41 @@ func plantDamaged(t *testing.T, sets []realfiles.Set, dir string) []plantedFile 
 	}
 	le := binary.LittleEndian
 	var out []plantedFile
-	write := func(base, variant, sig string, data []byte) {
-		p := filepath.Join(dir, fmt.Sprintf("%s-%s-%s", filepath.Base(base), variant, sig))
-		if err := os.WriteFile(p, data, 0o644); err != nil {
-			t.Fatal(err)
+	// plant writes each of refs into base, then each damaged variant.
+	plant := func(base string, refs []string, damage func(body []byte) map[string]func([]byte)) {
+		for _, ref := range refs {
+			sig, body := plantWith(t, base, ref)
+			variants := damage(body)
+			for _, v := range slices.Sorted(maps.Keys(variants)) {
+				d := bytes.Clone(body)
+				variants[v](d)
+				p := filepath.Join(dir, fmt.Sprintf("%s-%s-%s", filepath.Base(base), v, sig))
+				if err := os.WriteFile(p, d, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				out = append(out, plantedFile{p, sig})
+			}
 		}
-		out = append(out, plantedFile{p, sig})
 	}
-	if pe != "" {
-		for _, ref := range plantPE {
-			sig, body := plantWith(t, pe, ref)
+	if pe == "" {
+		t.Log("no PE file of 64 KiB to 4 MiB in the sets: nothing planted in PE")
+	} else {
+		plant(pe, plantPE, func(body []byte) map[string]func([]byte) {
 			lfanew := int(le.Uint32(body[0x3c:]))
-			variants := map[string]func([]byte){
+			return map[string]func([]byte){
 				"intact":           func([]byte) {},
 				"no-pe-signature":  func(d []byte) { copy(d[lfanew:], "XX") },
 				"lfanew-zero":      func(d []byte) { le.PutUint32(d[0x3c:], 0) },
 				"sections-cut-off": func(d []byte) { le.PutUint16(d[lfanew+6:], 0xffff) },
 			}
-			for _, v := range slices.Sorted(maps.Keys(variants)) {
-				d := bytes.Clone(body)
-				variants[v](d)
-				write(pe, v, sig, d)
-			}
-		}
-	} else {
-		t.Log("no PE file of 64 KiB to 4 MiB in the sets: nothing planted in PE")
+		})
 	}
-	if elf != "" {
-		for _, ref := range plantELF {
-			sig, body := plantWith(t, elf, ref)
+	if elf == "" {
+		t.Log("no 64-bit little-endian ELF file of 64 KiB to 4 MiB in the sets: nothing planted in ELF")
+	} else {
+		plant(elf, plantELF, func(body []byte) map[string]func([]byte) {
 			shoff := int(le.Uint64(body[0x28:]))
-			variants := map[string]func([]byte){
+			return map[string]func([]byte){
 				"intact": func([]byte) {},
 				"sht-overwritten": func(d []byte) {
 					for i := shoff; i < len(d); i++ {
@@ -229,14 +233,7 @@ func plantDamaged(t *testing.T, sets []realfiles.Set, dir string) []plantedFile 
 				"sht-beyond-end": func(d []byte) { le.PutUint64(d[0x28:], uint64(len(d)+4096)) },
 				"bad-entry-size": func(d []byte) { le.PutUint16(d[0x3a:], 63) },
 			}
-			for _, v := range slices.Sorted(maps.Keys(variants)) {
-				d := bytes.Clone(body)
-				variants[v](d)
-				write(elf, v, sig, d)
-			}
-		}
-	} else {
-		t.Log("no 64-bit little-endian ELF file of 64 KiB to 4 MiB in the sets: nothing planted in ELF")
+		})
 	}
 	if os.Getenv("CI") != "" && (pe == "" || elf == "") {
 		t.Error("no real PE or ELF file to plant signatures in")
@@ -245,8 +242,8 @@ func plantDamaged(t *testing.T, sets []realfiles.Set, dir string) []plantedFile 
 }
 
 // plantWith reads file and writes the subsignatures of the real signature
-// ref ("db:name") into it, spread between its second quarter and its
-// third, away from headers and section tables.
+// ref ("db:name") into it, spread over its second quarter, away from
+// headers and section tables.
 func plantWith(t *testing.T, file, ref string) (string, []byte) {
 	t.Helper()
 	db, name, _ := strings.Cut(ref, ":")

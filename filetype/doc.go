@@ -60,5 +60,6 @@
 //
 // Files: type.go (the types, names, targets), info.go (Info), identify.go
 // (Identify), reader.go (Of, Found), magic.go (the table), text.go (text
-// classes), pattern.go and find.go (type signatures).
+// classes), pattern.go and find.go (type signatures), extra.go (Extra:
+// containers ClamAV's table does not type, for the unpackers).
 package filetype

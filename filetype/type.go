@@ -101,6 +101,13 @@ const (
 	ALZ
 	Other   // ClamAV's target 14: binary data, matched a second time
 	Ignored // content ClamAV does not scan (media, databases)
+
+	// Containers ClamAV's typing does not know, typed by [Extra] only
+	// (Identify gives ClamAV's type); see extra.go.
+	ACE
+	StuffIt
+	Zoo
+	ISCab // InstallShield 5 and later cabinets (data1.cab)
 )
 
 // names are ClamAV's names without the CL_TYPE_ prefix, by Type-TextASCII.
@@ -127,6 +134,9 @@ func (t Type) String() string {
 	}
 	if t >= TextASCII && int(t-TextASCII) < len(names) {
 		return "CL_TYPE_" + names[t-TextASCII]
+	}
+	if t > Ignored && int(t-Ignored-1) < len(extraNames) {
+		return extraNames[t-Ignored-1]
 	}
 	return "Type(" + strconv.Itoa(int(t)) + ")"
 }

@@ -216,10 +216,11 @@ func Identify(head []byte) Format {
 	case isPDF(head):
 		return PDF
 	}
-	if f, ok := typedFormats[filetype.Identify(head)]; ok {
+	t := filetype.Identify(head)
+	if f, ok := typedFormats[t]; ok {
 		return f
 	}
-	return identifyUnopened(head)
+	return identifyUnopened(head, t)
 }
 
 // typedFormats are the containers whose magic lives in package filetype,

@@ -3,44 +3,39 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // firstUnopened is the first Format that Walk cannot read: formats move
 // above it in format.go as their unpackers arrive.
 const firstUnopened = Lha
 
-// Containers recognised by their magic that this package cannot open (yet):
-// their members are never scanned, so a caller must not take such a file
-// for clean. Walk returns ErrNoUnpacker for them. Magic bytes are the ones
-// ClamAV's file typing and the formats' own documents give.
-var unopened = []struct {
-	format Format
-	at     int
-	magic  []byte
-}{
-	{Ace, 7, []byte("**ACE**")},
-	{StuffIt, 0, []byte("SIT!")},
-	{StuffIt, 0, []byte("StuffIt (c)1997")},
-	{Zoo, 20, []byte{0xdc, 0xa7, 0xc4, 0xfd}},
-	{ISCab, 0, []byte("ISc(")}, // InstallShield 5+ cabinets (data1.cab)
-	{Alz, 0, []byte("ALZ\x01")},
-}
-
-// identifyUnopened recognises the containers of unopened, LHA archives
-// ("-lh5-" and the like at offset 2) and UPX-packed executables.
-func identifyUnopened(head []byte) Format {
-	for _, u := range unopened {
-		if len(head) >= u.at+len(u.magic) && bytes.Equal(head[u.at:u.at+len(u.magic)], u.magic) {
-			return u.format
-		}
+// identifyUnopened recognises the containers this package cannot open
+// (yet), by the types package filetype gives them (their magic is
+// there; t is what filetype.Identify says of head), and UPX-packed
+// executables: their members are never scanned, so a caller must not take
+// such a file for clean. Walk returns ErrNoUnpacker for them.
+func identifyUnopened(head []byte, t filetype.Type) Format {
+	if f, ok := unopened[t]; ok {
+		return f
 	}
-	if len(head) >= 7 && head[2] == '-' && head[3] == 'l' && (head[4] == 'h' || head[4] == 'z') && head[6] == '-' {
-		return Lha
+	if f, ok := unopened[filetype.Extra(head)]; ok {
+		return f
 	}
 	if isUPX(head) {
 		return UPX
 	}
 	return Unknown
+}
+
+var unopened = map[filetype.Type]Format{
+	filetype.LHALZH:  Lha,
+	filetype.ALZ:     Alz,
+	filetype.ACE:     Ace,
+	filetype.StuffIt: StuffIt,
+	filetype.Zoo:     Zoo,
+	filetype.ISCab:   ISCab,
 }
 
 // isUPX reports whether head is a PE file whose section table, as far as
