@@ -47,6 +47,9 @@ type arjHeader struct {
 
 func (w *walker) arj(src io.ReaderAt, size int64) error {
 	h, err := readARJHeader(src, 0, size)
+	if err == nil && h == nil {
+		err = fmt.Errorf("an end-of-archive header")
+	}
 	if err != nil {
 		return fmt.Errorf("%w: arj main header: %v", ErrCorrupt, err)
 	}

@@ -117,6 +117,10 @@ func TestARJDamaged(t *testing.T) {
 	if len(members) != 2 || !errors.Is(members[0].err, ErrCorrupt) || members[1].err != nil {
 		t.Errorf("bad data CRC: %+v", members)
 	}
+	// The end-of-archive header (size 0) where the main header belongs.
+	if _, _, err := walkAll(t, Arj, []byte("\x60\xea\x00\x00 after"), DefaultLimits()); !errors.Is(err, ErrCorrupt) || strings.Contains(err.Error(), "decoder failed") {
+		t.Errorf("no main header: %v", err)
+	}
 	g := buildARJHeader("test.arj", 0, 0, 0, 0, 0)
 	g = append(g, buildARJHeader("secret", arjFlagGarbled, 1, 4, 4, 0)...)
 	g = append(g, "xxxx"...)

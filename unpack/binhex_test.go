@@ -152,3 +152,9 @@ func TestUnopened(t *testing.T) {
 		})
 	}
 }
+
+func FuzzWalkBinHex(f *testing.F) {
+	f.Add(binhexFile("clam.exe", []byte("MZ data fork"), []byte("resource fork")))
+	f.Add(binhexFile("a", bytes.Repeat([]byte{0x90}, 300), nil)) // runs of 0x90, the RLE marker
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, BinHex, data) })
+}

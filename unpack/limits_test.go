@@ -10,7 +10,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 )
 
 // Deflate building blocks for bombs (RFC 1951 3.2). Real deflate of zeros
@@ -191,13 +190,11 @@ func TestZipBombRatio(t *testing.T) {
 	}
 	var before runtime.MemStats
 	runtime.ReadMemStats(&before)
-	start := time.Now()
 	var members []Member
 	info, err := Walk(context.Background(), Zip, bomb, bomb.size(), DefaultLimits(), func(m Member) error {
 		members = append(members, m)
 		return nil
 	})
-	elapsed := time.Since(start)
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)
 	if limitOf(err) != LimitRatio {
@@ -208,9 +205,6 @@ func TestZipBombRatio(t *testing.T) {
 	}
 	if info.Expanded > 64<<20 {
 		t.Errorf("expanded %d bytes before stopping", info.Expanded)
-	}
-	if elapsed > 10*time.Second {
-		t.Errorf("took %v", elapsed)
 	}
 	if grew := after.TotalAlloc - before.TotalAlloc; grew > 256<<20 {
 		t.Errorf("allocated %d MiB", grew>>20)

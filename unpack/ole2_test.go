@@ -5,7 +5,6 @@ import (
 	"errors"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/sigtool/sigtool/filetype"
 )
@@ -123,8 +122,9 @@ func TestOLE2PowerPointObject(t *testing.T) {
 }
 
 // TestOLE2FATLoop: a stream whose chain comes back on itself, declared
-// far larger than the file, ends quickly with a corrupt member, not an
-// endless (or 4 GiB) read and not a clean one.
+// far larger than the file, ends with a corrupt member no larger than the
+// file (the work is bounded by bytes, not by a clock), not an endless (or
+// 4 GiB) read and not a clean one.
 func TestOLE2FATLoop(t *testing.T) {
 	l := buildCFB(t, []cfbFile{{"Data", bytes.Repeat([]byte{'A'}, 8192)}})
 	s := l.Start["Data"]
@@ -132,11 +132,7 @@ func TestOLE2FATLoop(t *testing.T) {
 	// Claim a 4 GiB - 1 stream.
 	dirEntry := findDirEntry(t, l.Data, "Data")
 	copy(l.Data[dirEntry+0x78:], []byte{0xff, 0xff, 0xff, 0xff})
-	start := time.Now()
 	members, _, err := walkAll(t, OLE2, l.Data, DefaultLimits())
-	if time.Since(start) > 2*time.Second {
-		t.Fatalf("FAT loop took %v", time.Since(start))
-	}
 	m := findMember(members, "Data")
 	if m == nil || !errors.Is(m.err, ErrCorrupt) || len(m.data) > len(l.Data) {
 		t.Fatalf("loop member: %+v (walk err %v)", m, err)

@@ -96,7 +96,7 @@ func sfxArchive(r io.ReaderAt, size, off int64) (int64, bool) {
 				break
 			}
 			at := from + i
-			if f := Identify(buf[at:min(len(buf), at+HeadSize)]); f != Unknown && f.Opened() && (f != Arj || arjMainHeader(r, off+int64(at), size)) {
+			if f := Identify(buf[at:min(len(buf), at+HeadSize)]); f != Unknown && f.Opened() && sfxConfirmed(f, buf, at) {
 				best = at
 				break
 			}
@@ -106,12 +106,15 @@ func sfxArchive(r io.ReaderAt, size, off int64) (int64, bool) {
 	return off + int64(best), best >= 0
 }
 
-// arjMainHeader confirms an ARJ magic in an overlay by its main header's
-// CRC: two bytes alone turn up about once in every 64 KiB of other data,
-// and did in a dozen of libwine's DLLs, whose overlays then failed to open
-// as ARJ archives (an ERROR where clamd says OK).
-func arjMainHeader(r io.ReaderAt, off, size int64) bool {
-	h, err := readARJHeader(r, off, size)
+// sfxConfirmed checks more than the magic where it is short: ARJ's two
+// bytes occur in the debug data of ordinary DLLs (a quarter of libwine's
+// have them in the overlay), so an ARJ archive needs a main header whose
+// CRC holds.
+func sfxConfirmed(f Format, buf []byte, at int) bool {
+	if f != Arj {
+		return true
+	}
+	h, err := readARJHeader(bytes.NewReader(buf), int64(at), int64(len(buf)))
 	return err == nil && h != nil
 }
 

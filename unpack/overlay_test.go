@@ -199,18 +199,30 @@ func TestSelfExtractor(t *testing.T) {
 	if err != nil || len(members) != 1 || members[0].data != string(z) {
 		t.Errorf("behind stub data: %v %+v", err, members)
 	}
+	// An ARJ archive is found by a main header whose CRC holds; ARJ's two
+	// magic bytes alone, common in ordinary DLLs' debug data, are not one.
+	arj := storedARJ(testFile{"a.exe", "MZ in arj"})
+	exe = peWithOverlay(append([]byte("debug \x60\xea\x30\x00 data "), arj...))
+	if f := IdentifyReader(exe[:HeadSize], Bytes(exe), int64(len(exe))); f != Overlay {
+		t.Errorf("arj self-extractor: %s", f)
+	}
+	members, _, err = walkAll(t, Overlay, exe, DefaultLimits())
+	if err != nil || len(members) != 1 || members[0].data != string(arj) {
+		t.Errorf("arj self-extractor: %v %+v", err, members)
+	}
+	junk := peWithOverlay([]byte("debug \x60\xea\x30\x00 data, no archive"))
+	if f := IdentifyReader(junk[:HeadSize], Bytes(junk), int64(len(junk))); f != Unknown {
+		t.Errorf("ARJ magic in debug data: %s", f)
+	}
 	// An overlay of anything else is not a self-extractor.
 	if f := IdentifyReader(exe[:HeadSize], Bytes(peWithOverlay([]byte("signature blob"))), 1038); f != Unknown {
 		t.Errorf("plain overlay: %s", f)
 	}
-	// ARJ's two-byte magic by chance in other data is not one either; a
-	// real ARJ archive (its main header's CRC holds) is.
-	junk := peWithOverlay([]byte("debug data \x60\xea\x2a\x00 and more bytes that are no archive header at all"))
-	if f := IdentifyReader(junk[:HeadSize], Bytes(junk), int64(len(junk))); f != Unknown {
-		t.Errorf("ARJ magic by chance: %s", f)
-	}
-	arj := peWithOverlay(append([]byte("stub "), storedARJ(testFile{"a.txt", "arj inside"})...))
-	if f := IdentifyReader(arj[:HeadSize], Bytes(arj), int64(len(arj))); f != Overlay {
-		t.Errorf("ARJ self-extractor: %s", f)
-	}
+}
+
+func FuzzWalkOverlay(f *testing.F) {
+	z := buildZip(f, []testFile{{"inside.exe", "MZ packed inside"}})
+	f.Add(peWithOverlay(z))
+	f.Add(peWithOverlay(append([]byte("stub data, PK, MSCF and 7z"), z...)))
+	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, Overlay, data) })
 }
