@@ -140,10 +140,10 @@ DOC_DIR  := /tmp/sigtool-docs
 DOC_DEBS := asymptote-doc ghostscript-doc octave-doc python-reportlab-doc calligra-data python3-docx gnumeric-common
 realfiles:
 	@if [ ! -d $(WINE_DIR)/x/usr/lib/x86_64-linux-gnu/wine ]; then \
-	  mkdir -p $(WINE_DIR) && cd $(WINE_DIR) && apt-get download libwine && dpkg -x libwine_*.deb x \
+	  mkdir -p $(WINE_DIR) && cd $(WINE_DIR) && (apt-get download libwine || (apt-get update -qq && apt-get download libwine)) && dpkg -x libwine_*.deb x \
 	    || echo "warning: libwine not fetched; the benchmark's PE class will be missing"; fi
 	@if [ ! -d $(DOC_DIR)/x ]; then \
-	  mkdir -p $(DOC_DIR) && cd $(DOC_DIR) && apt-get download $(DOC_DEBS) && for d in *.deb; do dpkg -x $$d x || exit 1; done \
+	  mkdir -p $(DOC_DIR) && cd $(DOC_DIR) && (apt-get download $(DOC_DEBS) || (apt-get update -qq && apt-get download $(DOC_DEBS))) && for d in *.deb; do dpkg -x $$d x || exit 1; done \
 	    || echo "warning: $(DOC_DEBS) not fetched; the benchmark's document class will be missing"; fi
 
 # bench runs every benchmark once at full size (300k body + 4M hash
