@@ -2,11 +2,9 @@ package difftest
 
 import (
 	"bytes"
-	"compress/gzip"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -51,19 +49,8 @@ func BenchmarkRealData(b *testing.B) {
 		}
 		b.Skip("clamscan (Debian clamav) missing")
 	}
-	corpus := "../../shared/corpus/clamav-real"
-	gz, _ := filepath.Glob(corpus + "/*.gz")
-	if len(gz) == 0 {
-		b.Skip("no " + corpus)
-	}
 	dir := b.TempDir()
-	realDB := filepath.Join(dir, "real")
-	os.Mkdir(realDB, 0o755)
-	for _, g := range gz {
-		if err := gunzipTo(g, filepath.Join(realDB, strings.TrimSuffix(filepath.Base(g), ".gz"))); err != nil {
-			b.Fatal(err)
-		}
-	}
+	realDir := realDatabase(b)
 	sets, err := realfiles.Sets(filepath.Join(dir, "files"), "../../shared/corpus/mail")
 	if err != nil {
 		b.Fatal(err)
@@ -78,7 +65,7 @@ func BenchmarkRealData(b *testing.B) {
 
 	// Sub-benchmarks, so that one part can be run alone
 	// (-bench 'RealData/memory'); the table has what ran.
-	real := dbRun{name: "ClamAV's databases (clamav-real)", dir: realDB}
+	real := dbRun{name: "ClamAV's databases (clamav-real)", dir: realDir}
 	b.Run("clamav-real", func(b *testing.B) {
 		real.measure(b, sets, filepath.Join(dir, "lists"))
 		out.WriteString(real.table())
@@ -426,25 +413,4 @@ func peakChild(args []string) int {
 	self := procStatus("VmHWM")["VmHWM"]
 	fmt.Println(max(ru.Maxrss<<10, self))
 	return 0
-}
-
-func gunzipTo(src, dst string) error {
-	f, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	z, err := gzip.NewReader(f)
-	if err != nil {
-		return err
-	}
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, z); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -89,7 +89,7 @@ func TestRealVerdicts(t *testing.T) {
 
 // realDatabase is a directory holding every database of realDB
 // uncompressed, as clamscan -d and loadDir read them.
-func realDatabase(t *testing.T) string {
+func realDatabase(t testing.TB) string {
 	t.Helper()
 	gz, _ := filepath.Glob(filepath.Join(realDB, "*.gz"))
 	if len(gz) == 0 {
