@@ -26,8 +26,6 @@ var notUnpacked = map[string]string{
 	"clam-pespin.exe":    "PE packed with PESpin",
 	"clam-petite.exe":    "PE packed with Petite",
 	"clam-upack.exe":     "PE packed with Upack",
-	"clam.ea05.exe":      "AutoIt v3.0.5 script embedded in a PE",
-	"clam.ea06.exe":      "AutoIt v3.26+ script embedded in a PE",
 	"clam_IScab_int.exe": "InstallShield installer with an embedded cabinet",
 	"clam_ISmsi_ext.exe": "InstallShield MSI installer (external)",
 	"clam_ISmsi_int.exe": "InstallShield MSI installer (embedded)",

@@ -62,8 +62,6 @@ var unitDiffers = map[string]string{
 	"clam-pespin.exe":            "PE packed with PESpin: not unpacked",
 	"clam-petite.exe":            "PE packed with Petite: not unpacked",
 	"clam-upack.exe":             "PE packed with Upack: not unpacked",
-	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
-	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
 	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",
 	"clam_ISmsi_ext.exe":         "InstallShield MSI: not opened",
 	"clam_ISmsi_int.exe":         "InstallShield MSI: not opened",

@@ -17,6 +17,9 @@
 //   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
 //     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists,
 //     the archive of a self-extractor;
+//   - autoit.go: compiled AutoIt scripts (EA05 and EA06) in a PE file's
+//     overlay, the script and the files FileInstall embeds; an EA06
+//     script's tokens are written back as text by autoitscript.go;
 //   - sis.go: Symbian installation files;
 //   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
 //     files inside it;

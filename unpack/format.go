@@ -42,6 +42,7 @@ const (
 	SWF
 	YC
 	WWPack
+	AutoIt
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -87,6 +88,7 @@ var formatNames = [...]string{
 	UPX:      "upx",
 	YC:       "yc",
 	WWPack:   "wwpack",
+	AutoIt:   "autoit",
 	ISCab:    "installshield-cab",
 	Alz:      "alz",
 }
@@ -119,6 +121,10 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 		}
 		if isWWPack(r, size) {
 			return WWPack
+		}
+		// Before UPX: AutoIt's stub is packed, its script is not.
+		if _, ok := findAutoIt(r, size); ok {
+			return AutoIt
 		}
 	}
 	if f := Identify(head); f != Unknown {
@@ -238,6 +244,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.MSCHM:    Chm,
 	filetype.SIS:      Sis,
 	filetype.SWF:      SWF,
+	filetype.AutoIt:   AutoIt,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

@@ -94,6 +94,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.yc(src, size)
 	case WWPack:
 		err = w.wwpack(src, size)
+	case AutoIt:
+		err = w.autoit(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
