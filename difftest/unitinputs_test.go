@@ -62,9 +62,6 @@ var unitDiffers = map[string]string{
 	"clam-pespin.exe":            "PE packed with PESpin: not unpacked",
 	"clam-petite.exe":            "PE packed with Petite: not unpacked",
 	"clam-upack.exe":             "PE packed with Upack: not unpacked",
-	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",
-	"clam_ISmsi_ext.exe":         "InstallShield MSI: not opened",
-	"clam_ISmsi_int.exe":         "InstallShield MSI: not opened",
 	"clam.exe.webapp-export.one": "OneNote in the web app's packaging (MS-FSSHTTPB): not opened, an error rather than clean",
 	// We find clam.exe and the reference does not:
 	"clam-v2.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",

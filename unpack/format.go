@@ -43,6 +43,7 @@ const (
 	YC
 	WWPack
 	AutoIt
+	ISMSI
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -89,6 +90,7 @@ var formatNames = [...]string{
 	YC:       "yc",
 	WWPack:   "wwpack",
 	AutoIt:   "autoit",
+	ISMSI:    "installshield-msi",
 	ISCab:    "installshield-cab",
 	Alz:      "alz",
 }
@@ -233,18 +235,19 @@ func Identify(head []byte) Format {
 // the one place that types content: a format opened here is recognised by
 // the type filetype gives its head.
 var typedFormats = map[filetype.Type]Format{
-	filetype.CPIOOld:  Cpio,
-	filetype.CPIOODC:  Cpio,
-	filetype.CPIONewc: Cpio,
-	filetype.CPIOCRC:  Cpio,
-	filetype.HTML:     HTML,
-	filetype.MSSZDD:   Szdd,
-	filetype.OneNote:  OneNote,
-	filetype.ARJ:      Arj,
-	filetype.MSCHM:    Chm,
-	filetype.SIS:      Sis,
-	filetype.SWF:      SWF,
-	filetype.AutoIt:   AutoIt,
+	filetype.CPIOOld:    Cpio,
+	filetype.CPIOODC:    Cpio,
+	filetype.CPIONewc:   Cpio,
+	filetype.CPIOCRC:    Cpio,
+	filetype.HTML:       HTML,
+	filetype.MSSZDD:     Szdd,
+	filetype.OneNote:    OneNote,
+	filetype.ARJ:        Arj,
+	filetype.MSCHM:      Chm,
+	filetype.SIS:        Sis,
+	filetype.SWF:        SWF,
+	filetype.AutoIt:     AutoIt,
+	filetype.IShieldMSI: ISMSI,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

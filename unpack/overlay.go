@@ -65,6 +65,9 @@ func identifyOverlay(r io.ReaderAt, size int64) Format {
 	if _, ok := findNSIS(r, size, off); ok {
 		return Nsis
 	}
+	if _, ok := findISMSI(r, size); ok {
+		return ISMSI
+	}
 	var head [4 * isListMaxField]byte
 	n, _ := r.ReadAt(head[:], off)
 	if _, _, ok := parseISEntry(head[:n], size-off); ok {
