@@ -69,21 +69,21 @@ func findAutoIt(r io.ReaderAt, size int64) (int64, bool) {
 
 // autoit yields the files of a compiled AutoIt script: the script (text;
 // EA06's rebuilt from its tokens) and the files FileInstall embeds, named
-// as stored. A packed stub (UPX) is yielded too, as "autoit-stub", so that
-// the interpreter's own code is still unpacked and scanned.
+// as stored. A stub that is itself a container (UPX-packed, say) is
+// yielded too, as "autoit-stub", so that the interpreter's own code is
+// still unpacked and scanned.
 func (w *walker) autoit(src io.ReaderAt, size int64) error {
 	at, ok := findAutoIt(src, size)
 	if !ok {
 		return fmt.Errorf("%w: autoit: no script marker", ErrCorrupt)
 	}
 	if at > 0 {
+		stub := io.NewSectionReader(src, 0, at)
 		var head [HeadSize]byte
-		n, _ := src.ReadAt(head[:], 0)
-		if isUPX(head[:n]) {
+		n, _ := stub.ReadAt(head[:], 0)
+		if IdentifyReader(head[:n], stub, at) != Unknown {
 			w.info.MemberCount++
-			if _, stop := w.emit("autoit-stub", false, func() (io.Reader, error) {
-				return io.NewSectionReader(src, 0, at), nil
-			}); stop != nil {
+			if _, stop := w.emit("autoit-stub", false, func() (io.Reader, error) { return stub, nil }); stop != nil {
 				return stop
 			}
 		}

@@ -42,6 +42,12 @@ const (
 	SWF
 	YC
 	WWPack
+	ASPack
+	MEW
+	Upack
+	Petite
+	PESpin
+	EmbeddedPE
 	AutoIt
 	ISMSI
 
@@ -89,10 +95,17 @@ var formatNames = [...]string{
 	UPX:      "upx",
 	YC:       "yc",
 	WWPack:   "wwpack",
-	AutoIt:   "autoit",
-	ISMSI:    "installshield-msi",
-	ISCab:    "installshield-cab",
-	Alz:      "alz",
+	ASPack:   "aspack",
+	MEW:      "mew",
+	Upack:    "upack",
+	Petite:   "petite",
+	PESpin:   "pespin",
+	// EmbeddedPE is a PE file that holds others.
+	EmbeddedPE: "pe-embedded",
+	AutoIt:     "autoit",
+	ISMSI:      "installshield-msi",
+	ISCab:      "installshield-cab",
+	Alz:        "alz",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -105,7 +118,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC, WWPack:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC, WWPack, ASPack, MEW, Upack, Petite, PESpin, EmbeddedPE:
 		return false
 	}
 	return f != Unknown
@@ -128,6 +141,9 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 		if _, ok := findAutoIt(r, size); ok {
 			return AutoIt
 		}
+		if f := packerOf(r, size); f != Unknown {
+			return f
+		}
 	}
 	if f := Identify(head); f != Unknown {
 		return f
@@ -140,6 +156,9 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	}
 	if zipByEnd(r, size) {
 		return Zip
+	}
+	if bytes.HasPrefix(head, []byte("MZ")) && hasEmbeddedPE(r, size) {
+		return EmbeddedPE
 	}
 	return Unknown
 }
