@@ -158,7 +158,17 @@ func (ss *session) instream(ctx context.Context) bool {
 		return false
 	}
 	return ss.send(ss.scanReply(ctx, "stream", func(snap *engine.Snapshot) (*scan.Result, error) {
-		return snap.Scan.Scan(ctx, "stream", st.readerAt(), st.size)
+		// The clean cache serves streams only: their bytes are the
+		// daemon's own, while a file a client can still write (FILDES,
+		// SCAN) could change between the digest and the scan, and a clean
+		// verdict would be remembered for content never scanned.
+		res, cached, err := snap.ScanCached("stream", st.readerAt(), st.size, func() (*scan.Result, error) {
+			return snap.Scan.Scan(ctx, "stream", st.readerAt(), st.size)
+		})
+		if cached {
+			ss.s.stats.cached.Add(1)
+		}
+		return res, err
 	}))
 }
 
