@@ -47,9 +47,10 @@ import (
 // ours, clamd, ours, so a change in the machine's load hits both. Beside
 // the rate: each daemon's CPU time per scan (from /proc, so what the
 // rest of this shared machine takes is not counted), memory after the
-// runs (VmRSS) and its peak (VmHWM), and last the engine's own CPU time
-// per scan of the same files in this process, one goroutine, so that
-// what the service adds shows. The tables go to stdout and, with
+// runs (VmRSS) and its peak (VmHWM), and, for new content, the engine's
+// own CPU time per scan of the same files in this process (one at a time,
+// then max_threads at once, the daemons stopped), so that what the
+// service adds shows. The tables go to stdout and, with
 // SIGTOOL_BENCH_WRITE=1, to testdata/bench-results.md.
 func BenchmarkVsClamd(b *testing.B) {
 	if _, err := os.Stat("/usr/sbin/clamd"); err != nil {
