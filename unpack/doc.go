@@ -24,6 +24,12 @@
 //     wwpack.go: WWPack32-packed PE files, their image rebuilt (both
 //     recognised by their entry point's code, [IdentifyReader]), over
 //     the PE headers of pe.go;
+//   - packed.go: programs packed with ASPack, MEW, Upack, Petite or
+//     PESpin, recognised by their entry point's code ([IdentifyReader]),
+//     their stub run by emulate.go (a small Windows process over the x86
+//     interpreter of internal/x86) until the unpacked program takes over,
+//     the memory image yielded; and the PE files any PE file holds
+//     (Format EmbeddedPE, "pe-OFFSET"), as ClamAV looks for them;
 //   - szdd.go: SZDD, Microsoft's COMPRESS.EXE format;
 //   - deflate64.go and implode.go: zip's Deflate64 and Implode methods;
 //   - onenote.go: the files embedded in OneNote sections;
@@ -64,7 +70,9 @@
 //   - Magic is recognised at offset 0, in a PE file's overlay (the
 //     first 64 KiB past its last section: self-extractors, installers),
 //     and a zip by the end record that ends the file, as unzip finds it;
-//     other archives behind other data are not opened.
+//     other archives behind other data are not opened, except zip entries:
+//     [WalkEmbeddedZip] (embedded.go) yields the zip local file entries
+//     found anywhere in content, as ClamAV's raw scan extracts them.
 //   - The third-party 7z and rar decoders are guarded against panics, which
 //     are turned into [ErrCorrupt]; they may still size some buffers from
 //     header fields (dictionary sizes), which is bounded where the decoder

@@ -42,6 +42,12 @@ const (
 	SWF
 	YC
 	WWPack
+	ASPack
+	MEW
+	Upack
+	Petite
+	PESpin
+	EmbeddedPE
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -87,8 +93,15 @@ var formatNames = [...]string{
 	UPX:      "upx",
 	YC:       "yc",
 	WWPack:   "wwpack",
-	ISCab:    "installshield-cab",
-	Alz:      "alz",
+	ASPack:   "aspack",
+	MEW:      "mew",
+	Upack:    "upack",
+	Petite:   "petite",
+	PESpin:   "pespin",
+	// EmbeddedPE is a PE file that holds others.
+	EmbeddedPE: "pe-embedded",
+	ISCab:      "installshield-cab",
+	Alz:        "alz",
 }
 
 // Opened reports whether [Walk] can read f's members; the other formats
@@ -101,7 +114,7 @@ func (f Format) Opened() bool { return f > Unknown && f < firstUnopened }
 // member limit is about archives; a PDF of 500 streams is not suspect.
 func (f Format) Archive() bool {
 	switch f {
-	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC, WWPack:
+	case OLE2, PDF, RTF, HTML, OneNote, Chm, SWF, UPX, YC, WWPack, ASPack, MEW, Upack, Petite, PESpin, EmbeddedPE:
 		return false
 	}
 	return f != Unknown
@@ -120,6 +133,9 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 		if isWWPack(r, size) {
 			return WWPack
 		}
+		if f := packerOf(r, size); f != Unknown {
+			return f
+		}
 	}
 	if f := Identify(head); f != Unknown {
 		return f
@@ -132,6 +148,9 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 	}
 	if zipByEnd(r, size) {
 		return Zip
+	}
+	if bytes.HasPrefix(head, []byte("MZ")) && hasEmbeddedPE(r, size) {
+		return EmbeddedPE
 	}
 	return Unknown
 }

@@ -73,3 +73,14 @@ func (p *peFile) fileOffset(rva uint32) (int64, bool) {
 	}
 	return 0, false
 }
+
+// sectionOf returns the index of the section whose memory holds rva, or
+// -1.
+func (p *peFile) sectionOf(rva uint32) int {
+	for i, s := range p.sections {
+		if rva >= s.rva && rva-s.rva < max(s.vsize, s.rawSize) {
+			return i
+		}
+	}
+	return -1
+}

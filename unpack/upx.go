@@ -99,10 +99,15 @@ func (w *walker) upx(src io.ReaderAt, size int64) error {
 	}); stop != nil {
 		return stop
 	}
-	for _, pe := range embeddedPEs(img) {
+	return w.emitEmbedded("upx-image/", img)
+}
+
+// emitEmbedded yields the PE files inside b as prefix+"pe-OFFSET".
+func (w *walker) emitEmbedded(prefix string, b []byte) error {
+	for _, pe := range embeddedPEs(b) {
 		w.info.MemberCount++
-		b := img[pe[0]:pe[1]]
-		if _, stop := w.emit("upx-image/pe-"+strconv.Itoa(pe[0]), false, func() (io.Reader, error) { return bytes.NewReader(b), nil }); stop != nil {
+		e := b[pe[0]:pe[1]]
+		if _, stop := w.emit(prefix+"pe-"+strconv.Itoa(pe[0]), false, func() (io.Reader, error) { return bytes.NewReader(e), nil }); stop != nil {
 			return stop
 		}
 	}
@@ -120,38 +125,42 @@ func embeddedPEs(b []byte) [][2]int {
 			break
 		}
 		i += j
-		if i+0x40 > len(b) {
-			break
-		}
-		lfa := int(binary.LittleEndian.Uint32(b[i+0x3c:]))
-		pe := i + lfa
-		if lfa < 0x40 || lfa > 1024 || pe+24 > len(b) || string(b[pe:pe+4]) != "PE\x00\x00" {
-			continue
-		}
-		nsec := int(binary.LittleEndian.Uint16(b[pe+6:]))
-		sec := pe + 24 + int(binary.LittleEndian.Uint16(b[pe+20:]))
-		if nsec == 0 || nsec > 96 || sec+40*nsec > len(b) {
-			continue
-		}
-		end := sec + 40*nsec - i
-		ok := true
-		for k := 0; k < nsec; k++ {
-			s := b[sec+40*k:]
-			raw, ptr := int(binary.LittleEndian.Uint32(s[16:])), int(binary.LittleEndian.Uint32(s[20:]))
-			if raw == 0 {
-				continue
-			}
-			if ptr < 0 || raw < 0 || i+ptr+raw > len(b) || ptr+raw < ptr {
-				ok = false
-				break
-			}
-			end = max(end, ptr+raw)
-		}
-		if ok {
-			out = append(out, [2]int{i, i + end})
+		if n, ok := embeddedPEAt(b[i:], int64(len(b)-i)); ok {
+			out = append(out, [2]int{i, i + int(n)})
 		}
 	}
 	return out
+}
+
+// embeddedPEAt checks for a PE file at the start of h (as much of it as
+// is at hand, its headers at least), of which avail bytes exist, and
+// returns its length: to the furthest section data, or the headers.
+func embeddedPEAt(h []byte, avail int64) (int64, bool) {
+	if len(h) < 0x40 || h[0] != 'M' || h[1] != 'Z' {
+		return 0, false
+	}
+	lfa := int(binary.LittleEndian.Uint32(h[0x3c:]))
+	if lfa < 0x40 || lfa > 1024 || lfa+24 > len(h) || string(h[lfa:lfa+4]) != "PE\x00\x00" {
+		return 0, false
+	}
+	nsec := int(binary.LittleEndian.Uint16(h[lfa+6:]))
+	sec := lfa + 24 + int(binary.LittleEndian.Uint16(h[lfa+20:]))
+	if nsec == 0 || nsec > 96 || sec+40*nsec > len(h) {
+		return 0, false
+	}
+	end := int64(sec + 40*nsec)
+	for k := 0; k < nsec; k++ {
+		s := h[sec+40*k:]
+		raw, ptr := int64(binary.LittleEndian.Uint32(s[16:])), int64(binary.LittleEndian.Uint32(s[20:]))
+		if raw == 0 {
+			continue
+		}
+		if ptr+raw > avail {
+			return 0, false
+		}
+		end = max(end, ptr+raw)
+	}
+	return end, true
 }
 
 var errNRV = errors.New("nrv2b: invalid data")

@@ -94,6 +94,10 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.yc(src, size)
 	case WWPack:
 		err = w.wwpack(src, size)
+	case ASPack, MEW, Upack, Petite, PESpin:
+		err = w.packed(src, size)
+	case EmbeddedPE:
+		err = w.embedded(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strconv"
 )
 
 // PE files packed with WWPack32: the last section holds the loader, entered
@@ -65,14 +64,7 @@ func (w *walker) wwpack(src io.ReaderAt, size int64) error {
 	if _, stop := w.emit("wwpack-image", false, func() (io.Reader, error) { return bytes.NewReader(img), nil }); stop != nil {
 		return stop
 	}
-	for _, pe := range embeddedPEs(img) {
-		w.info.MemberCount++
-		b := img[pe[0]:pe[1]]
-		if _, stop := w.emit("wwpack-image/pe-"+strconv.Itoa(pe[0]), false, func() (io.Reader, error) { return bytes.NewReader(b), nil }); stop != nil {
-			return stop
-		}
-	}
-	return nil
+	return w.emitEmbedded("wwpack-image/", img)
 }
 
 // unWWPack rebuilds the unpacked image of the WWPack32 file b, of at most

@@ -1,0 +1,371 @@
+package unpack
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/sigtool/sigtool/unpack/internal/x86"
+)
+
+// Packed programs whose loader stub is run rather than read: the file is
+// mapped as Windows' loader maps it (headers and sections at their RVAs,
+// imports bound to trap addresses), and the stub runs in the bounded x86
+// interpreter of internal/x86 until the unpacked program takes over. That
+// moment is seen when the program's code (in memory the run has written,
+// or in a section other than the stub's) calls an API the stub's small
+// Windows does not provide, or exits; the memory image is then what the
+// program is. The few APIs a
+// stub needs to unpack (LoadLibraryA, GetModuleHandleA, GetProcAddress,
+// VirtualAlloc, VirtualFree, VirtualProtect) act for real; any other
+// call from the stub's own code, a fault, an instruction the interpreter
+// does not know or the step bound end the run with an error, so that a
+// stub not followed to its end never reads as clean.
+
+// emuLimits bound one run: instructions, memory the program may allocate,
+// and the image it may map.
+type emuLimits struct {
+	steps    int
+	allocs   int64
+	maxImage int64
+}
+
+// Stubs take some 10 to 15 instructions per byte they unpack (ASPack,
+// Upack); the interpreter runs a few million a second. 20 million steps
+// are a few seconds at most, and unpack an image of a MiB or more.
+const (
+	emuMaxSteps = 20_000_000
+	emuMaxImage = 32 << 20
+)
+
+// emuLimitsFor bounds a run by the walk's file size limit: the image and
+// what the program allocates at most that, and 4 steps per byte of it.
+func emuLimitsFor(lim Limits) emuLimits {
+	size := int64(emuMaxImage)
+	if lim.MaxFileSize > 0 {
+		size = min(size, lim.MaxFileSize)
+	}
+	return emuLimits{steps: int(min(emuMaxSteps, max(1<<20, 4*size))), allocs: size, maxImage: size}
+}
+
+// Where the emulated process's parts live: the stack below 0x130000, as
+// Windows puts it, the rest above any image a 32-bit program is based at
+// in practice; an image overlapping them is refused.
+const (
+	emuStackTop  = 0x00130000
+	emuStackSize = 0x00100000
+	emuAllocBase = 0x60000000
+	emuAPIBase   = 0x7fe00000
+	emuAPISlots  = 4096
+	emuModBase   = 0x7c000000 // fake module handles, 64 KiB apart
+	emuTEB       = 0x7ffdf000
+	emuPEB       = 0x7ffd0000
+)
+
+var errEmuStub = errors.New("the packer's stub could not be followed")
+
+// emuRun is one emulated process.
+type emuRun struct {
+	m         *x86.Machine
+	base      uint32
+	image     *x86.Region
+	apis      []string // by trap slot
+	slots     map[string]uint32
+	modules   map[string]uint32
+	allocNext uint32
+	allocLeft int64
+	// entrySection is the index of the section holding the entry point
+	// (the stub's), -1 for the headers.
+	entrySection int
+	pe           *peFile
+}
+
+var errEmuDone = errors.New("the unpacked program took over")
+
+// emulate runs the stub of the PE file b and returns the memory image
+// (SizeOfImage bytes from the image base). err is non-nil when the stub
+// was not followed to its end; the image is then what it had made so far.
+func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
+	r, err := loadEmu(b, lim)
+	if err != nil {
+		return nil, err
+	}
+	// In slices, to see a cancelled context.
+	const slice = 1 << 20
+	for left := lim.steps; ; left -= slice {
+		if err = r.m.Run(min(left, slice)); err != x86.ErrSteps || left <= slice {
+			break
+		}
+		if err = ctx.Err(); err != nil {
+			return nil, err
+		}
+	}
+	out := bytes.Clone(r.image.Data)
+	if errors.Is(err, errEmuDone) {
+		return out, nil
+	}
+	if errors.Is(err, x86.ErrSteps) {
+		return out, &LimitError{Limit: LimitScanSize, Member: "emulated stub", Max: int64(lim.steps)}
+	}
+	return out, fmt.Errorf("%w: %w", errEmuStub, err)
+}
+
+// loadEmu maps the PE file b into a new process, ready to run its entry
+// point.
+func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
+	p, ok := parsePE(b)
+	if !ok {
+		return nil, fmt.Errorf("%w: no PE headers", ErrCorrupt)
+	}
+	opt := p.pe + 24
+	if binary.LittleEndian.Uint16(b[opt:]) != 0x10b {
+		return nil, fmt.Errorf("%w: not a 32-bit PE file", ErrUnsupported)
+	}
+	base := binary.LittleEndian.Uint32(b[opt+28:])
+	imageSize := alignUp(int64(binary.LittleEndian.Uint32(b[opt+56:])), 0x1000)
+	headers := int64(binary.LittleEndian.Uint32(b[opt+60:]))
+	if imageSize > lim.maxImage {
+		return nil, &LimitError{Limit: LimitFileSize, Max: lim.maxImage}
+	}
+	if imageSize == 0 || base < emuStackTop || uint64(base)+uint64(imageSize) > emuAllocBase {
+		return nil, fmt.Errorf("%w: image base %#x size %#x", ErrUnsupported, base, imageSize)
+	}
+	r := &emuRun{
+		pe: p, m: x86.New(), base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
+		allocNext: emuAllocBase, allocLeft: lim.allocs,
+	}
+	img := make([]byte, imageSize)
+	copy(img, b[:min(int64(len(b)), max(headers, 0x200), imageSize)])
+	for _, s := range p.sections {
+		if s.rawSize == 0 || int64(s.raw) >= int64(len(b)) || int64(s.rva) >= imageSize {
+			continue
+		}
+		n := min(int64(alignUp(int64(s.rawSize), int64(p.fileAlign))), int64(len(b))-int64(s.raw), imageSize-int64(s.rva))
+		if s.vsize != 0 {
+			n = min(n, alignUp(int64(s.vsize), int64(p.sectionAlign)))
+		}
+		copy(img[s.rva:], b[s.raw:int64(s.raw)+n])
+	}
+	var err error
+	m := r.m
+	if r.image, err = m.Map(base, int(imageSize), img, false); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	// Stubs read the first bytes of APIs for breakpoints: NOPs.
+	if _, err := m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
+		return nil, err
+	}
+	if _, err := m.Map(emuStackTop-emuStackSize, emuStackSize, nil, false); err != nil {
+		return nil, err
+	}
+	teb := make([]byte, 0x1000)
+	binary.LittleEndian.PutUint32(teb[0:], 0xffffffff) // no exception handler
+	binary.LittleEndian.PutUint32(teb[4:], emuStackTop)
+	binary.LittleEndian.PutUint32(teb[8:], emuStackTop-emuStackSize)
+	binary.LittleEndian.PutUint32(teb[0x18:], emuTEB)
+	binary.LittleEndian.PutUint32(teb[0x30:], emuPEB)
+	if _, err := m.Map(emuTEB, len(teb), teb, false); err != nil {
+		return nil, err
+	}
+	peb := make([]byte, 0x1000)
+	binary.LittleEndian.PutUint32(peb[8:], base)
+	if _, err := m.Map(emuPEB, len(peb), peb, false); err != nil {
+		return nil, err
+	}
+	m.FSBase = emuTEB
+	if err := r.bindImports(p, binary.LittleEndian.Uint32(b[opt+104:])); err != nil {
+		return nil, err
+	}
+	m.Trap = r.trap
+	m.R[x86.ESP] = emuStackTop - 0x100
+	m.EIP = base + p.entry
+	m.R[x86.EAX] = m.EIP
+	m.R[x86.EBX] = emuPEB
+	// The stub returns to an exit, as into the system's process start.
+	if err := m.Push(r.slot("kernel32.dll!ExitThread")); err != nil {
+		return nil, err
+	}
+	r.entrySection = p.sectionOf(p.entry)
+	return r, nil
+}
+
+// slot returns the trap address standing for an API.
+func (r *emuRun) slot(name string) uint32 {
+	if a, ok := r.slots[name]; ok {
+		return a
+	}
+	if len(r.apis) >= emuAPISlots {
+		return emuAPIBase + emuAPISlots - 1 // shared: an unknown API
+	}
+	a := emuAPIBase + uint32(len(r.apis))
+	r.apis = append(r.apis, name)
+	r.slots[name] = a
+	return a
+}
+
+// bindImports fills the import address table as the loader would.
+func (r *emuRun) bindImports(p *peFile, dir uint32) error {
+	if dir == 0 {
+		return nil
+	}
+	u32 := func(at uint32) uint32 {
+		v, _ := r.m.Read(at, 4)
+		return v
+	}
+	for d, n := r.base+dir, 0; n < 256; d, n = d+20, n+1 {
+		oft, name, ft := u32(d), u32(d+12), u32(d+16)
+		if name == 0 || ft == 0 {
+			break
+		}
+		dll := strings.ToLower(r.cstring(r.base + name))
+		r.module(dll)
+		lookup := oft
+		if lookup == 0 {
+			lookup = ft
+		}
+		for i := uint32(0); i < 4096; i++ {
+			t := u32(r.base + lookup + 4*i)
+			if t == 0 {
+				break
+			}
+			fn := fmt.Sprintf("#%d", t&0xffff)
+			if t&0x80000000 == 0 {
+				fn = r.cstring(r.base + t + 2)
+			}
+			// Into the image's bytes: the loader's stores are not the
+			// program's (see programCode).
+			at := ft + 4*i
+			if uint64(at)+4 > uint64(len(r.image.Data)) {
+				return fmt.Errorf("%w: import table outside the image", ErrCorrupt)
+			}
+			binary.LittleEndian.PutUint32(r.image.Data[at:], r.slot(dll+"!"+fn))
+		}
+	}
+	return nil
+}
+
+// module returns the handle of a named module, the image's own for "".
+func (r *emuRun) module(name string) uint32 {
+	if name == "" {
+		return r.base
+	}
+	name = strings.ToLower(name)
+	if !strings.Contains(name, ".") {
+		name += ".dll"
+	}
+	if h, ok := r.modules[name]; ok {
+		return h
+	}
+	h := emuModBase + uint32(len(r.modules))<<16
+	r.modules[name] = h
+	return h
+}
+
+func (r *emuRun) cstring(at uint32) string {
+	b := r.m.Bytes(at, 256)
+	if i := bytes.IndexByte(b, 0); i >= 0 {
+		b = b[:i]
+	}
+	return string(b)
+}
+
+// trap acts for the API whose trap address the program reached.
+func (r *emuRun) trap(m *x86.Machine, at uint32) error {
+	name := "unknown"
+	if i := int(at - emuAPIBase); i < len(r.apis) {
+		name = r.apis[i]
+	}
+	ret, err := m.Read(m.R[x86.ESP], 4)
+	if err != nil {
+		return err
+	}
+	arg := func(i int) uint32 {
+		v, _ := m.Read(m.R[x86.ESP]+4+4*uint32(i), 4)
+		return v
+	}
+	fn := name[strings.IndexByte(name, '!')+1:]
+	var result uint32
+	nargs := 0
+	switch fn {
+	case "LoadLibraryA", "GetModuleHandleA":
+		nargs = 1
+		if a := arg(0); a != 0 {
+			result = r.module(r.cstring(a))
+		} else {
+			result = r.base
+		}
+	case "GetProcAddress":
+		nargs = 2
+		mod := "module"
+		for k, h := range r.modules {
+			if h == arg(0) {
+				mod = k
+			}
+		}
+		// As Windows does, no address for a name no module exports:
+		// stubs end their lists so.
+		if a := arg(1); a < 0x10000 {
+			result = r.slot(fmt.Sprintf("%s!#%d", mod, a))
+		} else if fn := r.cstring(a); apiName(fn) {
+			result = r.slot(mod + "!" + fn)
+		}
+	case "VirtualAlloc":
+		nargs = 4
+		size := int64(alignUp(int64(arg(1)), 0x1000))
+		if size == 0 || size > r.allocLeft {
+			result = 0
+			break
+		}
+		if _, err := m.Map(r.allocNext, int(size), nil, false); err != nil {
+			return err
+		}
+		result = r.allocNext
+		r.allocNext += uint32(size) + 0x1000
+		r.allocLeft -= size
+	case "VirtualFree":
+		nargs, result = 3, 1
+	case "VirtualProtect":
+		nargs, result = 4, 1
+		if old := arg(3); old != 0 {
+			_ = m.Write(old, 4, 0x40)
+		}
+	default:
+		// Anything else: the unpacked program has taken over if the
+		// caller is code the run wrote; otherwise the stub asks for
+		// more than this small Windows gives.
+		if r.m.Written(ret-1) || r.programCode(ret-1) {
+			return errEmuDone
+		}
+		return fmt.Errorf("the stub called %s from %#x", name, ret)
+	}
+	m.R[x86.EAX] = result
+	m.R[x86.ESP] += 4 + 4*uint32(nargs)
+	m.EIP = ret
+	return nil
+}
+
+// programCode reports whether addr is in a section of the image other
+// than the stub's: the packed program's code, unpacked there.
+func (r *emuRun) programCode(addr uint32) bool {
+	if addr < r.base || addr-r.base >= uint32(len(r.image.Data)) {
+		return false
+	}
+	s := r.pe.sectionOf(addr - r.base)
+	return s >= 0 && s != r.entrySection
+}
+
+// apiName reports whether s can be an exported function's name.
+func apiName(s string) bool {
+	if s == "" || len(s) > 200 {
+		return false
+	}
+	for _, c := range []byte(s) {
+		if c <= ' ' || c >= 0x7f {
+			return false
+		}
+	}
+	return true
+}

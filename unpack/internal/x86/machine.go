@@ -1,0 +1,251 @@
+// Package x86 is a small interpreter of 32-bit x86 code, for running the
+// loader stub of a packed program until it has unpacked the program in
+// memory. Instructions are decoded by golang.org/x/arch/x86/x86asm (the
+// Go project's decoder, kept with the toolchain's disassembler); this
+// package gives the integer instructions stubs use their meaning
+// (machine.go: registers, memory and the run loop; exec.go: the
+// instructions; flags.go: the arithmetic flags). Anything else
+// (floating point, SIMD, system instructions, a fault) stops the run with
+// an error: a stub that cannot be followed is never taken as done.
+//
+// A run is bounded by the caller's step count and by the memory it maps;
+// nothing here allocates from what the program asks beyond what the
+// caller's hooks allow.
+package x86
+
+import (
+	"errors"
+	"fmt"
+
+	"golang.org/x/arch/x86/x86asm"
+)
+
+// The general registers, in the order x86 encodes them.
+const (
+	EAX = iota
+	ECX
+	EDX
+	EBX
+	ESP
+	EBP
+	ESI
+	EDI
+)
+
+// ErrSteps is returned by Run when the step bound is reached.
+var ErrSteps = errors.New("x86: step limit reached")
+
+// A Fault is an instruction the interpreter cannot follow: an unmapped
+// address, an instruction it does not know, a division by zero.
+type Fault struct {
+	EIP    uint32
+	Reason string
+}
+
+func (f *Fault) Error() string { return fmt.Sprintf("x86: at %#x: %s", f.EIP, f.Reason) }
+
+// A Region is mapped memory. Trap regions are read-only and not executed:
+// control reaching them calls the machine's Trap function (an API stub).
+type Region struct {
+	Base uint32
+	Data []byte
+	Trap bool
+	// written marks the pages (4 KiB) stored to since mapping, and gen
+	// counts stores per page, to drop decoded instructions of changed
+	// code.
+	written []bool
+	gen     []uint32
+}
+
+const pageShift = 12
+
+// Machine is the processor state and its memory.
+type Machine struct {
+	R      [8]uint32
+	EIP    uint32
+	FSBase uint32
+	// Flags.
+	CF, PF, AF, ZF, SF, OF, DF bool
+
+	regions []*Region
+	// Trap is called when control reaches a trap region, at address at;
+	// it acts for the code there (typically: pop the return address and
+	// arguments, set EAX, set EIP). A non-nil error ends Run with it.
+	Trap func(m *Machine, at uint32) error
+	// Steps counts executed instructions.
+	Steps int
+
+	cache map[uint32]decoded
+	last  *Region
+}
+
+type decoded struct {
+	inst x86asm.Inst
+	gen  uint32
+}
+
+// New returns a machine with no memory mapped.
+func New() *Machine {
+	return &Machine{cache: map[uint32]decoded{}}
+}
+
+// Map adds a region of size bytes at base, filled from data. Regions must
+// not overlap.
+func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, error) {
+	if size <= 0 || uint64(base)+uint64(size) > 1<<32 {
+		return nil, fmt.Errorf("x86: region %#x+%#x outside 32 bits", base, size)
+	}
+	for _, r := range m.regions {
+		if base < r.Base+uint32(len(r.Data)) && r.Base < base+uint32(size) {
+			return nil, fmt.Errorf("x86: region %#x+%#x overlaps %#x", base, size, r.Base)
+		}
+	}
+	pages := (size + 1<<pageShift - 1) >> pageShift
+	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), gen: make([]uint32, pages)}
+	copy(r.Data, data)
+	m.regions = append(m.regions, r)
+	return r, nil
+}
+
+// Written reports whether the page holding addr was stored to.
+func (m *Machine) Written(addr uint32) bool {
+	r := m.region(addr)
+	return r != nil && r.written[(addr-r.Base)>>pageShift]
+}
+
+// Region returns the region holding addr, or nil.
+func (m *Machine) Region(addr uint32) *Region { return m.region(addr) }
+
+func (m *Machine) region(addr uint32) *Region {
+	if r := m.last; r != nil && addr-r.Base < uint32(len(r.Data)) {
+		return r
+	}
+	for _, r := range m.regions {
+		if addr-r.Base < uint32(len(r.Data)) {
+			m.last = r
+			return r
+		}
+	}
+	return nil
+}
+
+// slice returns n bytes at addr, within one region; trap regions are
+// read-only.
+func (m *Machine) slice(addr uint32, n int, write bool) ([]byte, *Region, bool) {
+	r := m.region(addr)
+	if r == nil || (write && r.Trap) {
+		return nil, nil, false
+	}
+	off := addr - r.Base
+	if uint64(off)+uint64(n) > uint64(len(r.Data)) {
+		return nil, nil, false
+	}
+	return r.Data[off : off+uint32(n)], r, true
+}
+
+// Read reads n (1, 2 or 4) bytes little-endian at addr.
+func (m *Machine) Read(addr uint32, n int) (uint32, error) {
+	b, _, ok := m.slice(addr, n, false)
+	if !ok {
+		return 0, &Fault{EIP: m.EIP, Reason: fmt.Sprintf("read of %d bytes at unmapped %#x", n, addr)}
+	}
+	var v uint32
+	for i := n - 1; i >= 0; i-- {
+		v = v<<8 | uint32(b[i])
+	}
+	return v, nil
+}
+
+// Write stores n (1, 2 or 4) bytes little-endian at addr.
+func (m *Machine) Write(addr uint32, n int, v uint32) error {
+	b, r, ok := m.slice(addr, n, true)
+	if !ok {
+		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at unmapped %#x", n, addr)}
+	}
+	for i := range b {
+		b[i] = byte(v >> (8 * i))
+	}
+	p := (addr - r.Base) >> pageShift
+	r.written[p] = true
+	r.gen[p]++
+	if q := (addr + uint32(n) - 1 - r.Base) >> pageShift; q != p {
+		r.written[q] = true
+		r.gen[q]++
+	}
+	return nil
+}
+
+// Bytes returns up to n bytes at addr, as far as one region holds them.
+func (m *Machine) Bytes(addr uint32, n int) []byte {
+	r := m.region(addr)
+	if r == nil || r.Trap {
+		return nil
+	}
+	off := addr - r.Base
+	return r.Data[off:min(uint64(len(r.Data)), uint64(off)+uint64(n))]
+}
+
+// Push pushes a dword.
+func (m *Machine) Push(v uint32) error { return m.push(v, 4) }
+
+// Pop pops a dword.
+func (m *Machine) Pop() (uint32, error) { return m.pop(4) }
+
+func (m *Machine) push(v uint32, n int) error {
+	m.R[ESP] -= uint32(n)
+	return m.Write(m.R[ESP], n, v&mask(n))
+}
+
+func (m *Machine) pop(n int) (uint32, error) {
+	v, err := m.Read(m.R[ESP], n)
+	m.R[ESP] += uint32(n)
+	return v, err
+}
+
+// Run executes until the Trap function returns an error, a fault, or
+// maxSteps more instructions.
+func (m *Machine) Run(maxSteps int) error {
+	for n := 0; ; n++ {
+		if n >= maxSteps {
+			return ErrSteps
+		}
+		r := m.region(m.EIP)
+		if r == nil {
+			return &Fault{EIP: m.EIP, Reason: "execution of unmapped memory"}
+		}
+		if r.Trap {
+			if m.Trap == nil {
+				return &Fault{EIP: m.EIP, Reason: "call into a trap without a handler"}
+			}
+			if err := m.Trap(m, m.EIP); err != nil {
+				return err
+			}
+			continue
+		}
+		inst, err := m.decode(r)
+		if err != nil {
+			return err
+		}
+		m.Steps++
+		if err := m.exec(&inst); err != nil {
+			return err
+		}
+	}
+}
+
+func (m *Machine) decode(r *Region) (x86asm.Inst, error) {
+	off := m.EIP - r.Base
+	gen := r.gen[off>>pageShift]
+	if d, ok := m.cache[m.EIP]; ok && d.gen == gen {
+		if end := (off + uint32(d.inst.Len) - 1) >> pageShift; end == off>>pageShift {
+			return d.inst, nil
+		}
+	}
+	code := r.Data[off:min(uint32(len(r.Data)), off+15)]
+	inst, err := x86asm.Decode(code, 32)
+	if err != nil {
+		return inst, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
+	}
+	m.cache[m.EIP] = decoded{inst: inst, gen: gen}
+	return inst, nil
+}
