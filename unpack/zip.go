@@ -28,6 +28,9 @@ const (
 
 func (w *walker) zip(src io.ReaderAt, size int64) error {
 	zr, err := zip.NewReader(src, size)
+	if errors.Is(err, zip.ErrFormat) {
+		return w.zipByLocalHeaders(src, size, err)
+	}
 	if err != nil && !errors.Is(err, zip.ErrInsecurePath) {
 		return fmt.Errorf("%w: zip: %w", ErrCorrupt, err)
 	}
@@ -68,6 +71,59 @@ func openImploded(f *zip.File) (io.Reader, error) {
 	}
 	size := int64(f.UncompressedSize64)
 	return &crcCheck{r: newExplodeReader(raw, size, f.Flags), want: f.CRC32, h: crc32.NewIEEE()}, nil
+}
+
+// zipByLocalHeaders reads a zip without a central directory (the first
+// part of a split archive, a cut download) by its local headers, one
+// after another from the start, as ClamAV does: each entry its header
+// fully describes is yielded (embeddedEntry's checks), then the archive
+// is reported corrupt, so that what could not be read is never taken for
+// clean.
+func (w *walker) zipByLocalHeaders(src io.ReaderAt, size int64, cdErr error) error {
+	off := int64(0)
+	var sig [4]byte
+	if _, err := src.ReadAt(sig[:], 0); err == nil && string(sig[:]) == string(magicZipSpan[:4]) {
+		off = 4 // a split archive's first part opens with the spanning marker
+	}
+	for {
+		if _, err := src.ReadAt(sig[:], off); err != nil || string(sig[:]) != string(magicZip) {
+			break
+		}
+		e, ok := embeddedEntry(src, size, off)
+		if !ok {
+			next, empty := zipEmptyEntry(src, off)
+			if !empty {
+				break
+			}
+			w.info.MemberCount++ // a directory or an empty file
+			off = next
+			continue
+		}
+		w.info.MemberCount++
+		off = e.end
+		open, ok := e.opener(src)
+		if !ok {
+			open = func() (io.Reader, error) { return nil, fmt.Errorf("%w: zip method %d", ErrUnsupported, e.method) }
+		}
+		if _, stop := w.emit(e.name, e.encrypted, open); stop != nil {
+			return stop
+		}
+	}
+	return fmt.Errorf("%w: zip: %w; %d entries read by their local headers, up to offset %d", ErrCorrupt, cdErr, w.info.MemberCount, off)
+}
+
+// zipEmptyEntry reports whether the local header at off is of an entry
+// without data (a directory, an empty file) and where the next starts.
+func zipEmptyEntry(src io.ReaderAt, off int64) (int64, bool) {
+	var h [zipLocalHeader]byte
+	if _, err := src.ReadAt(h[:], off); err != nil {
+		return 0, false
+	}
+	le := binary.LittleEndian
+	if le.Uint16(h[6:])&zipFlagDesc != 0 || le.Uint32(h[18:]) != 0 {
+		return 0, false
+	}
+	return off + zipLocalHeader + int64(le.Uint16(h[26:])) + int64(le.Uint16(h[28:])), true
 }
 
 // crcCheck reports a CRC-32 mismatch at the end of the data.
