@@ -21,7 +21,6 @@ const testFilesDir = "/usr/share/clamav-testfiles"
 // asserts that exactly these differ, so a new unpacker shows up here.
 var notUnpacked = map[string]string{
 	"clam-pespin.exe":    "PE packed with PESpin: the stub, run, is not followed to its end (an error, not clean)",
-	"clam-petite.exe":    "PE packed with Petite: the stub, run, is not followed to its end (an error, not clean)",
 	"clam.ea05.exe":      "AutoIt v3.0.5 script embedded in a PE",
 	"clam.ea06.exe":      "AutoIt v3.26+ script embedded in a PE",
 	"clam_IScab_int.exe": "InstallShield installer with an embedded cabinet",

@@ -57,7 +57,6 @@ func unitXORKey(t *testing.T, src string) []byte {
 // with the reason; the test asserts that exactly these differ.
 var unitDiffers = map[string]string{
 	"clam-pespin.exe":            "PE packed with PESpin: the stub, run, is not followed to its end (an error, not clean)",
-	"clam-petite.exe":            "PE packed with Petite: the stub, run, is not followed to its end (an error, not clean)",
 	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
 	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
 	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",
