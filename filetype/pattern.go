@@ -1,6 +1,7 @@
 package filetype
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -13,6 +14,9 @@ import (
 type pattern struct {
 	parts [][]class
 	gaps  []gap // gaps[i] lies between parts[i] and parts[i+1]
+	// lead[i] is the one byte parts[i] can start with, or -1: a gap is
+	// searched for it with IndexByte rather than tried at every offset.
+	lead []int
 }
 
 // class is the set of bytes one pattern position accepts.
@@ -20,14 +24,19 @@ type class [4]uint64
 
 func (c *class) add(b byte)      { c[b>>6] |= 1 << (b & 63) }
 func (c *class) has(b byte) bool { return c[b>>6]&(1<<(b&63)) != 0 }
-func (c *class) single() (byte, bool) {
-	n, v := 0, byte(0)
-	for b := 0; b < 256; b++ {
+
+// single returns the one byte c holds, or -1.
+func (c *class) single() int {
+	v := -1
+	for b := range 256 {
 		if c.has(byte(b)) {
-			n, v = n+1, byte(b)
+			if v >= 0 {
+				return -1
+			}
+			v = b
 		}
 	}
-	return v, n == 1
+	return v
 }
 
 type gap struct{ min, max int } // max < 0: unbounded
@@ -111,6 +120,7 @@ func parsePattern(s string) (pattern, error) {
 		if len(pt) == 0 {
 			return p, fmt.Errorf("empty part")
 		}
+		p.lead = append(p.lead, pt[0].single())
 	}
 	return p, nil
 }
@@ -179,6 +189,13 @@ func (p *pattern) rest(data []byte, k, at int) (int, bool) {
 		hi = min(hi, at+g.max)
 	}
 	for s := at + g.min; s <= hi; s++ {
+		if b := p.lead[k]; b >= 0 {
+			j := bytes.IndexByte(data[s:hi+1], byte(b))
+			if j < 0 {
+				break
+			}
+			s += j
+		}
 		if partAt(p.parts[k], data, s) {
 			if end, ok := p.rest(data, k+1, s+len(p.parts[k])); ok {
 				return end, true
@@ -187,7 +204,3 @@ func (p *pattern) rest(data []byte, k, at int) (int, bool) {
 	}
 	return 0, false
 }
-
-// first returns the fixed first byte of the pattern, if it has one, so
-// that a search can skip to its occurrences.
-func (p *pattern) first() (byte, bool) { return p.parts[0][0].single() }

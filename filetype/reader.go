@@ -148,7 +148,7 @@ func Found(r io.ReaderAt, size int64, t Type) (Type, error) {
 // the first window, those counted from the end only in the last.
 func scanWindow(w []byte, first, last bool) Type {
 	t := Any
-	for _, f := range findSigs(w, typeSigs) {
+	for _, f := range typeSigIndex.find(w) {
 		s := &typeSigs[f.sigIndex]
 		if (!first && (s.to >= 0 || s.from > 0)) || (!last && s.eof > 0) {
 			continue

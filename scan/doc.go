@@ -18,7 +18,10 @@
 // HandlerType signature names (the matcher's Result.Rescan). A member
 // whose unpacker gave its type (unpack.Member.Type) is matched as that
 // type and not opened further; a normalised view (unpack.Member.Normalized)
-// is matched in its container's layer.
+// is matched in its container's layer. A zip entry found inside other
+// content (a document's stream, a self-extractor) is scanned as a member of
+// that content, one zip layer below it, as ClamAV's raw scan extracts it
+// (embedded.go).
 //
 // Nothing is silently clean: a member cut short by a limit is scanned as
 // far as it was read and carries Limit and Err; an encrypted member is

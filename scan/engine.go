@@ -208,6 +208,9 @@ func (e *Engine) walk(ctx context.Context, b *budget, n *Result, label string, r
 		// No normaliser saw it: match its raw bytes rather than nothing.
 		_, err = e.detect(ctx, b, n, r, size, depth, info)
 	}
+	if err == nil {
+		err = e.embeddedZips(ctx, b, n, r, size, depth, lay, info.Type)
+	}
 	return err
 }
 

@@ -57,22 +57,11 @@ func (m *mapping) offset(addr uintptr) (uintptr, bool) {
 // detectMapped runs the detector over the mapping, turning a fault inside
 // it into ErrFileChanged.
 func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64, info filetype.Info) (res matcher.Result, err error) {
-	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
-	defer func() {
-		r := recover()
-		if r == nil {
-			return
-		}
-		if f, ok := r.(interface{ Addr() uintptr }); ok {
-			if off, in := m.offset(f.Addr()); in {
-				res, err = matcher.Result{}, fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
-				return
-			}
-		}
-		panic(r)
-	}()
-	if res, err = e.d.Match(ctx, m, size, info); err != nil {
-		return res, err
+	if err := m.guard(func() error {
+		res, err = e.d.Match(ctx, m, size, info)
+		return err
+	}); err != nil {
+		return matcher.Result{}, err
 	}
 	// Only pages wholly past the new end fault: a file cut inside its last
 	// page reads as zeros there. The size afterwards tells.
@@ -84,4 +73,24 @@ func (e *Engine) detectMapped(ctx context.Context, m *mapping, size int64, info 
 		return matcher.Result{}, fmt.Errorf("%w: it is %d bytes now, %d when the scan began", ErrFileChanged, st.Size(), len(m.mem))
 	}
 	return res, nil
+}
+
+// guard runs fn, which reads the mapping, and turns a fault inside the
+// mapping into ErrFileChanged.
+func (m *mapping) guard(fn func() error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		r := recover()
+		if r == nil {
+			return
+		}
+		if f, ok := r.(interface{ Addr() uintptr }); ok {
+			if off, in := m.offset(f.Addr()); in {
+				err = fmt.Errorf("%w: reading offset %d of the mapped file faulted", ErrFileChanged, off)
+				return
+			}
+		}
+		panic(r)
+	}()
+	return fn()
 }

@@ -71,7 +71,9 @@
 //   - Magic is recognised at offset 0, in a PE file's overlay (the
 //     first 64 KiB past its last section: self-extractors, installers),
 //     and a zip by the end record that ends the file, as unzip finds it;
-//     other archives behind other data are not opened.
+//     other archives behind other data are not opened, except zip entries:
+//     [WalkEmbeddedZip] (embedded.go) yields the zip local file entries
+//     found anywhere in content, as ClamAV's raw scan extracts them.
 //   - The third-party 7z and rar decoders are guarded against panics, which
 //     are turned into [ErrCorrupt]; they may still size some buffers from
 //     header fields (dictionary sizes), which is bounded where the decoder
