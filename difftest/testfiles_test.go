@@ -20,12 +20,7 @@ const testFilesDir = "/usr/share/clamav-testfiles"
 // not, with the reason: formats our scan engine does not open. The test
 // asserts that exactly these differ, so a new unpacker shows up here.
 var notUnpacked = map[string]string{
-	"clam-pespin.exe":    "PE packed with PESpin: the stub, run, is not followed to its end (an error, not clean)",
-	"clam.ea05.exe":      "AutoIt v3.0.5 script embedded in a PE",
-	"clam.ea06.exe":      "AutoIt v3.26+ script embedded in a PE",
-	"clam_IScab_int.exe": "InstallShield installer with an embedded cabinet",
-	"clam_ISmsi_ext.exe": "InstallShield MSI installer (external)",
-	"clam_ISmsi_int.exe": "InstallShield MSI installer (embedded)",
+	"clam-pespin.exe": "PE packed with PESpin: the stub, run, is not followed to its end (an error, not clean)",
 }
 
 // TestClamAVTestFiles scans every sample with clamscan and with our scan

@@ -57,11 +57,6 @@ func unitXORKey(t *testing.T, src string) []byte {
 // with the reason; the test asserts that exactly these differ.
 var unitDiffers = map[string]string{
 	"clam-pespin.exe":            "PE packed with PESpin: the stub, run, is not followed to its end (an error, not clean)",
-	"clam.ea05.exe":              "AutoIt 3.0.5 script: not extracted",
-	"clam.ea06.exe":              "AutoIt 3.26+ script: not extracted",
-	"clam_IScab_int.exe":         "InstallShield cabinets (ISc() in the setup's file list: not opened, an error rather than clean",
-	"clam_ISmsi_ext.exe":         "InstallShield MSI: not opened",
-	"clam_ISmsi_int.exe":         "InstallShield MSI: not opened",
 	"clam.exe.webapp-export.one": "OneNote in the web app's packaging (MS-FSSHTTPB): not opened, an error rather than clean",
 	// We find clam.exe and the reference does not:
 	"clam-v2.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",

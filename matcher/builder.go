@@ -281,6 +281,7 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 	if !gok {
 		sa = b.c.chooseShort(part0, nparts)
 	}
+	_, runLen, run := b.c.runOf(part0, nparts)
 	switch {
 	case needsExe(off) && off.Kind != sigfile.OffSectionWhole && off.MaxShift <= directShift,
 		off.Kind != sigfile.OffAny && !gok && !sa.ok,
@@ -292,6 +293,9 @@ func (b *Builder) addPattern(pat sigfile.Pattern, m mods, off sigfile.Offset, ta
 		// (Img.Exploit.CVE_2018_5045-6779589-1's 14:0000 had 8.6M filter
 		// hits in 41 DLLs).
 		p.mode = modeDirect
+	case run:
+		p.mode = modeRun
+		p.anchorLit, p.anchorLen = b.c.ops[b.c.parts[part0].op0].a, runLen
 	case gok:
 		p.mode = modeAnchored
 		p.anchorPart, p.tier = ga.part, uint32(ga.tier)
@@ -426,6 +430,9 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		case modeDirect:
 			st.Direct++
 			m.direct = append(m.direct, uint32(pi))
+		case modeRun:
+			st.Runs++
+			m.runs = addRun(m.runs, uint32(pi), m.c.lit[p.anchorLit], p.anchorLen)
 		case modeSlow:
 			st.Slow++
 			m.slow = append(m.slow, uint32(pi))

@@ -71,8 +71,11 @@
 //     stride 4 with a vector kernel over a blocked Bloom filter; the rest
 //     probe 3-grams at every byte through a bitmap (the direct kernel).
 //     Passing probes are looked up in batches in an exact table, and each
-//     entry's 7- or 8-byte check window (value, mask) confirms the bytes
-//     around the gram before any per-pattern work.
+//     entry's 15-byte check window (values, masks) confirms the bytes
+//     around the gram before any per-pattern work. A tier whose entries
+//     are mostly for one target (PE, in ClamAV's databases) has filters of
+//     its own for content of each other target: their entries do not pass
+//     there.
 //   - Verification (verify.go, count.go, search.go, memo.go, view.go): a
 //     backtracking walk over the pattern's parts and gaps, bounded by the
 //     offset's range of starts, with bytes.Index over gaps for parts that
@@ -82,7 +85,9 @@
 //     reused from scan to scan.
 //   - Patterns that the filter would flood (executable offsets, absolute
 //     and EOF offsets with few starts and a common anchor) are checked
-//     directly at the positions their offset allows (offset.go).
+//     directly at the positions their offset allows (offset.go); patterns
+//     that are one byte repeated (00000000) by a search for their runs,
+//     only while one can still change the verdict (run.go).
 //   - Hashes (hashset.go, hashside.go, digest.go, names.go, arena.go):
 //     sorted, pointer-free blocks per digest type with a directory by the
 //     leading bits, front-coded names; a digest is computed only when some
@@ -97,7 +102,7 @@
 // placement, probing, batched lookups), kernel.go, kernel_amd64.go/.s,
 // kernel_direct*.go, kernel_other.go (probe loops), matcher.go (Matcher,
 // Detect, Match, the scan state), offset.go (offsets, targets, direct
-// checks), exe.go and vinfo.go (PE/ELF/Mach-O layout, version info),
+// checks), run.go (run patterns), exe.go and vinfo.go (PE/ELF/Mach-O layout, version info),
 // verify.go, count.go, search.go, memo.go, view.go (verification),
 // logical.go (logical signatures, expressions, target descriptions),
 // pcre.go and pcresyntax.go (PCRE subsignatures), hashset.go, hashside.go,

@@ -2,6 +2,7 @@ package matcher
 
 import (
 	"encoding/binary"
+	"iter"
 	"math"
 	"math/bits"
 	"runtime"
@@ -56,11 +57,16 @@ var tiers = [...]tierSpec{
 }
 
 type gramTier struct {
-	stride   int
-	q        int
-	gmask    uint32   // the gram's bytes: 4 or 3 of the little-endian word
-	shift    uint32   // 32 - log2(len(bloom))
-	bloom    []uint32 // blocked Bloom filter over the grams (4-gram tiers)
+	stride int
+	q      int
+	gmask  uint32 // the gram's bytes: 4 or 3 of the little-endian word
+	tierFilter
+	// byTarget[t], when set, is the filter of the entries whose target
+	// is 0 or t, for content of target t (filterFor): most signatures of
+	// real databases are for PE files (main.ldb), and on an ELF file
+	// their entries made ~85% of the probes that passed either tier, a
+	// lookup each, all rejected by target after it.
+	byTarget [maxTarget + 1]*tierFilter
 	dirShift uint32
 	dir      []uint32 // start in keys/refs of each key>>dirShift bucket
 	keys     []uint32 // gram*gramMul, in directory buckets
@@ -70,11 +76,76 @@ type gramTier struct {
 	// 3-gram tier, ~80 in the main one) are mostly rejected without
 	// touching the pattern (gramWindow). In the main tier they cost 21 MB
 	// at 300k patterns and gave 756 -> 821 MB/s (BenchmarkScan body=300k,
-	// median of five alternating runs of each build).
+	// median of five alternating runs of each build). A second word
+	// checks the 8 bytes after those: literals cut from real code (the
+	// generated set) share their first 7 bytes with real files often
+	// enough that ~80k candidates per MB of ELF passed 7 bytes and
+	// failed in verification.
 	checks []window
+}
+
+// tierFilter is what a tier's probes test before a lookup.
+type tierFilter struct {
+	shift uint32   // 32 - log2(len(bloom))
+	bloom []uint32 // blocked Bloom filter over the grams (4-gram tiers)
 	// direct, in 3-gram tiers: the bitmap the direct kernel probes
 	// instead of bloom (kernel_direct.go).
 	direct []uint32
+}
+
+// filterFor returns the filter for content whose targets are tmask (bit
+// t: target t applies): the one of its target when that is the only one
+// besides 0, else the filter of all entries.
+func (t *gramTier) filterFor(tmask uint32) *tierFilter {
+	if o := tmask &^ 1; o != 0 && o&(o-1) == 0 {
+		if f := t.byTarget[bits.TrailingZeros32(o)]; f != nil {
+			return f
+		}
+	}
+	return &t.tierFilter
+}
+
+// targetShare bounds the share of a tier's entries a target's own filter
+// may hold: above it the filter of all entries filters as well.
+const targetShare = 0.75
+
+// newFilter builds a filter over keys (gram*gramMul) of the tier.
+func (t *gramTier) newFilter(keys iter.Seq[uint32], n int) tierFilter {
+	var f tierFilter
+	if t.q < gramLen {
+		f.direct = newDirect(keys)
+		return f
+	}
+	words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
+	f.shift = uint32(32 - words)
+	f.bloom = make([]uint32, 1<<words)
+	for key := range keys {
+		f.bloom[key>>f.shift] |= bloomBits(key * gramInv)
+	}
+	return f
+}
+
+// buildTargetFilters sets byTarget for the targets whose entries, with
+// target 0's, are at most targetShare of the tier's.
+func (t *gramTier) buildTargetFilters() {
+	var count [maxTarget + 1]int
+	for _, r := range t.refs {
+		count[refTarget(r)]++
+	}
+	for tg := 1; tg <= maxTarget; tg++ {
+		n := count[0] + count[tg]
+		if count[tg] == 0 || float64(n) > targetShare*float64(len(t.refs)) {
+			continue
+		}
+		f := t.newFilter(func(yield func(uint32) bool) {
+			for i, r := range t.refs {
+				if rt := refTarget(r); (rt == 0 || rt == uint32(tg)) && !yield(t.keys[i]) {
+					return
+				}
+			}
+		}, n)
+		t.byTarget[tg] = &f
+	}
 }
 
 // A filter reference packs what a hit needs before it touches the
@@ -106,10 +177,14 @@ func refPattern(r uint64) uint32 { return uint32(r>>refPatShift) & refPatMask }
 func refTarget(r uint64) uint32  { return uint32(r>>refTgtShift) & refTgtMask }
 func refGram(r uint64) uint32    { return uint32(r) & refGramMask }
 
-// window is what 8 bytes must be: b & mask == val (little-endian). In
-// 3-gram tiers the window starts back bytes before the gram and covers 7
-// bytes; back is kept in the top byte of val, whose mask byte is 0.
-type window struct{ val, mask uint64 }
+// window is what 15 bytes must be: the first 7 b & mask == val
+// (little-endian), the 8 after them b & mask2 == val2. In 3-gram tiers
+// the window starts back bytes before the gram; back is kept in the top
+// byte of val, whose mask byte is 0.
+type window struct{ val, mask, val2, mask2 uint64 }
+
+// windowLen is how many bytes from its start a window checks.
+const windowLen = 15
 
 // maxBack bounds how far before its gram a 3-gram tier's window starts.
 const maxBack = 3
@@ -139,6 +214,10 @@ func gramWindow(cl []byteClass, j, q int) window {
 			best, bestBits = w, n
 			best.val |= uint64(back) << 56
 		}
+	}
+	if s := j - int(best.val>>56) + 7; s < len(cl) {
+		w := classWindow(cl[s:min(len(cl), s+8)])
+		best.val2, best.mask2 = w.val, w.mask
 	}
 	return best
 }
@@ -246,11 +325,6 @@ type tierLists struct {
 func (l *tierLists) place(ts tierSpec) *gramTier {
 	n, q := len(l.ents), ts.q
 	t := &gramTier{stride: ts.stride, q: q, gmask: 1<<(8*q) - 1}
-	if q == gramLen {
-		words := min(max(bits.Len(uint(n*filterBits/32)), 4), maxFilterLog)
-		t.shift = uint32(32 - words)
-		t.bloom = make([]uint32, 1<<words)
-	}
 	dirBits := max(bits.Len(uint(n-1))-1, 4)
 	t.dirShift = uint32(32 - dirBits)
 	t.dir = make([]uint32, 1<<dirBits+1)
@@ -270,13 +344,9 @@ func (l *tierLists) place(ts tierSpec) *gramTier {
 		i := next[key>>t.dirShift]
 		next[key>>t.dirShift]++
 		t.keys[i], t.refs[i], t.checks[i] = key, l.grefs[uint32(e)], l.wins[uint32(e)]
-		if t.bloom != nil {
-			t.bloom[key>>t.shift] |= bloomBits(g)
-		}
 	}
-	if q < gramLen {
-		t.direct = newDirect(t.keys)
-	}
+	t.tierFilter = t.newFilter(slices.Values(t.keys), n)
+	t.buildTargetFilters()
 	return t
 }
 
@@ -327,7 +397,7 @@ func walkRun(s *Segment, run patternRun, first uint32, buf *[]byteClass, fn func
 		}
 		offs := s.offs[p.anchorLit : p.anchorLit+p.anchorLen]
 		// The classes as far as the last gram's check window reaches.
-		*buf = c.partClassesTo(c.parts[p.part0+p.anchorPart], *buf, int(slices.Max(offs))+8)
+		*buf = c.partClassesTo(c.parts[p.part0+p.anchorPart], *buf, int(slices.Max(offs))+windowLen)
 		ref := refOf(first+uint32(pi), p)
 		for _, j := range offs {
 			fn(int(p.tier), *buf, j, ref)
@@ -364,13 +434,14 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, d *detection) i
 	if int64(i) >= lim {
 		return from
 	}
-	if t.direct != nil {
-		return t.probeDirect(buf, base, i, lim, d)
+	f := t.filterFor(d.tmask)
+	if f.direct != nil {
+		return t.probeDirect(buf, base, i, lim, f.direct, d)
 	}
 	s := t.stride
 	for {
 		var lanes uint32
-		i, lanes = active.probe(buf, i, len(buf), t.bloom, t.shift, t.gmask, s)
+		i, lanes = active.probe(buf, i, len(buf), f.bloom, f.shift, t.gmask, s)
 		if lanes == 0 {
 			break
 		}
@@ -392,7 +463,7 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, d *detection) i
 			}
 			g &= t.gmask
 		}
-		if m := bloomBits(g); t.bloom[g*gramMul>>t.shift]&m == m {
+		if m := bloomBits(g); f.bloom[g*gramMul>>f.shift]&m == m {
 			if b.add(i, g) {
 				t.lookupBatch(buf, base, d)
 			}
@@ -403,13 +474,13 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, d *detection) i
 }
 
 // probeDirect is probe for a 3-gram tier at stride 1 with the direct
-// kernel, from buf[i] to lim. The kernel appends passing positions to the
+// kernel over bitmap direct, from buf[i] to lim. The kernel appends passing positions to the
 // lookup batch (lookupBatch) itself.
-func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, d *detection) int64 {
+func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, direct []uint32, d *detection) int64 {
 	b := &d.batch
 	for i+directReach <= len(buf) {
 		var n int
-		i, n = active.direct(buf, i, len(buf), t.direct, b.pos[b.n:])
+		i, n = active.direct(buf, i, len(buf), direct, b.pos[b.n:])
 		for k := b.n; k < b.n+n; k++ {
 			b.key[k] = binary.LittleEndian.Uint32(buf[b.pos[k]:]) & t.gmask * gramMul
 		}
@@ -427,7 +498,7 @@ func (t *gramTier) probeDirect(buf []byte, base int64, i int, lim int64, d *dete
 			}
 			g &= t.gmask
 		}
-		if directHas(t.direct, g) && b.add(i, g) {
+		if directHas(direct, g) && b.add(i, g) {
 			t.lookupBatch(buf, base, d)
 		}
 	}
@@ -502,7 +573,8 @@ func (t *gramTier) report(buf []byte, base int64, d *detection) {
 		// the file, the last ones (zero-padded grams).
 		w := t.checks[e]
 		if s := i - int(w.val>>56); s >= 0 && s+8 <= len(buf) &&
-			binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
+			binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) ||
+			s >= 0 && s+windowLen <= len(buf) && binary.LittleEndian.Uint64(buf[s+7:])&w.mask2 != w.val2 {
 			continue
 		}
 		d.hit(t.refs[e], base+int64(i))

@@ -1,6 +1,9 @@
 package matcher
 
-import "encoding/binary"
+import (
+	"encoding/binary"
+	"iter"
+)
 
 // The direct 3-gram loop. The every-byte 3-gram tier does not hash: its
 // grams index a bitmap by their low directBits bits (b0, b1 and the low
@@ -33,9 +36,9 @@ var gramInv = func() uint32 {
 
 // newDirect returns the bitmap of the low directBits bits of the grams
 // whose keys (gram*gramMul) are given.
-func newDirect(keys []uint32) []uint32 {
+func newDirect(keys iter.Seq[uint32]) []uint32 {
 	bm := make([]uint32, 1<<(directBits-5))
-	for _, key := range keys {
+	for key := range keys {
 		g := key * gramInv & directMask
 		bm[g>>5] |= 1 << (g & 31)
 	}

@@ -32,6 +32,7 @@ type Matcher struct {
 	sizes      sizeFilter
 	needSect   bool
 	needExe    bool
+	runReach   int // the longest run pattern (run.go); 0: none
 	stats      Stats
 	chunk      int
 	pool       sync.Pool
@@ -398,7 +399,7 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 		mem = im.Bytes()[:size]
 		d.v.buf, d.v.off = mem, 0
 	}
-	keep := min(keepBytes, max(chunk, gramLen))
+	keep := min(keepBytes, max(chunk, gramLen, m.runReach)) // a run is decided in one buffer (run.go)
 	if need := keep + int(min(int64(chunk), size)); mem == nil && cap(d.buf) < need {
 		d.buf = make([]byte, need) // small files: a small buffer
 	}
@@ -413,6 +414,22 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 			}
 		}
 		slowNext = to
+	}
+	var runNext int64
+	runs := func(buf []byte, base int64, eof bool) {
+		to := base + int64(len(buf))
+		if !eof {
+			to -= int64(m.runReach - 1)
+		}
+		if to <= runNext {
+			return
+		}
+		for i, s := range m.segs {
+			if len(s.runs) > 0 && d.runsWanted(s, m.first[i]) {
+				d.seg(i).runRange(buf, base, runNext, to)
+			}
+		}
+		runNext = to
 	}
 	for read := int64(0); read < size; {
 		if err := ctx.Err(); err != nil {
@@ -448,6 +465,9 @@ func (d *detection) stream(ctx context.Context, dig *digester) error {
 		}
 		if m.short != nil {
 			d.next[len(m.tiers)] = m.short.probe(buf[:n], base, d.next[len(m.tiers)], read == size, d)
+		}
+		if m.runReach > 0 {
+			runs(buf[:n], base, read == size)
 		}
 		slowRange(read)
 		if d.v.err != nil {

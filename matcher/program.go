@@ -96,6 +96,7 @@ const (
 	modeShort                // 2-gram table, every position
 	modeDirect               // fixed offset: only the allowed start positions
 	modeSlow                 // every allowed start position
+	modeRun                  // one byte repeated: a search for its runs (run.go)
 )
 
 // pattern is one compiled body pattern: an ndb signature or one form (ascii
@@ -111,7 +112,8 @@ type pattern struct {
 	off           sigfile.Offset
 	// The anchor, in part anchorPart. modeAnchored: tier indexes tiers,
 	// and anchorLit/anchorLen index the Builder's gram offsets (one per
-	// residue; used by Build only). modeShort: a 2-3 byte literal at
+	// residue; used by Build only). modeRun: the byte at anchorLit in
+	// the lit arena, anchorLen times. modeShort: a 2-3 byte literal at
 	// anchorOff from the part start, at anchorLit in the lit arena.
 	anchorPart uint32
 	anchorOff  uint32

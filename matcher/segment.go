@@ -32,8 +32,9 @@ type Segment struct {
 	// slowFirst holds, for each of slow, the bytes its match can start
 	// with: the walk over every position tests that first.
 	slowFirst [][4]uint64
-	always    []uint32 // logical signatures true with no subsignature match
-	pcreLsigs []uint32 // logical signatures with PCRE subsignatures
+	runs      []runGroup // run patterns by byte (run.go)
+	always    []uint32   // logical signatures true with no subsignature match
+	pcreLsigs []uint32   // logical signatures with PCRE subsignatures
 	hash      [3]hashSet
 	sect      [3]hashSet
 	allow     [3]hashSet
@@ -97,6 +98,7 @@ func Combine(ctx context.Context, segs ...*Segment) (*Matcher, error) {
 		return nil, err
 	}
 	m.tiers = buildTiers(segs, m.first)
+	m.runReach = runReach(segs)
 	if len(short) > 0 {
 		m.short = newShortGroup(short)
 	}
@@ -126,6 +128,7 @@ func (s *Stats) add(o *Stats) {
 	s.ShortAnchored += o.ShortAnchored
 	s.Direct += o.Direct
 	s.Slow += o.Slow
+	s.Runs += o.Runs
 	for r, n := range o.NotEvaluated {
 		if s.NotEvaluated == nil {
 			s.NotEvaluated = make(map[Reason]int)

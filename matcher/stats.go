@@ -39,6 +39,7 @@ type Stats struct {
 	ShortAnchored int // no usable 3-gram, a 2-3 byte literal: probed at every position
 	Direct        int // a fixed offset: checked only at the positions it allows
 	Slow          int // no anchor at all: tried at every allowed position
+	Runs          int // one byte repeated: found by a search for its runs
 
 	// NotEvaluated counts loaded signatures that are never evaluated, by
 	// reason (a logical signature counts once, by its first problem).

@@ -90,12 +90,16 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 		return nil, fmt.Errorf("%w: %s", ErrNotRegular, path)
 	}
 	b := &budget{}
+	var r io.ReaderAt = f
 	if limit := e.opts.Limits.MaxFileSize; limit <= 0 || st.Size() <= limit {
 		if b.mapped = mapFile(f, st.Size()); b.mapped != nil {
 			defer b.mapped.unmap()
+		} else if buf := readSmall(f, st.Size()); buf != nil {
+			defer smallFiles.Put(buf)
+			r = unpack.Bytes((*buf)[:st.Size()])
 		}
 	}
-	return e.scanTop(ctx, path, f, st.Size(), b)
+	return e.scanTop(ctx, path, r, st.Size(), b)
 }
 
 // layer is where content sits in the tree, and how it is to be taken.
@@ -293,7 +297,10 @@ func (e *Engine) normalizedText(ctx context.Context, b *budget, n *Result, r io.
 	if max := e.opts.MaxScriptNormalize; max > 0 && size > max {
 		return nil // ClamAV does not normalise larger text either
 	}
-	norm, err := normalizeText(r, size)
+	buf := normBufs.Get().(*[]byte)
+	defer normBufs.Put(buf)
+	norm, err := normalizeText(r, size, *buf)
+	*buf = norm[:0]
 	if err != nil {
 		if n.Err == nil {
 			n.Err = fmt.Errorf("scan: %s: normalise text: %w", n.Path, err)

@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/debug"
+	"sync"
 	"unsafe"
 
 	"github.com/sigtool/sigtool/filetype"
@@ -36,6 +38,29 @@ const (
 	minMapSize = 256 << 10
 	maxMapSize = 1 << 30
 )
+
+// smallFiles holds the buffers that files too small to map are read into
+// whole: one read, where the unpackers and typing would each issue their
+// own small ones (a zip's directory, its members, its tail), and content
+// in memory is matched in place. A mail gateway scans mostly such files.
+var smallFiles = sync.Pool{New: func() any { return new([]byte) }}
+
+// readSmall reads a file smaller than minMapSize into a buffer of
+// smallFiles, or returns nil (then the file is read through ReadAt).
+func readSmall(f *os.File, size int64) *[]byte {
+	if size <= 0 || size >= minMapSize {
+		return nil
+	}
+	buf := smallFiles.Get().(*[]byte)
+	if int64(cap(*buf)) < size {
+		*buf = make([]byte, size, minMapSize)
+	}
+	if _, err := io.ReadFull(io.NewSectionReader(f, 0, size), (*buf)[:size]); err != nil {
+		smallFiles.Put(buf)
+		return nil
+	}
+	return buf
+}
 
 // mapping is an open file with its bytes mapped: an io.ReaderAt whose
 // Bytes the matcher probes in place.

@@ -3,6 +3,7 @@ package scan
 import (
 	"fmt"
 	"io"
+	"sync"
 )
 
 // What ClamAV's text normalisation (libclamav/textnorm.c) does with each
@@ -59,31 +60,47 @@ const (
 	normIsDrop  = 4
 )
 
+// normBufs holds the buffers text is normalised into: a document's
+// members are mostly text, each normalised once and matched, and a fresh
+// buffer per member cost its allocation and clearing.
+var normBufs = sync.Pool{New: func() any { return new([]byte) }}
+
 // normChunk is how much of the text normalizeText reads at a time.
 const normChunk = 64 << 10
 
-// normalizeText returns the normalised form of the size bytes of r. A
-// dropped byte does not end a run of white space ("a \x01 b" is "a b").
+// normalizeText returns the normalised form of the size bytes of r,
+// written into out (grown when it is too small). A dropped byte does not
+// end a run of white space ("a \x01 b" is "a b").
 //
 // ClamAV normalises into a buffer of its scan size plus the longest
 // pattern and restarts the white-space run at each refill, so a run that
 // straddles one of its refills (every ~128 KiB of output) can come out as
 // two spaces there; we fold it, as the format intends.
-func normalizeText(r io.ReaderAt, size int64) ([]byte, error) {
-	out := make([]byte, size)
-	buf := make([]byte, min(size, normChunk))
+func normalizeText(r io.ReaderAt, size int64, out []byte) ([]byte, error) {
+	if int64(cap(out)) < size {
+		out = make([]byte, size)
+	}
+	out = out[:size]
 	j := 0
 	// space is normIsSpace while in a run of white space, else 0.
 	space := byte(0)
-	for off := int64(0); off < size; {
-		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
-		for _, c := range buf[:n] {
-			// j <= off: what is written never passes what is read.
+	norm := func(in []byte) {
+		for _, c := range in {
+			// j <= what was read: what is written never passes it.
 			bits := normBits[c]
 			out[j] = normOut[c]
 			j += int(bits & normWrite &^ (bits & space >> 1))
 			space = bits&normIsSpace | (bits>>1)&space
 		}
+	}
+	if b, ok := r.(interface{ Bytes() []byte }); ok && int64(len(b.Bytes())) >= size {
+		norm(b.Bytes()[:size]) // in place, not copied out first
+		return out[:j], nil
+	}
+	buf := make([]byte, min(size, normChunk))
+	for off := int64(0); off < size; {
+		n, err := r.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+		norm(buf[:n])
 		off += int64(n)
 		if n == 0 || (err != nil && err != io.EOF) {
 			if off < size {

@@ -3,6 +3,7 @@ package scan
 import (
 	"bytes"
 	"fmt"
+	"io"
 	"math/rand/v2"
 	"testing"
 
@@ -50,13 +51,20 @@ func TestNormalizeText(t *testing.T) {
 		}
 		cases[fmt.Sprint("mixed ", n)] = b
 	}
+	// In memory and through ReadAt; into a fresh buffer and into a used
+	// one, as the engine's pool hands them out.
+	used := bytes.Repeat([]byte("used "), 4*normChunk)
 	for name, in := range cases {
-		got, err := normalizeText(unpack.Bytes(in), int64(len(in)))
-		if err != nil {
-			t.Fatalf("%s: %v", name, err)
-		}
-		if want := normalizeSimple(in); !bytes.Equal(got, want) {
-			t.Errorf("%s: got %q, want %q", name, got[:min(len(got), 60)], want[:min(len(want), 60)])
+		for _, r := range []io.ReaderAt{unpack.Bytes(in), bytes.NewReader(in)} {
+			for _, buf := range [][]byte{nil, used[:0]} {
+				got, err := normalizeText(r, int64(len(in)), buf)
+				if err != nil {
+					t.Fatalf("%s: %v", name, err)
+				}
+				if want := normalizeSimple(in); !bytes.Equal(got, want) {
+					t.Errorf("%s (%T): got %q, want %q", name, r, got[:min(len(got), 60)], want[:min(len(want), 60)])
+				}
+			}
 		}
 	}
 }
@@ -66,7 +74,7 @@ func BenchmarkNormalizeText(b *testing.B) {
 	rand.NewChaCha8([32]byte{}).Read(data)
 	b.SetBytes(int64(len(data)))
 	for b.Loop() {
-		normalizeText(unpack.Bytes(data), int64(len(data)))
+		normalizeText(unpack.Bytes(data), int64(len(data)), nil)
 	}
 }
 

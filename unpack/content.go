@@ -96,6 +96,11 @@ func (c *content) close() {
 // large archive costs more than the decoding.
 var bufPool = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
 
+// chunkPool recycles readContent's read buffers: one per member, 32 KiB,
+// was most of what scanning an office document allocated (its members are
+// a few KiB each).
+var chunkPool = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+
 // readContent reads at most lim.MaxFileSize bytes of r. It returns what was
 // read and, separately, the error that stopped it: a LimitFileSize error
 // when more data followed, the decoder's error, or nil at a clean EOF. The
@@ -111,7 +116,9 @@ func readContent(r io.Reader, name string, lim Limits) (*content, error, error) 
 		max = 1<<63 - 1
 	}
 	c := &content{buf: (*bufPool.Get().(*[]byte))[:0]}
-	chunk := make([]byte, 32<<10)
+	cp := chunkPool.Get().(*[]byte)
+	defer chunkPool.Put(cp)
+	chunk := *cp
 	var readErr error
 	for stalls := 0; ; {
 		want := int64(len(chunk))

@@ -15,8 +15,13 @@
 //   - arj.go: ARJ, methods 0 to 4;
 //   - chm.go: Compiled HTML Help, its stored and LZX sections;
 //   - overlay.go, nsis.go, ishield.go: installers recognised by their PE
-//     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists,
-//     the archive of a self-extractor;
+//     overlay ([IdentifyReader]): NSIS data blocks, InstallShield file lists
+//     and the InstallShield cabinet sets they hold (iscab.go), the
+//     archive of a self-extractor; ishieldmsi.go: InstallShield MSI
+//     setups' files;
+//   - autoit.go: compiled AutoIt scripts (EA05 and EA06) in a PE file's
+//     overlay, the script and the files FileInstall embeds; an EA06
+//     script's tokens are written back as text by autoitscript.go;
 //   - sis.go: Symbian installation files;
 //   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
 //     files inside it;

@@ -48,6 +48,8 @@ const (
 	Petite
 	PESpin
 	EmbeddedPE
+	AutoIt
+	ISMSI
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -100,6 +102,8 @@ var formatNames = [...]string{
 	PESpin:   "pespin",
 	// EmbeddedPE is a PE file that holds others.
 	EmbeddedPE: "pe-embedded",
+	AutoIt:     "autoit",
+	ISMSI:      "installshield-msi",
 	ISCab:      "installshield-cab",
 	Alz:        "alz",
 }
@@ -132,6 +136,10 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 		}
 		if isWWPack(r, size) {
 			return WWPack
+		}
+		// Before UPX: AutoIt's stub is packed, its script is not.
+		if _, ok := findAutoIt(r, size); ok {
+			return AutoIt
 		}
 		if f := packerOf(r, size); f != Unknown {
 			return f
@@ -246,17 +254,19 @@ func Identify(head []byte) Format {
 // the one place that types content: a format opened here is recognised by
 // the type filetype gives its head.
 var typedFormats = map[filetype.Type]Format{
-	filetype.CPIOOld:  Cpio,
-	filetype.CPIOODC:  Cpio,
-	filetype.CPIONewc: Cpio,
-	filetype.CPIOCRC:  Cpio,
-	filetype.HTML:     HTML,
-	filetype.MSSZDD:   Szdd,
-	filetype.OneNote:  OneNote,
-	filetype.ARJ:      Arj,
-	filetype.MSCHM:    Chm,
-	filetype.SIS:      Sis,
-	filetype.SWF:      SWF,
+	filetype.CPIOOld:    Cpio,
+	filetype.CPIOODC:    Cpio,
+	filetype.CPIONewc:   Cpio,
+	filetype.CPIOCRC:    Cpio,
+	filetype.HTML:       HTML,
+	filetype.MSSZDD:     Szdd,
+	filetype.OneNote:    OneNote,
+	filetype.ARJ:        Arj,
+	filetype.MSCHM:      Chm,
+	filetype.SIS:        Sis,
+	filetype.SWF:        SWF,
+	filetype.AutoIt:     AutoIt,
+	filetype.IShieldMSI: ISMSI,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

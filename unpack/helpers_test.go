@@ -7,6 +7,7 @@ import (
 	"compress/gzip"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -124,6 +125,41 @@ func walkAll(t testing.TB, f Format, data []byte, lim Limits) ([]got, Info, erro
 			return nil
 		})
 	return out, info, err
+}
+
+// names lists members without their content, for failure messages.
+func names(ms []got) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, fmt.Sprintf("%q (%d bytes, %v)", m.name, len(m.data), m.err))
+	}
+	return out
+}
+
+// checkBomb walks data, a container whose last member inflates far past
+// its stored size (bombSize bytes in all), twice: under a ratio limit,
+// which must stop it before half of it came out, and under a 1 MiB
+// MaxFileSize, which must cut the member there.
+func checkBomb(t *testing.T, f Format, data []byte, maxRatio, bombSize int64) {
+	t.Helper()
+	lim := DefaultLimits()
+	lim.MaxRatio, lim.RatioFloor = maxRatio, 1<<20
+	members, info, err := walkAll(t, f, data, lim)
+	if limitOf(err) != LimitRatio && (len(members) == 0 || limitOf(members[len(members)-1].err) != LimitRatio) {
+		t.Errorf("ratio: %v %v", err, names(members))
+	}
+	if info.Expanded > bombSize/2 {
+		t.Errorf("expanded %d of %d bytes before the ratio limit", info.Expanded, bombSize)
+	}
+	lim = DefaultLimits()
+	lim.MaxFileSize = 1 << 20
+	members, _, _ = walkAll(t, f, data, lim)
+	if len(members) == 0 {
+		t.Fatal("file size: no members")
+	}
+	if last := members[len(members)-1]; limitOf(last.err) != LimitFileSize || len(last.data) > 1<<20 {
+		t.Errorf("file size: %v", names(members))
+	}
 }
 
 func limitOf(err error) Limit {

@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"io"
 	"strconv"
+	"strings"
+
+	"github.com/sigtool/sigtool/filetype"
 )
 
 // InstallShield setups keep their files in the PE overlay as a list, one
@@ -54,37 +57,133 @@ func printable(s string) bool {
 	return true
 }
 
+// isListed is an entry of the list and where its bytes are.
+type isListed struct {
+	isEntry
+	start, avail int64
+}
+
+// ishield yields the listed files, then the files of the InstallShield
+// cabinet set (data1.hdr with its dataN.cab volumes) the list holds,
+// named after the volume (Disk1\data1.cab/dir\file). The volumes of a
+// set that was read are yielded as plain data, not to be opened again.
 func (w *walker) ishield(src io.ReaderAt, size int64) error {
-	off, ok := peOverlay(src, size)
-	if !ok {
-		return fmt.Errorf("%w: installshield: no overlay", ErrCorrupt)
+	list, err := readISList(w, src, size)
+	if err != nil {
+		return err
 	}
-	buf := make([]byte, 4*(isListMaxField+1))
-	for first := true; off < size; first = false {
-		if err := w.ctx.Err(); err != nil {
-			return err
-		}
-		n, _ := src.ReadAt(buf, off)
-		e, hdr, ok := parseISEntry(buf[:n], size-off)
-		if !ok {
-			if first {
-				return fmt.Errorf("%w: installshield: no file list", ErrCorrupt)
-			}
-			return nil // the list ends; what follows is not ours to read
-		}
+	files, set, cabErr := w.isCabSet(src, list)
+	for _, e := range list {
 		w.info.MemberCount++
-		start := off + int64(hdr)
-		avail := min(e.size, size-start)
-		if _, stop := w.emit(e.path, false, func() (io.Reader, error) {
-			rd := io.NewSectionReader(src, start, avail)
-			if avail < e.size {
-				return &errAfter{r: rd, err: fmt.Errorf("%w: installshield: %q of %d bytes, the file holds %d", ErrCorrupt, e.path, e.size, avail)}, nil
+		kind := memberKind{}
+		if _, ok := set[e.path]; ok && cabErr == nil {
+			kind.typ = filetype.BinaryData
+		}
+		if _, stop := w.emitAs(e.path, false, kind, func() (io.Reader, error) {
+			rd := io.NewSectionReader(src, e.start, e.avail)
+			if e.avail < e.size {
+				return &errAfter{r: rd, err: fmt.Errorf("%w: installshield: %q of %d bytes, the file holds %d", ErrCorrupt, e.path, e.size, e.avail)}, nil
 			}
 			return rd, nil
 		}); stop != nil {
 			return stop
 		}
-		off = start + e.size
+	}
+	if cabErr != nil {
+		// The volumes were yielded whole, to be opened (and fail) on
+		// their own; the header's fault is said here too.
+		return cabErr
+	}
+	for _, f := range files {
+		if f.flags&isFileInvalid != 0 || f.sharesPrevious || f.size == 0 || f.external() {
+			continue
+		}
+		w.info.MemberCount++
+		vol, ok := isVolumeOf(set, f.volume)
+		name := vol.path + "/" + f.name
+		if !ok {
+			name = fmt.Sprintf("data%d.cab/%s", f.volume, f.name)
+		}
+		if _, stop := w.emit(name, false, func() (io.Reader, error) {
+			if !ok {
+				return nil, fmt.Errorf("%w: installshield cabinet: %q is in data%d.cab, which the setup does not hold", ErrUnsupported, f.name, f.volume)
+			}
+			return isCabReader(src, vol.start, vol.avail, f), nil
+		}); stop != nil {
+			return stop
+		}
 	}
 	return nil
+}
+
+// readISList reads the file list in the overlay.
+func readISList(w *walker, src io.ReaderAt, size int64) ([]isListed, error) {
+	off, ok := peOverlay(src, size)
+	if !ok {
+		return nil, fmt.Errorf("%w: installshield: no overlay", ErrCorrupt)
+	}
+	var list []isListed
+	buf := make([]byte, 4*(isListMaxField+1))
+	for off < size {
+		if err := w.ctx.Err(); err != nil {
+			return nil, err
+		}
+		n, _ := src.ReadAt(buf, off)
+		e, hdr, ok := parseISEntry(buf[:n], size-off)
+		if !ok {
+			break // the list ends; what follows is not ours to read
+		}
+		if w.lim.MaxFiles > 0 && len(list) > w.lim.MaxFiles {
+			break // emit stops the walk at the limit
+		}
+		start := off + int64(hdr)
+		list = append(list, isListed{isEntry: e, start: start, avail: min(e.size, size-start)})
+		off = start + e.size
+	}
+	if len(list) == 0 {
+		return nil, fmt.Errorf("%w: installshield: no file list", ErrCorrupt)
+	}
+	return list, nil
+}
+
+// isCabSet finds the cabinet set the list holds and reads its header's
+// file table. set maps the paths of the header and each volume to their
+// entries; err is set when the list holds volumes whose header cannot be
+// read.
+func (w *walker) isCabSet(src io.ReaderAt, list []isListed) (files []isCabFile, set map[string]isListed, err error) {
+	var hdr *isListed
+	set = map[string]isListed{}
+	for i, e := range list {
+		if _, ok := isCabVolume(e.name); ok {
+			set[e.path] = e
+		} else if strings.EqualFold(e.name, "data1.hdr") && hdr == nil {
+			hdr = &list[i]
+		}
+	}
+	if len(set) == 0 {
+		return nil, nil, nil
+	}
+	if hdr == nil {
+		return nil, set, fmt.Errorf("%w: installshield: cabinets without their data1.hdr", ErrUnsupported)
+	}
+	set[hdr.path] = *hdr
+	if hdr.avail != hdr.size || hdr.size > isCabMaxHeader {
+		return nil, set, fmt.Errorf("%w: installshield: data1.hdr of %d bytes", ErrCorrupt, hdr.size)
+	}
+	b := make([]byte, hdr.size)
+	if _, err := src.ReadAt(b, hdr.start); err != nil {
+		return nil, set, fmt.Errorf("%w: installshield: reading data1.hdr: %w", ErrCorrupt, err)
+	}
+	files, err = parseISCabHeader(b)
+	return files, set, err
+}
+
+// isVolumeOf finds volume n of the set.
+func isVolumeOf(set map[string]isListed, n int) (isListed, bool) {
+	for _, v := range set {
+		if k, _ := isCabVolume(v.name); k == n {
+			return v, true
+		}
+	}
+	return isListed{}, false
 }

@@ -65,6 +65,9 @@ func identifyOverlay(r io.ReaderAt, size int64) Format {
 	if _, ok := findNSIS(r, size, off); ok {
 		return Nsis
 	}
+	if _, ok := findISMSI(r, size); ok {
+		return ISMSI
+	}
 	var head [4 * isListMaxField]byte
 	n, _ := r.ReadAt(head[:], off)
 	if _, _, ok := parseISEntry(head[:n], size-off); ok {
@@ -116,6 +119,35 @@ func sfxConfirmed(f Format, buf []byte, at int) bool {
 	}
 	h, err := readARJHeader(bytes.NewReader(buf), int64(at), int64(len(buf)))
 	return err == nil && h != nil
+}
+
+// findMagic returns the first place where magic starts and ok holds, in
+// the first HeadSize bytes of r (where package filetype finds it) or in
+// the first sfxSearch bytes of a PE file's overlay (where installers
+// keep their data).
+func findMagic(r io.ReaderAt, size int64, magic []byte, ok func(at int64) bool) (int64, bool) {
+	search := func(off, n int64) (int64, bool) {
+		buf := make([]byte, max(0, min(size-off, n+int64(len(magic)))))
+		got, _ := r.ReadAt(buf, off)
+		for from := 0; from < got; {
+			i := bytes.Index(buf[from:got], magic)
+			if i < 0 {
+				break
+			}
+			if at := off + int64(from+i); ok(at) {
+				return at, true
+			}
+			from += i + 1
+		}
+		return 0, false
+	}
+	if at, found := search(0, HeadSize); found {
+		return at, true
+	}
+	if off, isPE := peOverlay(r, size); isPE {
+		return search(off, sfxSearch)
+	}
+	return 0, false
 }
 
 // overlay yields a PE file's overlay, which holds a container.

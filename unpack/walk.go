@@ -98,6 +98,10 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.packed(src, size)
 	case EmbeddedPE:
 		err = w.embedded(src, size)
+	case AutoIt:
+		err = w.autoit(src, size)
+	case ISMSI:
+		err = w.ishieldMSI(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)
