@@ -16,7 +16,11 @@
 // Our one addition, MAILSCAN, applies the whole gateway policy to a mail
 // message (mail.go documents the framing). A scan takes the serving
 // snapshot once when its data is complete and uses it to the end, so a
-// reload never fails or mixes a scan.
+// reload never fails or mixes a scan. As in clamd, a stream whose bytes
+// the snapshot found clean before is answered OK from its clean cache
+// (engine.Snapshot.ScanCached, [scan] cache_size and disable_cache);
+// FILDES and the path commands always scan, since the client can change
+// a file between the digest and the scan.
 //
 // Limits are clamd's: max_queue connections served at once (the accept
 // loop waits past it, as clamd's does), max_threads scans at once (the

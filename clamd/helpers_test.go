@@ -48,6 +48,12 @@ func (f *fixedEngine) Current() *engine.Snapshot { return f.p.Load() }
 // compileTest builds a snapshot of files with the mail scanner.
 func compileTest(t testing.TB, files []sigdb.File, version int) *engine.Snapshot {
 	t.Helper()
+	return compileTestWith(t, files, version, engine.Options{})
+}
+
+// compileTestWith is compileTest with opt's other fields.
+func compileTestWith(t testing.TB, files []sigdb.File, version int, opt engine.Options) *engine.Snapshot {
+	t.Helper()
 	dir := t.TempDir()
 	db, err := sigdb.Open(filepath.Join(dir, "s.db"), nil)
 	if err != nil {
@@ -63,8 +69,9 @@ func compileTest(t testing.TB, files []sigdb.File, version int) *engine.Snapshot
 	}
 	sopt := scan.DefaultOptions()
 	sopt.Expand = scan.ExpandMail
-	snap, err := engine.CompileWith(context.Background(), db, engine.Options{Scan: &sopt,
-		Mail: func(e *scan.Engine) *mailscan.Scanner { return mailscan.NewScanner(e, mailscan.DefaultPolicy(), q) }})
+	opt.Scan = &sopt
+	opt.Mail = func(e *scan.Engine) *mailscan.Scanner { return mailscan.NewScanner(e, mailscan.DefaultPolicy(), q) }
+	snap, err := engine.CompileWith(context.Background(), db, opt)
 	if err != nil {
 		t.Fatal(err)
 	}

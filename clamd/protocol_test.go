@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/sigtool/sigtool/daemonconfig"
+	"github.com/sigtool/sigtool/engine"
 )
 
 // protocolCases are requests and clamd's replies to them (protocol_clamd_test.go
@@ -326,5 +327,43 @@ func TestChunkEndianness(t *testing.T) {
 	req = append(append(req, virus...), 0, 0, 0, 0)
 	if got := exchange(t, "tcp", ts.tcp, req, 5*time.Second); string(got) != "stream: Sigtool.Test.One-1 FOUND\x00" {
 		t.Errorf("%q", got)
+	}
+}
+
+// TestInstreamCleanCache: a clean stream sent again is answered from the
+// clean cache (STATS counts it), an infected one is scanned every time,
+// and a daemon with disable_cache scans every stream.
+func TestInstreamCleanCache(t *testing.T) {
+	for _, tc := range []struct {
+		name       string
+		disable    bool
+		wantCached string
+	}{
+		{"cache on", false, " cached 2\n"},
+		{"disable_cache", true, " cached 0\n"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := startServer(t, func(c *daemonconfig.Scan) { c.DisableCache = tc.disable })
+			if tc.disable {
+				// The test server compiles its own snapshot: give it the
+				// option the daemon passes from disable_cache.
+				ts.eng.p.Store(compileTestWith(t, sigFiles(), 1, engine.Options{CleanCache: ts.cfg.CleanCache()}))
+			}
+			for i, want := range []string{"stream: OK\x00", "stream: Sigtool.Test.One-1 FOUND\x00"} {
+				data := clean
+				if i == 1 {
+					data = virus
+				}
+				for round := range 3 {
+					if got := string(exchange(t, "unix", ts.unix, append([]byte("zINSTREAM\x00"), chunks(data, 100)...), 5*time.Second)); got != want {
+						t.Errorf("stream %d, round %d: %q, want %q", i, round+1, got, want)
+					}
+				}
+			}
+			st := string(exchange(t, "unix", ts.unix, []byte("zSTATS\x00"), 5*time.Second))
+			if !strings.Contains(st, "SCANS: 6 found 3 ") || !strings.Contains(st, tc.wantCached) {
+				t.Errorf("STATS %q: want 6 scans, 3 found, %q", st, tc.wantCached)
+			}
+		})
 	}
 }

@@ -59,6 +59,7 @@ type Server struct {
 // counters are the STATS and metrics numbers.
 type counters struct {
 	connections, commands, scans, found, errors atomic.Int64
+	cached                                      atomic.Int64 // scans answered from the clean cache
 }
 
 // New returns a server for cfg.

@@ -60,7 +60,7 @@ func (s *Server) statsReply(r replier) []byte {
 	mib := func(n uint64) float64 { return float64(n) / (1 << 20) }
 	fmt.Fprintf(&b, "\nMEMSTATS: heap %.3fM mmap N/A used %.3fM free %.3fM releasable %.3fM pools 1 pools_used %.3fM pools_total %.3fM\n",
 		mib(ms.HeapSys), mib(ms.HeapInuse), mib(ms.HeapIdle-ms.HeapReleased), mib(ms.HeapReleased), mib(ms.HeapAlloc), mib(ms.Sys))
-	fmt.Fprintf(&b, "SCANS: %d found %d errors %d connections %d\n", s.stats.scans.Load(), s.stats.found.Load(), s.stats.errors.Load(), s.stats.connections.Load())
+	fmt.Fprintf(&b, "SCANS: %d found %d errors %d connections %d cached %d\n", s.stats.scans.Load(), s.stats.found.Load(), s.stats.errors.Load(), s.stats.connections.Load(), s.stats.cached.Load())
 	b.WriteString("END")
 	b.WriteByte(r.term)
 	return []byte(b.String())

@@ -519,6 +519,7 @@ func (m *importer) scan(_, c *clamconf.File) error {
 		{"MaxQueue", "max_queue"},
 		{"MaxFiles", "max_files"},
 		{"MaxRecursion", "max_recursion"},
+		{"CacheSize", "cache_size"},
 	} {
 		if d, ok := c.Last(s.directive); ok {
 			n, err := c.Number(d)
@@ -547,6 +548,7 @@ func (m *importer) scan(_, c *clamconf.File) error {
 	for _, s := range []struct{ directive, key string }{
 		{"AlertExceedsMax", "alert_exceeds_max"},
 		{"DetectPUA", "pua"},
+		{"DisableCache", "disable_cache"},
 	} {
 		if d, ok := c.Last(s.directive); ok {
 			m.set(&m.scanT, p, s.key, strconv.FormatBool(clamconf.Bool(d)), c, d)

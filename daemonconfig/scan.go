@@ -60,6 +60,12 @@ type Scan struct {
 	AlertExceedsMax bool `toml:"alert_exceeds_max"`
 	// PUA loads the PUA signatures (DetectPUA).
 	PUA bool `toml:"pua"`
+	// CacheSize is how many clean contents the serving matcher remembers
+	// so that the same content streamed again is answered without a
+	// second scan (default 65536); DisableCache turns that off. Both as
+	// clamd's, whose cache is on by default too.
+	CacheSize    int  `toml:"cache_size"`
+	DisableCache bool `toml:"disable_cache"`
 
 	// DisableCommands answers these commands with clamd's "COMMAND
 	// UNAVAILABLE" (clamd's Enable*Command = no, AllowAllMatchScan = no).
@@ -150,6 +156,9 @@ func (s *Scan) validate() error {
 	if s.MaxQueue < s.MaxThreads || s.MaxQueue > 65536 {
 		return &Error{Key: "scan.max_queue", Msg: fmt.Sprintf("%d is outside max_threads..65536", s.MaxQueue)}
 	}
+	if s.CacheSize < 0 || s.CacheSize > 1<<24 {
+		return &Error{Key: "scan.cache_size", Msg: fmt.Sprintf("%d is outside 0..16777216 (disable_cache = true turns the cache off)", s.CacheSize)}
+	}
 	if s.MaxFiles < 0 || s.MaxRecursion < 0 {
 		return &Error{Key: "scan.max_files", Msg: "negative"}
 	}
@@ -194,6 +203,15 @@ func (s *Scan) Options() scan.Options {
 	o.AlertExceedsMax = s.AlertExceedsMax
 	o.Expand = scan.ExpandMail
 	return o
+}
+
+// CleanCache is engine.Options.CleanCache for cache_size and
+// disable_cache.
+func (s *Scan) CleanCache() int {
+	if s.DisableCache {
+		return -1
+	}
+	return s.CacheSize
 }
 
 // Disabled reports whether disable_commands names cmd.

@@ -139,7 +139,8 @@ type building struct {
 func newCompiler(ctx context.Context, opt *Options, prev *Snapshot) *compiler {
 	c := &compiler{
 		ctx: ctx, opt: opt,
-		snap:  &Snapshot{Versions: map[string]int{}, Digests: map[string]string{}, Unloaded: map[string]int{}, parts: map[[32]byte]*part{}},
+		snap: &Snapshot{Versions: map[string]int{}, Digests: map[string]string{}, Unloaded: map[string]int{}, parts: map[[32]byte]*part{},
+			clean: newCleanCache(opt.cleanCache())},
 		slots: make(chan struct{}, runtime.GOMAXPROCS(0)),
 	}
 	if prev != nil {

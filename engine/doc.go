@@ -20,6 +20,14 @@
 // Snapshot.Problems (feed, file, line) for the log. A failure to read the
 // store, by contrast, fails the reload.
 //
+// # Clean cache
+//
+// Like clamd's, each snapshot remembers the content it found clean
+// (clean.go: by SHA-256, Options.CleanCache entries, least recently used
+// out), so the same attachment streamed again is answered without a scan;
+// a reload starts an empty cache, since the new signatures may find what
+// the old ones passed.
+//
 // # Memory
 //
 // During a reload the old and the new snapshot are both alive. With one

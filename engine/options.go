@@ -29,6 +29,10 @@ type Options struct {
 	// shares the memory (about 30% faster at full size, BenchmarkCompile);
 	// negative always leaves the process's setting alone.
 	GCPercent int
+	// CleanCache is how many clean contents a snapshot remembers for
+	// ScanContent (clamd's CacheSize); 0 means DefaultCleanCache,
+	// negative none (clamd's DisableCache).
+	CleanCache int
 
 	// Metrics and Logger are used by Live; both may be nil.
 	Metrics *Metrics
@@ -36,6 +40,13 @@ type Options struct {
 }
 
 const defaultGCPercent = 10
+
+func (o *Options) cleanCache() int {
+	if o.CleanCache == 0 {
+		return DefaultCleanCache
+	}
+	return o.CleanCache
+}
 
 func (o *Options) scanOptions() scan.Options {
 	if o.Scan != nil {

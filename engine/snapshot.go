@@ -46,6 +46,7 @@ type Snapshot struct {
 	// Reused how many of them the previous snapshot had already built.
 	Segments, Reused int
 	parts            map[[32]byte]*part
+	clean            *cleanCache // nil when Options.CleanCache is negative
 }
 
 // Reasons a stored line is not in a snapshot.

@@ -71,7 +71,7 @@
 //     stride 4 with a vector kernel over a blocked Bloom filter; the rest
 //     probe 3-grams at every byte through a bitmap (the direct kernel).
 //     Passing probes are looked up in batches in an exact table, and each
-//     entry's 7- or 8-byte check window (value, mask) confirms the bytes
+//     entry's 15-byte check window (values, masks) confirms the bytes
 //     around the gram before any per-pattern work. A tier whose entries
 //     are mostly for one target (PE, in ClamAV's databases) has filters of
 //     its own for content of each other target: their entries do not pass

@@ -76,7 +76,11 @@ type gramTier struct {
 	// 3-gram tier, ~80 in the main one) are mostly rejected without
 	// touching the pattern (gramWindow). In the main tier they cost 21 MB
 	// at 300k patterns and gave 756 -> 821 MB/s (BenchmarkScan body=300k,
-	// median of five alternating runs of each build).
+	// median of five alternating runs of each build). A second word
+	// checks the 8 bytes after those: literals cut from real code (the
+	// generated set) share their first 7 bytes with real files often
+	// enough that ~80k candidates per MB of ELF passed 7 bytes and
+	// failed in verification.
 	checks []window
 }
 
@@ -173,10 +177,14 @@ func refPattern(r uint64) uint32 { return uint32(r>>refPatShift) & refPatMask }
 func refTarget(r uint64) uint32  { return uint32(r>>refTgtShift) & refTgtMask }
 func refGram(r uint64) uint32    { return uint32(r) & refGramMask }
 
-// window is what 8 bytes must be: b & mask == val (little-endian). In
-// 3-gram tiers the window starts back bytes before the gram and covers 7
-// bytes; back is kept in the top byte of val, whose mask byte is 0.
-type window struct{ val, mask uint64 }
+// window is what 15 bytes must be: the first 7 b & mask == val
+// (little-endian), the 8 after them b & mask2 == val2. In 3-gram tiers
+// the window starts back bytes before the gram; back is kept in the top
+// byte of val, whose mask byte is 0.
+type window struct{ val, mask, val2, mask2 uint64 }
+
+// windowLen is how many bytes from its start a window checks.
+const windowLen = 15
 
 // maxBack bounds how far before its gram a 3-gram tier's window starts.
 const maxBack = 3
@@ -206,6 +214,10 @@ func gramWindow(cl []byteClass, j, q int) window {
 			best, bestBits = w, n
 			best.val |= uint64(back) << 56
 		}
+	}
+	if s := j - int(best.val>>56) + 7; s < len(cl) {
+		w := classWindow(cl[s:min(len(cl), s+8)])
+		best.val2, best.mask2 = w.val, w.mask
 	}
 	return best
 }
@@ -385,7 +397,7 @@ func walkRun(s *Segment, run patternRun, first uint32, buf *[]byteClass, fn func
 		}
 		offs := s.offs[p.anchorLit : p.anchorLit+p.anchorLen]
 		// The classes as far as the last gram's check window reaches.
-		*buf = c.partClassesTo(c.parts[p.part0+p.anchorPart], *buf, int(slices.Max(offs))+8)
+		*buf = c.partClassesTo(c.parts[p.part0+p.anchorPart], *buf, int(slices.Max(offs))+windowLen)
 		ref := refOf(first+uint32(pi), p)
 		for _, j := range offs {
 			fn(int(p.tier), *buf, j, ref)
@@ -561,7 +573,8 @@ func (t *gramTier) report(buf []byte, base int64, d *detection) {
 		// the file, the last ones (zero-padded grams).
 		w := t.checks[e]
 		if s := i - int(w.val>>56); s >= 0 && s+8 <= len(buf) &&
-			binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) {
+			binary.LittleEndian.Uint64(buf[s:])&w.mask != w.val&(1<<56-1) ||
+			s >= 0 && s+windowLen <= len(buf) && binary.LittleEndian.Uint64(buf[s+7:])&w.mask2 != w.val2 {
 			continue
 		}
 		d.hit(t.refs[e], base+int64(i))

@@ -25,7 +25,7 @@ func (d *daemon) engineOptions(cfg *daemonconfig.Config) (engine.Options, error)
 	sopt := scan.DefaultOptions()
 	sopt.Expand = scan.ExpandMail
 	if cfg.Scan != nil {
-		sopt, opt.PUA = cfg.Scan.Options(), cfg.Scan.PUA
+		sopt, opt.PUA, opt.CleanCache = cfg.Scan.Options(), cfg.Scan.PUA, cfg.Scan.CleanCache()
 	}
 	opt.Scan = &sopt
 	if cfg.Scan == nil && cfg.Listen == "" && cfg.Milter == nil {
