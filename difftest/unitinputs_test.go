@@ -143,11 +143,6 @@ func TestClamAVUnitInputs(t *testing.T) {
 // otherDiffers lists the inputs of unit_tests/input/other_scanfiles where
 // our verdict differs from clamscan's, with the reason.
 var otherDiffers = map[string]string{
-	"alz/bzip2.alz":                "ALZ: recognised, not opened yet (an error, not clean)",
-	"alz/bzip2.bin.alz":            "ALZ: recognised, not opened yet (an error, not clean)",
-	"alz/deflate.alz":              "ALZ: recognised, not opened yet (an error, not clean)",
-	"alz/uncompressed.alz":         "ALZ: recognised, not opened yet (an error, not clean)",
-	"alz/uncompressed.bin.alz":     "ALZ: recognised, not opened yet (an error, not clean)",
 	"lha_lzh/default.cap.lzh":      "LHA: recognised, not opened yet (an error, not clean)",
 	"lha_lzh/default.euc.lzh":      "LHA: recognised, not opened yet (an error, not clean)",
 	"lha_lzh/default.lzh":          "LHA: recognised, not opened yet (an error, not clean)",

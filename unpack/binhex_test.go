@@ -126,7 +126,6 @@ func TestUnopened(t *testing.T) {
 		{"ace", []byte("\x00\x00\x00\x00\x00\x00\x00**ACE**"), Ace},
 		{"lha lzs", []byte("\x25\x14-lzs-\x00\x00"), Lha},
 		{"not lha", []byte("\x25\x14-lh9-\x00\x00"), Unknown},
-		{"alz", []byte("ALZ\x01\x0a\x00\x00\x00BLZ\x01"), Alz},
 		{"stuffit", []byte("SIT!\x00\x02\x00\x00\x10\x00rLau"), StuffIt},
 		{"stuffit 5", []byte("StuffIt (c)1997-2002 Aladdin Systems"), StuffIt},
 		{"zoo", append([]byte("ZOO 2.10 Archive.\x1a\x00\x00"), 0xdc, 0xa7, 0xc4, 0xfd, 0x22, 0, 0, 0), Zoo},

@@ -22,6 +22,7 @@
 //   - autoit.go: compiled AutoIt scripts (EA05 and EA06) in a PE file's
 //     overlay, the script and the files FileInstall embeds; an EA06
 //     script's tokens are written back as text by autoitscript.go;
+//   - alz.go: ALZip archives, stored, bzip2 and deflate;
 //   - sis.go: Symbian installation files;
 //   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
 //     files inside it;

@@ -50,6 +50,7 @@ const (
 	EmbeddedPE
 	AutoIt
 	ISMSI
+	Alz
 
 	// Recognised, not opened (see unopened.go); the first of them is
 	// firstUnopened.
@@ -58,7 +59,6 @@ const (
 	StuffIt
 	Zoo
 	ISCab
-	Alz
 )
 
 var formatNames = [...]string{
@@ -267,6 +267,7 @@ var typedFormats = map[filetype.Type]Format{
 	filetype.SWF:        SWF,
 	filetype.AutoIt:     AutoIt,
 	filetype.IShieldMSI: ISMSI,
+	filetype.ALZ:        Alz,
 }
 
 // FormatOf is the format that opens content of type t, or Unknown: the

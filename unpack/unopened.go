@@ -31,7 +31,6 @@ func identifyUnopened(head []byte, t filetype.Type) Format {
 
 var unopened = map[filetype.Type]Format{
 	filetype.LHALZH:  Lha,
-	filetype.ALZ:     Alz,
 	filetype.ACE:     Ace,
 	filetype.StuffIt: StuffIt,
 	filetype.Zoo:     Zoo,

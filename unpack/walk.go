@@ -102,6 +102,8 @@ func Walk(ctx context.Context, f Format, r io.ReaderAt, size int64, lim Limits, 
 		err = w.autoit(src, size)
 	case ISMSI:
 		err = w.ishieldMSI(src, size)
+	case Alz:
+		err = w.alz(src, size)
 	default:
 		if f != Unknown && !f.Opened() {
 			err = fmt.Errorf("%w: %s", ErrNoUnpacker, f)

@@ -81,7 +81,7 @@ func (c *crcCheck) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.h.Write(p[:n])
 	if err == io.EOF && c.h.Sum32() != c.want {
-		err = fmt.Errorf("zip: checksum error")
+		err = fmt.Errorf("checksum error") // the walker names the format and member
 	}
 	return n, err
 }
