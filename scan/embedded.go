@@ -14,9 +14,9 @@ import (
 // byte, as ClamAV's raw scan extracts them (see unpack.WalkEmbeddedZip):
 // each entry is a member of n, one zip layer below it, as in ClamAV,
 // where the entry is scanned inside an embedded zip layer. ClamAV does not
-// look for them in content of the types below, nor do we where the layer
-// was opened as a zip or a self-extractor's overlay (its members are
-// those entries). An entry that fails to decode is scanned as far as it
+// look for them in zips, Office Open XML, gzip, tar, old cpio or TNEF, nor
+// do we where the layer was opened as a zip or a self-extractor's overlay
+// (its members are those entries). An entry that fails to decode is scanned as far as it
 // was read without an error: ClamAV drops it silently, and a header found
 // by chance in other data would otherwise make clean content doubtful.
 func (e *Engine) embeddedZips(ctx context.Context, b *budget, n *Result, r io.ReaderAt, size int64, depth int, lay layer, t filetype.Type) error {

@@ -37,8 +37,9 @@ type emuLimits struct {
 // Upack); the interpreter runs a few million a second. 20 million steps
 // are a few seconds at most, and unpack an image of a MiB or more.
 const (
-	emuMaxSteps = 20_000_000
-	emuMaxImage = 32 << 20
+	emuMaxSteps      = 20_000_000
+	emuMaxImage      = 32 << 20
+	emuMaxExceptions = 64
 )
 
 // emuLimitsFor bounds a run by the walk's file size limit: the image and
@@ -81,6 +82,46 @@ type emuRun struct {
 	// (the stub's), -1 for the headers.
 	entrySection int
 	pe           *peFile
+	// handling are the exceptions whose handlers run, innermost last.
+	handling []emuException
+	// protect is each page's protection, as VirtualProtect reports it:
+	// stubs keep the old value, and some read it back as data.
+	protect map[uint32]uint32
+}
+
+// Page protections (PAGE_READONLY and so on).
+const (
+	pageNoAccess  = 0x01
+	pageReadOnly  = 0x02
+	pageReadWrite = 0x04
+	pageExecRead  = 0x20
+	pageExecRW    = 0x40
+)
+
+// setProtect gives the pages of [addr, addr+n) a protection, which a
+// store to them obeys.
+func (r *emuRun) setProtect(addr, n, prot uint32) {
+	for at := addr &^ 0xfff; at-addr&^0xfff < n && at >= addr&^0xfff; at += 0x1000 {
+		r.protect[at] = prot
+	}
+	r.m.Protect(addr, n, prot&(pageReadWrite|pageExecRW|0x08|0x80) == 0)
+}
+
+// sectionProtect is the protection the loader gives a section of these
+// characteristics (IMAGE_SCN_MEM_EXECUTE, _READ, _WRITE).
+func sectionProtect(c uint32) uint32 {
+	x, r, w := c&0x20000000 != 0, c&0x40000000 != 0, c&0x80000000 != 0
+	switch {
+	case x && w:
+		return pageExecRW
+	case x:
+		return pageExecRead
+	case w:
+		return pageReadWrite
+	case r:
+		return pageReadOnly
+	}
+	return pageNoAccess
 }
 
 var errEmuDone = errors.New("the unpacked program took over")
@@ -95,13 +136,32 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 	}
 	// In slices, to see a cancelled context.
 	const slice = 1 << 20
-	for left := lim.steps; ; left -= slice {
-		if err = r.m.Run(min(left, slice)); err != x86.ErrSteps || left <= slice {
+	dispatched := 0
+	for {
+		if r.m.Steps >= lim.steps {
+			err = x86.ErrSteps
 			break
 		}
-		if err = ctx.Err(); err != nil {
-			return nil, err
+		err = r.m.Run(min(slice, lim.steps-r.m.Steps))
+		if err == x86.ErrSteps {
+			if err = ctx.Err(); err != nil {
+				return nil, err
+			}
+			continue
 		}
+		// A fault the program handles: some stubs end a loop so.
+		var f *x86.Fault
+		if errors.As(err, &f) && f.Code != 0 {
+			if r.handlerIsProgram() {
+				err = errEmuDone
+				break
+			}
+			if dispatched < emuMaxExceptions && r.raise(f) {
+				dispatched++
+				continue
+			}
+		}
+		break
 	}
 	out := bytes.Clone(r.image.Data)
 	if errors.Is(err, errEmuDone) {
@@ -134,7 +194,7 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		return nil, fmt.Errorf("%w: image base %#x size %#x", ErrUnsupported, base, imageSize)
 	}
 	r := &emuRun{
-		pe: p, m: x86.New(), base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
+		pe: p, m: x86.New(), protect: map[uint32]uint32{}, base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
 		allocNext: emuAllocBase, allocLeft: lim.allocs,
 	}
 	img := make([]byte, imageSize)
@@ -153,6 +213,13 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 	m := r.m
 	if r.image, err = m.Map(base, int(imageSize), img, false); err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnsupported, err)
+	}
+	for rva := uint32(0); int64(rva) < imageSize; rva += 0x1000 {
+		prot := uint32(pageReadOnly) // the headers, and gaps
+		if i := p.sectionOf(rva); i >= 0 {
+			prot = sectionProtect(p.sections[i].characteristics)
+		}
+		r.setProtect(base+rva, 0x1000, prot)
 	}
 	// Stubs read the first bytes of APIs for breakpoints: NOPs.
 	if _, err := m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
@@ -286,6 +353,12 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		v, _ := m.Read(m.R[x86.ESP]+4+4*uint32(i), 4)
 		return v
 	}
+	switch name {
+	case emuSEHReturn:
+		return r.handled()
+	case emuSEHNested:
+		return fmt.Errorf("a fault in an exception handler")
+	}
 	fn := name[strings.IndexByte(name, '!')+1:]
 	var result uint32
 	nargs := 0
@@ -329,9 +402,17 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		nargs, result = 3, 1
 	case "VirtualProtect":
 		nargs, result = 4, 1
-		if old := arg(3); old != 0 {
-			_ = m.Write(old, 4, 0x40)
+		page := arg(0) &^ 0xfff
+		prev, ok := r.protect[page]
+		if !ok {
+			prev = pageReadWrite
 		}
+		if old := arg(3); old != 0 {
+			if err := m.Write(old, 4, prev); err != nil {
+				return err
+			}
+		}
+		r.setProtect(page, min(arg(1)+arg(0)-page, emuMaxImage), arg(2))
 	default:
 		// Anything else: the unpacked program has taken over if the
 		// caller is code the run wrote; otherwise the stub asks for

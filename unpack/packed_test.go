@@ -196,3 +196,64 @@ func FuzzWalkEmbeddedPE(f *testing.F) {
 		fuzzWalk(t, EmbeddedPE, data)
 	})
 }
+
+// sehStub registers the handler at handlerVA (PUSH handler; PUSH FS:[0];
+// MOV FS:[0], ESP) and reads address 0.
+func sehStub(handlerVA uint32) []byte {
+	c := append([]byte{0x68}, binary.LittleEndian.AppendUint32(nil, handlerVA)...)
+	c = append(c, 0x64, 0xff, 0x35, 0, 0, 0, 0, 0x64, 0x89, 0x25, 0, 0, 0, 0)
+	return append(c, 0xa1, 0, 0, 0, 0)
+}
+
+// resumeHandler sets the context's EIP to resume and answers
+// ExceptionContinueExecution (0), or answers ExceptionContinueSearch.
+func resumeHandler(resume uint32, search bool) []byte {
+	if search {
+		return []byte{0xb8, 1, 0, 0, 0, 0xc3} // MOV EAX, 1; RET
+	}
+	c := []byte{0x8b, 0x44, 0x24, 0x0c, 0xc7, 0x80, 0xb8, 0, 0, 0} // MOV EAX, [ESP+12]; MOV [EAX+0xb8], resume
+	c = binary.LittleEndian.AppendUint32(c, resume)
+	return append(c, 0x31, 0xc0, 0xc3) // XOR EAX, EAX; RET
+}
+
+// TestEmulateExceptions: a fault with a handler runs the handler as
+// Windows would; its answer resumes or fails the run.
+func TestEmulateExceptions(t *testing.T) {
+	payload := tinyPE([]byte("behind a fault"))
+	const handlerAt = 0x80 // in the stub's section
+	text := encrypted(testProgram(payload))
+	for _, search := range []bool{false, true} {
+		pre := sehStub(testBase + testStubRVA + handlerAt)
+		stub := make([]byte, 0x100)
+		copy(stub, fixJump(append(bytes.Clone(pre), xorStub()...), len(pre)))
+		copy(stub[handlerAt:], resumeHandler(testBase+testStubRVA+uint32(len(pre)), search))
+		img, err := emulate(context.Background(), buildPacked(stub, text), emuLimits{steps: 1 << 16, allocs: 1 << 20, maxImage: 1 << 20})
+		switch {
+		case search && !errors.Is(err, errEmuStub):
+			t.Errorf("no handler resumes: %v", err)
+		case !search && err != nil:
+			t.Errorf("the handler resumes: %v", err)
+		case !search && !bytes.Contains(img, payload):
+			t.Error("the handler resumes: the payload is not unpacked")
+		}
+	}
+	// A handler in the code the stub unpacked is the program's: done.
+	text = testProgram(payload)
+	copy(text[0x20:], resumeHandler(0, false))
+	stub := xorStub()
+	stub = append(stub[:len(stub)-5], sehStub(testBase+testTextRVA+0x20)...)
+	img, err := emulate(context.Background(), buildPacked(stub, encrypted(text)), emuLimits{steps: 1 << 16, allocs: 1 << 20, maxImage: 1 << 20})
+	if err != nil || !bytes.Contains(img, payload) {
+		t.Errorf("a handler in the unpacked code: %v", err)
+	}
+}
+
+// TestEmulateReadOnly: a section without the write flag is read-only
+// until VirtualProtect says otherwise, as the loader maps it.
+func TestEmulateReadOnly(t *testing.T) {
+	b := buildPacked(xorStub(), encrypted(testProgram(nil)))
+	binary.LittleEndian.PutUint32(b[0x40+24+0xe0+36:], 0x60000020) // .text: code, read, execute
+	if _, err := emulate(context.Background(), b, emuLimits{steps: 1 << 16, allocs: 1 << 20, maxImage: 1 << 20}); !errors.Is(err, errEmuStub) {
+		t.Errorf("decrypting a read-only section: %v", err)
+	}
+}

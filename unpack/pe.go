@@ -8,6 +8,7 @@ import "encoding/binary"
 type peSection struct {
 	name                     [8]byte
 	vsize, rva, rawSize, raw uint32
+	characteristics          uint32
 	headerAt                 int64
 }
 
@@ -49,11 +50,12 @@ func parsePE(b []byte) (*peFile, bool) {
 	for i := 0; i < p.nsec; i++ {
 		s := b[at+40*int64(i):]
 		sec := peSection{
-			vsize:    binary.LittleEndian.Uint32(s[8:]),
-			rva:      binary.LittleEndian.Uint32(s[12:]),
-			rawSize:  binary.LittleEndian.Uint32(s[16:]),
-			raw:      binary.LittleEndian.Uint32(s[20:]),
-			headerAt: at + 40*int64(i),
+			vsize:           binary.LittleEndian.Uint32(s[8:]),
+			rva:             binary.LittleEndian.Uint32(s[12:]),
+			rawSize:         binary.LittleEndian.Uint32(s[16:]),
+			raw:             binary.LittleEndian.Uint32(s[20:]),
+			headerAt:        at + 40*int64(i),
+			characteristics: binary.LittleEndian.Uint32(s[36:]),
 		}
 		copy(sec.name[:], s)
 		if fileAlign >= 0x200 && fileAlign&(fileAlign-1) == 0 {

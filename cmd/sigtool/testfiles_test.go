@@ -59,7 +59,7 @@ var testFileMembers = map[string]string{
 	"clam-fsg.exe":         "!pe-6112",
 	"clam-mew.exe":         "!mew-image!overlay!clam.exe",
 	"clam-upack.exe":       "!upack-image!overlay!clam.exe",
-	"clam-petite.exe":      "!petite-image!clam.exe",
+	"clam-petite.exe":      "!petite-image!overlay!clam.exe",
 	"clam.ea05.exe":        "!C:\\clam.exe",
 	"clam.ea06.exe":        "!C:\\clam.exe",
 	"clam_IScab_int.exe":   "!Disk1\\data2.cab/clam.exe",

@@ -31,8 +31,11 @@ var stringOps = map[asm.Op]int{
 	asm.CMPSB: 1, asm.CMPSW: 2, asm.CMPSD: 4,
 }
 
-func (m *Machine) fault(in *asm.Inst, reason string) error {
-	return &Fault{EIP: m.EIP, Reason: reason + ": " + asm.IntelSyntax(*in, uint64(m.EIP), nil)}
+func (m *Machine) fault(in *asm.Inst, reason string) error { return m.raise(in, reason, 0) }
+
+// raise is fault for a fault the processor raises too, with its code.
+func (m *Machine) raise(in *asm.Inst, reason string, code uint32) error {
+	return &Fault{EIP: m.EIP, Reason: reason + ": " + asm.IntelSyntax(*in, uint64(m.EIP), nil), Code: code}
 }
 
 // reg returns a general register's index, size and whether it is a high
@@ -544,6 +547,11 @@ func (m *Machine) exec(in *asm.Inst) error {
 			return err
 		}
 		m.setReg(asm.AL, v)
+	case asm.INT:
+		if a0.(asm.Imm) == 3 {
+			return m.raise(in, "breakpoint", Breakpoint)
+		}
+		return m.fault(in, "interrupt")
 	case asm.RDTSC:
 		// A clock that advances with the program, the same every run.
 		m.R[EAX], m.R[EDX] = uint32(m.Steps)*16, 0
@@ -681,16 +689,16 @@ func (m *Machine) mulDiv(in *asm.Inst, n int) error {
 		m.OF = m.CF
 	case asm.DIV:
 		if src == 0 {
-			return m.fault(in, "division by zero")
+			return m.raise(in, "division by zero", DivideByZero)
 		}
 		q := acc / uint64(src)
 		if q > uint64(mask(n)) {
-			return m.fault(in, "quotient overflow")
+			return m.raise(in, "quotient overflow", DivideByZero)
 		}
 		lo, hi = q, acc%uint64(src)
 	case asm.IDIV:
 		if src == 0 {
-			return m.fault(in, "division by zero")
+			return m.raise(in, "division by zero", DivideByZero)
 		}
 		sacc := int64(acc)
 		if n < 4 {
@@ -699,7 +707,7 @@ func (m *Machine) mulDiv(in *asm.Inst, n int) error {
 		d := signed(src, n)
 		q := sacc / d
 		if q != signed(uint32(q), n) || (n == 4 && (q > 1<<31-1 || q < -1<<31)) {
-			return m.fault(in, "quotient overflow")
+			return m.raise(in, "quotient overflow", DivideByZero)
 		}
 		lo, hi = uint64(q)&uint64(mask(n)), uint64(sacc%d)&uint64(mask(n))
 	}

@@ -176,8 +176,8 @@ func TestTrap(t *testing.T) {
 		m.R[EAX], m.EIP = 41, ret
 		return err
 	}
-	// The trap counts against the bound, not as an instruction.
-	if err := m.Run(3); !errors.Is(err, ErrSteps) || calls != 1 || m.R[EAX] != 42 || m.Steps != 2 {
+	// The trap counts against the bound as a step.
+	if err := m.Run(3); !errors.Is(err, ErrSteps) || calls != 1 || m.R[EAX] != 42 || m.Steps != 3 {
 		t.Errorf("err %v, %d calls, EAX %d, %d steps", err, calls, m.R[EAX], m.Steps)
 	}
 	if err := m.Write(0x8000, 1, 0); err == nil {
@@ -197,4 +197,42 @@ func FuzzRun(f *testing.F) {
 		m.EIP = codeAt
 		m.Run(1000)
 	})
+}
+
+func TestFaultCodes(t *testing.T) {
+	for _, c := range []struct {
+		name string
+		code []byte
+		want uint32
+		addr uint32
+	}{
+		{"read of unmapped memory", []byte{0xa1, 0x34, 0x12, 0, 0x50}, AccessViolation, 0x50001234},
+		{"store to a read-only page", []byte{0xa3, 0x10, 0x80, 0, 0}, AccessViolation, dataAt + 0x10},
+		{"division by zero", []byte{0x31, 0xc9, 0xf7, 0xf1}, DivideByZero, 0},
+		{"breakpoint", []byte{0xcc}, Breakpoint, 0},
+		{"an instruction not interpreted", []byte{0xd9, 0xee}, 0, 0},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			m := New()
+			m.Map(codeAt, 0x1000, c.code, false)
+			m.Map(dataAt, 0x2000, nil, false)
+			m.Protect(dataAt, 0x1000, true)
+			m.EIP = codeAt
+			var f *Fault
+			if err := m.Run(10); !errors.As(err, &f) || f.Code != c.want || f.Addr != c.addr {
+				t.Errorf("err %v (%+v), want code %#x at %#x", err, f, c.want, c.addr)
+			}
+		})
+	}
+	// The page after the read-only one stays writable.
+	m := New()
+	m.Map(dataAt, 0x2000, nil, false)
+	m.Protect(dataAt, 0x1000, true)
+	if err := m.Write(dataAt+0x1000, 4, 1); err != nil {
+		t.Error(err)
+	}
+	m.Protect(dataAt, 0x1000, false)
+	if err := m.Write(dataAt, 4, 1); err != nil {
+		t.Error(err)
+	}
 }

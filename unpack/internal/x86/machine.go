@@ -40,7 +40,21 @@ var ErrSteps = errors.New("x86: step limit reached")
 type Fault struct {
 	EIP    uint32
 	Reason string
+	// Code is the Windows exception code of a fault the processor raises
+	// too (an access violation, a division by zero, a breakpoint), for
+	// which a program may have a handler; 0 for the interpreter's own
+	// limits (an unknown instruction).
+	Code uint32
+	// Addr is the address an access violation was at.
+	Addr uint32
 }
+
+// Windows exception codes of faults.
+const (
+	AccessViolation = 0xc0000005
+	DivideByZero    = 0xc0000094
+	Breakpoint      = 0x80000003
+)
 
 func (f *Fault) Error() string { return fmt.Sprintf("x86: at %#x: %s", f.EIP, f.Reason) }
 
@@ -53,8 +67,9 @@ type Region struct {
 	// written marks the pages (4 KiB) stored to since mapping, and gen
 	// counts stores per page, to drop decoded instructions of changed
 	// code.
-	written []bool
-	gen     []uint32
+	written  []bool
+	gen      []uint32
+	readOnly []bool
 }
 
 const pageShift = 12
@@ -72,7 +87,7 @@ type Machine struct {
 	// it acts for the code there (typically: pop the return address and
 	// arguments, set EAX, set EIP). A non-nil error ends Run with it.
 	Trap func(m *Machine, at uint32) error
-	// Steps counts executed instructions.
+	// Steps counts executed instructions and traps.
 	Steps int
 
 	cache map[uint32]decoded
@@ -101,10 +116,23 @@ func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, e
 		}
 	}
 	pages := (size + 1<<pageShift - 1) >> pageShift
-	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), gen: make([]uint32, pages)}
+	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), gen: make([]uint32, pages), readOnly: make([]bool, pages)}
 	copy(r.Data, data)
 	m.regions = append(m.regions, r)
 	return r, nil
+}
+
+// Protect makes the pages of [addr, addr+n) read-only or writable, as far
+// as they are mapped: a store to a read-only page is an access violation.
+func (m *Machine) Protect(addr, n uint32, readOnly bool) {
+	for p := addr &^ (1<<pageShift - 1); p-addr&^(1<<pageShift-1) < n; p += 1 << pageShift {
+		if r := m.region(p); r != nil {
+			r.readOnly[(p-r.Base)>>pageShift] = readOnly
+		}
+		if p+1<<pageShift < p {
+			break
+		}
+	}
 }
 
 // Written reports whether the page holding addr was stored to.
@@ -147,7 +175,7 @@ func (m *Machine) slice(addr uint32, n int, write bool) ([]byte, *Region, bool) 
 func (m *Machine) Read(addr uint32, n int) (uint32, error) {
 	b, _, ok := m.slice(addr, n, false)
 	if !ok {
-		return 0, &Fault{EIP: m.EIP, Reason: fmt.Sprintf("read of %d bytes at unmapped %#x", n, addr)}
+		return 0, &Fault{EIP: m.EIP, Reason: fmt.Sprintf("read of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
 	var v uint32
 	for i := n - 1; i >= 0; i-- {
@@ -159,8 +187,11 @@ func (m *Machine) Read(addr uint32, n int) (uint32, error) {
 // Write stores n (1, 2 or 4) bytes little-endian at addr.
 func (m *Machine) Write(addr uint32, n int, v uint32) error {
 	b, r, ok := m.slice(addr, n, true)
+	if ok && (r.readOnly[(addr-r.Base)>>pageShift] || r.readOnly[(addr+uint32(n)-1-r.Base)>>pageShift]) {
+		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at read-only %#x", n, addr), Code: AccessViolation, Addr: addr}
+	}
 	if !ok {
-		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at unmapped %#x", n, addr)}
+		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
 	for i := range b {
 		b[i] = byte(v >> (8 * i))
@@ -211,12 +242,13 @@ func (m *Machine) Run(maxSteps int) error {
 		}
 		r := m.region(m.EIP)
 		if r == nil {
-			return &Fault{EIP: m.EIP, Reason: "execution of unmapped memory"}
+			return &Fault{EIP: m.EIP, Reason: "execution of unmapped memory", Code: AccessViolation, Addr: m.EIP}
 		}
 		if r.Trap {
 			if m.Trap == nil {
 				return &Fault{EIP: m.EIP, Reason: "call into a trap without a handler"}
 			}
+			m.Steps++
 			if err := m.Trap(m, m.EIP); err != nil {
 				return err
 			}
