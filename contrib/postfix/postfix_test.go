@@ -5,7 +5,9 @@ package postfix
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"net"
 	"net/smtp"
 	"os"
@@ -128,6 +130,12 @@ smtputf8_enable = no
 	// sendmail's postdrop serves another configuration directory only
 	// when the default main.cf names it (Postfix's multiple-instance
 	// rule); say so for the test's time, then put the old value back.
+	// A Postfix installed with "No configuration" has no main.cf at all;
+	// give it an empty one for the test's time.
+	if def := "/etc/postfix/main.cf"; fileMissing(def) {
+		must(t, os.WriteFile(def, nil, 0o644))
+		t.Cleanup(func() { os.Remove(def) })
+	}
 	old := strings.TrimSpace(run(t, "postconf", "-h", "alternate_config_directories"))
 	run(t, "postconf", "-e", "alternate_config_directories = "+strings.TrimSpace(old+" "+cfg))
 	t.Cleanup(func() { exec.Command("postconf", "-e", "alternate_config_directories = "+old).Run() })
@@ -218,4 +226,9 @@ func keys(m map[string]string) []string {
 		k = append(k, s)
 	}
 	return k
+}
+
+func fileMissing(name string) bool {
+	_, err := os.Stat(name)
+	return errors.Is(err, fs.ErrNotExist)
 }
