@@ -137,10 +137,10 @@ func benchOne(b *testing.B, sz benchSize, dbDir, data, tiny string) benchRow {
 	return row
 }
 
-// timeClamscan runs clamscan on one file and returns its wall time (load
+// timeClamscan runs clamscan on files and returns its wall time (load
 // plus scan) and peak RSS.
-func timeClamscan(b *testing.B, dbDir, file string) (time.Duration, int64) {
-	cmd := exec.Command("clamscan", "--no-summary", "-d", dbDir, file)
+func timeClamscan(b *testing.B, dbDir string, files ...string) (time.Duration, int64) {
+	cmd := exec.Command("clamscan", append([]string{"--no-summary", "-d", dbDir}, files...)...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	start := time.Now()

@@ -33,7 +33,7 @@ func BenchmarkFormatsVsClamscan(b *testing.B) {
 	}
 	dir := b.TempDir()
 	payload := benchPayload(b, filepath.Join(dir, "payload"), 24<<20)
-	db := database{"one.hsb": {"71e7b604d18aefd839e51a39c88df8383bb4c071dc31f87f00a2b5df580d4495:544:ClamAV-Test-File"}}.write(b, filepath.Join(dir, "db"))
+	db := database{"one.hsb": {clamExeHSB}}.write(b, filepath.Join(dir, "db"))
 	tiny := filepath.Join(dir, "tiny.bin")
 	if err := os.WriteFile(tiny, []byte{0x5a}, 0o644); err != nil {
 		b.Fatal(err)
