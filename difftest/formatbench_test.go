@@ -33,16 +33,7 @@ func BenchmarkFormatsVsClamscan(b *testing.B) {
 	}
 	dir := b.TempDir()
 	payload := benchPayload(b, filepath.Join(dir, "payload"), 24<<20)
-	db := database{"one.hsb": {clamExeHSB}}.write(b, filepath.Join(dir, "db"))
-	tiny := filepath.Join(dir, "tiny.bin")
-	if err := os.WriteFile(tiny, []byte{0x5a}, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	m, err := loadDir(context.Background(), db)
-	if err != nil {
-		b.Fatal(err)
-	}
-	eng := scan.New(m, scan.DefaultOptions())
+	db, tiny, eng := clamExeEngine(b, dir, scan.DefaultOptions())
 	var rows []string
 	for _, f := range benchFormats {
 		b.Run(f.name, func(b *testing.B) {

@@ -40,18 +40,9 @@ func BenchmarkTestFilesVsClamscan(b *testing.B) {
 		b.Skipf("%s: %v", testFilesDir, err)
 	}
 	dir := b.TempDir()
-	db := database{"one.hsb": {clamExeHSB}}.write(b, filepath.Join(dir, "db"))
-	tiny := filepath.Join(dir, "tiny.bin")
-	if err := os.WriteFile(tiny, []byte{0x5a}, 0o644); err != nil {
-		b.Fatal(err)
-	}
-	m, err := loadDir(context.Background(), db)
-	if err != nil {
-		b.Fatal(err)
-	}
 	opts := scan.DefaultOptions()
 	opts.Expand = scan.ExpandMail
-	eng := scan.New(m, opts)
+	db, tiny, eng := clamExeEngine(b, dir, opts)
 	var rows []string
 	for _, e := range ents {
 		name := e.Name()
@@ -104,4 +95,20 @@ func BenchmarkTestFilesVsClamscan(b *testing.B) {
 		})
 	}
 	fmt.Printf("\n| test file | MB | sigtool MB/s | clamscan MB/s | ratio |\n|---|---|---|---|---|\n%s\n", strings.Join(rows, "\n"))
+}
+
+// clamExeEngine writes clam.exe's hash signature and a one-byte file
+// (clamscan's run on it is its database load) under dir, and returns
+// them with our scan engine loaded with that signature.
+func clamExeEngine(b *testing.B, dir string, opts scan.Options) (db, tiny string, eng *scan.Engine) {
+	db = database{"one.hsb": {clamExeHSB}}.write(b, filepath.Join(dir, "db"))
+	tiny = filepath.Join(dir, "tiny.bin")
+	if err := os.WriteFile(tiny, []byte{0x5a}, 0o644); err != nil {
+		b.Fatal(err)
+	}
+	m, err := loadDir(context.Background(), db)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return db, tiny, scan.New(m, opts)
 }
