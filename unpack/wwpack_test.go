@@ -47,28 +47,9 @@ func (w *wwWriter) bytes() []byte {
 // buildWWPack writes a PE whose ".text" is comp, a WWPack32 block that
 // decompresses in place, and whose last section is the loader's.
 func buildWWPack(comp []byte) []byte {
-	const pe, opt, secTab = 0x40, 0x58, 0x138
-	b := make([]byte, 0x800)
-	copy(b, "MZ")
-	binary.LittleEndian.PutUint32(b[0x3c:], pe)
-	copy(b[pe:], "PE\x00\x00")
-	binary.LittleEndian.PutUint16(b[pe+4:], 0x14c)
-	binary.LittleEndian.PutUint16(b[pe+6:], 2)
-	binary.LittleEndian.PutUint16(b[pe+20:], 0xe0)
-	binary.LittleEndian.PutUint16(b[opt:], 0x10b)
-	binary.LittleEndian.PutUint32(b[opt+16:], 0x2000)
-	binary.LittleEndian.PutUint32(b[opt+32:], 0x1000)
-	binary.LittleEndian.PutUint32(b[opt+36:], 0x200)
-	binary.LittleEndian.PutUint32(b[opt+56:], 0x3000)
-	sec := func(i int, name string, vsize, rva, rawSize, raw uint32) {
-		s := b[secTab+40*i:]
-		copy(s, name)
-		for k, v := range []uint32{vsize, rva, rawSize, raw} {
-			binary.LittleEndian.PutUint32(s[8+4*k:], v)
-		}
-	}
-	sec(0, ".text", 0x1000, 0x1000, 0x200, 0x200)
-	sec(1, ".WWP32", 0x1000, 0x2000, 0x400, 0x400)
+	b := testPE32(0x800, 0x2000,
+		testSection{".text", 0x1000, 0x1000, 0x200, 0x200},
+		testSection{".WWP32", 0x1000, 0x2000, 0x400, 0x400})
 	copy(b[0x200:0x400], comp)
 	ws := b[0x400:]
 	copy(ws, wwEntryCode)

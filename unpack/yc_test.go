@@ -58,29 +58,10 @@ func ycEncrypt(ops []ycOp, data []byte) {
 // buildYC writes a PE of a ".text" section holding text and a yC loader
 // section in the layout of yC 1.3, both layers encrypted.
 func buildYC(text []byte, layer1, sections []ycOp) []byte {
-	const pe, opt, secTab = 0x40, 0x58, 0x138
-	b := make([]byte, 0x1000)
-	copy(b, "MZ")
-	binary.LittleEndian.PutUint32(b[0x3c:], pe)
-	copy(b[pe:], "PE\x00\x00")
-	binary.LittleEndian.PutUint16(b[pe+4:], 0x14c)
-	binary.LittleEndian.PutUint16(b[pe+6:], 2)
-	binary.LittleEndian.PutUint16(b[pe+20:], 0xe0)
-	binary.LittleEndian.PutUint16(b[opt:], 0x10b)
-	binary.LittleEndian.PutUint32(b[opt+16:], 0x2060)
-	binary.LittleEndian.PutUint32(b[opt+32:], 0x1000)
-	binary.LittleEndian.PutUint32(b[opt+36:], 0x200)
-	binary.LittleEndian.PutUint32(b[opt+56:], 0x3000)
-	binary.LittleEndian.PutUint32(b[opt+0x68:], 0x2010) // the loader's imports
-	sec := func(i int, name string, vsize, rva, rawSize, raw uint32) {
-		s := b[secTab+40*i:]
-		copy(s, name)
-		for k, v := range []uint32{vsize, rva, rawSize, raw} {
-			binary.LittleEndian.PutUint32(s[8+4*k:], v)
-		}
-	}
-	sec(0, ".text", 0x200, 0x1000, 0x200, 0x200)
-	sec(1, "yC", 0x1000, 0x2000, 0xc00, 0x400)
+	b := testPE32(0x1000, 0x2060,
+		testSection{".text", 0x200, 0x1000, 0x200, 0x200},
+		testSection{"yC", 0x1000, 0x2000, 0xc00, 0x400})
+	binary.LittleEndian.PutUint32(b[testPEOpt+0x68:], 0x2010) // the loader's imports
 	copy(b[0x200:], text)
 
 	const yc, loaderLen = 0x400, 0x900
