@@ -134,6 +134,12 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.run(ctx, lim)
+}
+
+// run runs the loaded process to its end; see emulate.
+func (r *emuRun) run(ctx context.Context, lim emuLimits) ([]byte, error) {
+	var err error
 	// In slices, to see a cancelled context.
 	const slice = 1 << 20
 	dispatched := 0

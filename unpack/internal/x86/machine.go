@@ -64,15 +64,21 @@ type Region struct {
 	Base uint32
 	Data []byte
 	Trap bool
-	// written marks the pages (4 KiB) stored to since mapping, and gen
-	// counts stores per page, to drop decoded instructions of changed
-	// code.
+	// written marks the pages (4 KiB) stored to since mapping.
 	written  []bool
-	gen      []uint32
 	readOnly []bool
+	// code holds, per page, the instructions decoded there by their
+	// offset in the page (nil until one is); a store drops those it
+	// overlaps, so that changed code is decoded again.
+	code [][]*inst
 }
 
-const pageShift = 12
+const (
+	pageShift = 12
+	pageSize  = 1 << pageShift
+	// maxInstLen is the longest x86 instruction.
+	maxInstLen = 15
+)
 
 // Machine is the processor state and its memory.
 type Machine struct {
@@ -90,19 +96,11 @@ type Machine struct {
 	// Steps counts executed instructions and traps.
 	Steps int
 
-	cache map[uint32]decoded
-	last  *Region
-}
-
-type decoded struct {
-	inst x86asm.Inst
-	gen  uint32
+	last *Region
 }
 
 // New returns a machine with no memory mapped.
-func New() *Machine {
-	return &Machine{cache: map[uint32]decoded{}}
-}
+func New() *Machine { return &Machine{} }
 
 // Map adds a region of size bytes at base, filled from data. Regions must
 // not overlap.
@@ -116,7 +114,7 @@ func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, e
 		}
 	}
 	pages := (size + 1<<pageShift - 1) >> pageShift
-	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), gen: make([]uint32, pages), readOnly: make([]bool, pages)}
+	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), readOnly: make([]bool, pages), code: make([][]*inst, pages)}
 	copy(r.Data, data)
 	m.regions = append(m.regions, r)
 	return r, nil
@@ -196,14 +194,23 @@ func (m *Machine) Write(addr uint32, n int, v uint32) error {
 	for i := range b {
 		b[i] = byte(v >> (8 * i))
 	}
-	p := (addr - r.Base) >> pageShift
-	r.written[p] = true
-	r.gen[p]++
-	if q := (addr + uint32(n) - 1 - r.Base) >> pageShift; q != p {
-		r.written[q] = true
-		r.gen[q]++
-	}
+	r.stored(addr-r.Base, uint32(n))
 	return nil
+}
+
+// stored marks n bytes at offset off as written and drops the decoded
+// instructions they overlap: those starting up to maxInstLen-1 bytes
+// before them (instructions are cached only within one page).
+func (r *Region) stored(off, n uint32) {
+	for p, end := off>>pageShift, (off+n-1)>>pageShift; p <= end; p++ {
+		r.written[p] = true
+		code := r.code[p]
+		if code == nil {
+			continue
+		}
+		lo, hi := int64(off)-int64(p<<pageShift)-(maxInstLen-1), int64(off+n)-int64(p<<pageShift)
+		clear(code[max(lo, 0):min(hi, pageSize)])
+	}
 }
 
 // Bytes returns up to n bytes at addr, as far as one region holds them.
@@ -236,10 +243,7 @@ func (m *Machine) pop(n int) (uint32, error) {
 // Run executes until the Trap function returns an error, a fault, or
 // maxSteps more instructions.
 func (m *Machine) Run(maxSteps int) error {
-	for n := 0; ; n++ {
-		if n >= maxSteps {
-			return ErrSteps
-		}
+	for n := 0; n < maxSteps; n++ {
 		r := m.region(m.EIP)
 		if r == nil {
 			return &Fault{EIP: m.EIP, Reason: "execution of unmapped memory", Code: AccessViolation, Addr: m.EIP}
@@ -254,30 +258,39 @@ func (m *Machine) Run(maxSteps int) error {
 			}
 			continue
 		}
-		inst, err := m.decode(r)
-		if err != nil {
-			return err
+		off := m.EIP - r.Base
+		var in *inst
+		if code := r.code[off>>pageShift]; code != nil {
+			in = code[off&(pageSize-1)]
+		}
+		if in == nil {
+			var err error
+			if in, err = m.decode(r, off); err != nil {
+				return err
+			}
 		}
 		m.Steps++
-		if err := m.exec(&inst); err != nil {
+		if err := m.exec(in); err != nil {
 			return err
 		}
 	}
+	return ErrSteps
 }
 
-func (m *Machine) decode(r *Region) (x86asm.Inst, error) {
-	off := m.EIP - r.Base
-	gen := r.gen[off>>pageShift]
-	if d, ok := m.cache[m.EIP]; ok && d.gen == gen {
-		if end := (off + uint32(d.inst.Len) - 1) >> pageShift; end == off>>pageShift {
-			return d.inst, nil
-		}
-	}
-	code := r.Data[off:min(uint32(len(r.Data)), off+15)]
-	inst, err := x86asm.Decode(code, 32)
+// decode decodes the instruction at offset off of r and keeps it, if it
+// lies within one page.
+func (m *Machine) decode(r *Region, off uint32) (*inst, error) {
+	code := r.Data[off:min(uint32(len(r.Data)), off+maxInstLen)]
+	a, err := x86asm.Decode(code, 32)
 	if err != nil {
-		return inst, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
+		return nil, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
 	}
-	m.cache[m.EIP] = decoded{inst: inst, gen: gen}
-	return inst, nil
+	in := newInst(a)
+	if p := off >> pageShift; (off+uint32(a.Len)-1)>>pageShift == p {
+		if r.code[p] == nil {
+			r.code[p] = make([]*inst, pageSize)
+		}
+		r.code[p][off&(pageSize-1)] = in
+	}
+	return in, nil
 }
