@@ -14,6 +14,7 @@
 package x86
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -96,7 +97,10 @@ type Machine struct {
 	// Steps counts executed instructions and traps.
 	Steps int
 
-	last *Region
+	// pages maps each mapped page to its region, in two levels (by the
+	// address's top 10 bits, then the next 10), so that finding an
+	// address's region is two loads.
+	pages [1 << 10]*[1 << 10]*Region
 }
 
 // New returns a machine with no memory mapped.
@@ -117,6 +121,14 @@ func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, e
 	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), readOnly: make([]bool, pages), code: make([][]*inst, pages)}
 	copy(r.Data, data)
 	m.regions = append(m.regions, r)
+	for p := uint64(base) >> pageShift; p < (uint64(base)+uint64(size)+pageSize-1)>>pageShift; p++ {
+		t := m.pages[p>>10]
+		if t == nil {
+			t = new([1 << 10]*Region)
+			m.pages[p>>10] = t
+		}
+		t[p&(1<<10-1)] = r
+	}
 	return r, nil
 }
 
@@ -143,14 +155,13 @@ func (m *Machine) Written(addr uint32) bool {
 func (m *Machine) Region(addr uint32) *Region { return m.region(addr) }
 
 func (m *Machine) region(addr uint32) *Region {
-	if r := m.last; r != nil && addr-r.Base < uint32(len(r.Data)) {
-		return r
+	t := m.pages[addr>>22]
+	if t == nil {
+		return nil
 	}
-	for _, r := range m.regions {
-		if addr-r.Base < uint32(len(r.Data)) {
-			m.last = r
-			return r
-		}
+	// A region's last page may be partly outside it.
+	if r := t[addr>>pageShift&(1<<10-1)]; r != nil && addr-r.Base < uint32(len(r.Data)) {
+		return r
 	}
 	return nil
 }
@@ -175,6 +186,14 @@ func (m *Machine) Read(addr uint32, n int) (uint32, error) {
 	if !ok {
 		return 0, &Fault{EIP: m.EIP, Reason: fmt.Sprintf("read of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
+	switch n {
+	case 4:
+		return binary.LittleEndian.Uint32(b), nil
+	case 2:
+		return uint32(binary.LittleEndian.Uint16(b)), nil
+	case 1:
+		return uint32(b[0]), nil
+	}
 	var v uint32
 	for i := n - 1; i >= 0; i-- {
 		v = v<<8 | uint32(b[i])
@@ -191,8 +210,15 @@ func (m *Machine) Write(addr uint32, n int, v uint32) error {
 	if !ok {
 		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
-	for i := range b {
-		b[i] = byte(v >> (8 * i))
+	switch n {
+	case 4:
+		binary.LittleEndian.PutUint32(b, v)
+	case 2:
+		binary.LittleEndian.PutUint16(b, uint16(v))
+	default:
+		for i := range b {
+			b[i] = byte(v >> (8 * i))
+		}
 	}
 	r.stored(addr-r.Base, uint32(n))
 	return nil
