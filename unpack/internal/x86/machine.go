@@ -96,6 +96,11 @@ type Machine struct {
 	Trap func(m *Machine, at uint32) error
 	// Steps counts executed instructions and traps.
 	Steps int
+	// Jump, if set, is called when control passes from the instruction
+	// (or trap) at from to another page, at to: a jump, call or return
+	// there, or falling through a page's end. It sees where code runs
+	// without a call per step.
+	Jump func(m *Machine, from, to uint32)
 
 	// pages maps each mapped page to its region, in two levels (by the
 	// address's top 10 bits, then the next 10), so that finding an
@@ -279,8 +284,12 @@ func (m *Machine) Run(maxSteps int) error {
 				return &Fault{EIP: m.EIP, Reason: "call into a trap without a handler"}
 			}
 			m.Steps++
-			if err := m.Trap(m, m.EIP); err != nil {
+			at := m.EIP
+			if err := m.Trap(m, at); err != nil {
 				return err
+			}
+			if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
+				m.Jump(m, at, m.EIP)
 			}
 			continue
 		}
@@ -296,8 +305,12 @@ func (m *Machine) Run(maxSteps int) error {
 			}
 		}
 		m.Steps++
+		at := m.EIP
 		if err := m.exec(in); err != nil {
 			return err
+		}
+		if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
+			m.Jump(m, at, m.EIP)
 		}
 	}
 	return ErrSteps
