@@ -199,7 +199,6 @@ func embeddedPEAt(h []byte, avail int64) (int64, bool) {
 	return end, true
 }
 
-
 // unUPXLZMA decompresses UPX's LZMA: two bytes of UPX's own (pb<<3 | lp,
 // then (lc+lp)<<3 | lc), then a raw LZMA stream of the image, read with
 // github.com/ulikunitz/xz/lzma behind the classic header made from them.
