@@ -87,6 +87,11 @@ type emuRun struct {
 	// protect is each page's protection, as VirtualProtect reports it:
 	// stubs keep the old value, and some read it back as data.
 	protect map[uint32]uint32
+	// entered is where control last came into a section of the image
+	// from elsewhere (not an API's return); oep is the program's entry
+	// point, once the program has taken over there.
+	entered, oep uint32
+	apiRegion    *x86.Region
 }
 
 // Page protections (PAGE_READONLY and so on).
@@ -134,6 +139,12 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.run(ctx, lim)
+}
+
+// run runs the loaded process to its end; see emulate.
+func (r *emuRun) run(ctx context.Context, lim emuLimits) ([]byte, error) {
+	var err error
 	// In slices, to see a cancelled context.
 	const slice = 1 << 20
 	dispatched := 0
@@ -153,6 +164,8 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 		var f *x86.Fault
 		if errors.As(err, &f) && f.Code != 0 {
 			if r.handlerIsProgram() {
+				// Where it goes on to is not followed: the
+				// image's entry point stays 0.
 				err = errEmuDone
 				break
 			}
@@ -164,6 +177,7 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 		break
 	}
 	out := bytes.Clone(r.image.Data)
+	r.asLoaded(out)
 	if errors.Is(err, errEmuDone) {
 		return out, nil
 	}
@@ -222,7 +236,7 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		r.setProtect(base+rva, 0x1000, prot)
 	}
 	// Stubs read the first bytes of APIs for breakpoints: NOPs.
-	if _, err := m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
+	if r.apiRegion, err = m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
 		return nil, err
 	}
 	if _, err := m.Map(emuStackTop-emuStackSize, emuStackSize, nil, false); err != nil {
@@ -247,6 +261,11 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		return nil, err
 	}
 	m.Trap = r.trap
+	m.Jump = func(m *x86.Machine, from, to uint32) {
+		if s := r.sectionAt(to); s != -2 && s != r.sectionAt(from) && m.Region(from) != r.apiRegion {
+			r.entered = to
+		}
+	}
 	m.R[x86.ESP] = emuStackTop - 0x100
 	m.EIP = base + p.entry
 	m.R[x86.EAX] = m.EIP
@@ -418,6 +437,9 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		// caller is code the run wrote; otherwise the stub asks for
 		// more than this small Windows gives.
 		if r.m.Written(ret-1) || r.programCode(ret-1) {
+			if r.entered != 0 && r.sectionAt(r.entered) == r.sectionAt(ret-1) {
+				r.oep = r.entered
+			}
 			return errEmuDone
 		}
 		return fmt.Errorf("the stub called %s from %#x", name, ret)
@@ -426,6 +448,39 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 	m.R[x86.ESP] += 4 + 4*uint32(nargs)
 	m.EIP = ret
 	return nil
+}
+
+// sectionAt is the index of the image's section holding addr, -1 for the
+// headers, -2 outside the image.
+func (r *emuRun) sectionAt(addr uint32) int {
+	if addr < r.base || addr-r.base >= uint32(len(r.image.Data)) {
+		return -2
+	}
+	return r.pe.sectionOf(addr - r.base)
+}
+
+// asLoaded makes the memory image img a PE file of itself, as ClamAV
+// rebuilds an unpacked one: each section's file data where it is in
+// memory, and the entry point the program's (0 when the run did not see
+// where it took over). The stub's entry point would name code that has
+// done its work, and have the image taken for packed again.
+func (r *emuRun) asLoaded(img []byte) {
+	p := r.pe
+	entry := uint32(0)
+	if r.oep != 0 {
+		entry = r.oep - r.base
+	}
+	binary.LittleEndian.PutUint32(img[p.pe+24+16:], entry)
+	sec := p.pe + 24 + int64(binary.LittleEndian.Uint16(img[p.pe+20:]))
+	for i, s := range p.sections {
+		h := sec + 40*int64(i)
+		if h+40 > int64(len(img)) || int64(s.rva) >= int64(len(img)) {
+			continue
+		}
+		n := max(alignUp(int64(s.vsize), int64(p.sectionAlign)), alignUp(int64(s.rawSize), int64(p.sectionAlign)))
+		binary.LittleEndian.PutUint32(img[h+16:], uint32(min(n, int64(len(img))-int64(s.rva))))
+		binary.LittleEndian.PutUint32(img[h+20:], s.rva)
+	}
 }
 
 // programCode reports whether addr is in a section of the image other

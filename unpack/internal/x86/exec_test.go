@@ -2,6 +2,7 @@ package x86
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -176,9 +177,16 @@ func TestTrap(t *testing.T) {
 		m.R[EAX], m.EIP = 41, ret
 		return err
 	}
+	var jumps [][2]uint32
+	m.Jump = func(_ *Machine, from, to uint32) { jumps = append(jumps, [2]uint32{from, to}) }
 	// The trap counts against the bound as a step.
 	if err := m.Run(3); !errors.Is(err, ErrSteps) || calls != 1 || m.R[EAX] != 42 || m.Steps != 3 {
 		t.Errorf("err %v, %d calls, EAX %d, %d steps", err, calls, m.R[EAX], m.Steps)
+	}
+	// The call into the trap's page and the trap's return, not the INC
+	// within the page.
+	if want := [][2]uint32{{codeAt, 0x8000}, {0x8000, codeAt + 5}}; !slices.Equal(jumps, want) {
+		t.Errorf("jumps %x, want %x", jumps, want)
 	}
 	if err := m.Write(0x8000, 1, 0); err == nil {
 		t.Error("a trap region was written")

@@ -14,6 +14,7 @@
 package x86
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -64,15 +65,21 @@ type Region struct {
 	Base uint32
 	Data []byte
 	Trap bool
-	// written marks the pages (4 KiB) stored to since mapping, and gen
-	// counts stores per page, to drop decoded instructions of changed
-	// code.
+	// written marks the pages (4 KiB) stored to since mapping.
 	written  []bool
-	gen      []uint32
 	readOnly []bool
+	// code holds, per page, the instructions decoded there by their
+	// offset in the page (nil until one is); a store drops those it
+	// overlaps, so that changed code is decoded again.
+	code [][]*inst
 }
 
-const pageShift = 12
+const (
+	pageShift = 12
+	pageSize  = 1 << pageShift
+	// maxInstLen is the longest x86 instruction.
+	maxInstLen = 15
+)
 
 // Machine is the processor state and its memory.
 type Machine struct {
@@ -89,20 +96,20 @@ type Machine struct {
 	Trap func(m *Machine, at uint32) error
 	// Steps counts executed instructions and traps.
 	Steps int
+	// Jump, if set, is called when control passes from the instruction
+	// (or trap) at from to another page, at to: a jump, call or return
+	// there, or falling through a page's end. It sees where code runs
+	// without a call per step.
+	Jump func(m *Machine, from, to uint32)
 
-	cache map[uint32]decoded
-	last  *Region
-}
-
-type decoded struct {
-	inst x86asm.Inst
-	gen  uint32
+	// pages maps each mapped page to its region, in two levels (by the
+	// address's top 10 bits, then the next 10), so that finding an
+	// address's region is two loads.
+	pages [1 << 10]*[1 << 10]*Region
 }
 
 // New returns a machine with no memory mapped.
-func New() *Machine {
-	return &Machine{cache: map[uint32]decoded{}}
-}
+func New() *Machine { return &Machine{} }
 
 // Map adds a region of size bytes at base, filled from data. Regions must
 // not overlap.
@@ -116,9 +123,17 @@ func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, e
 		}
 	}
 	pages := (size + 1<<pageShift - 1) >> pageShift
-	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), gen: make([]uint32, pages), readOnly: make([]bool, pages)}
+	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), readOnly: make([]bool, pages), code: make([][]*inst, pages)}
 	copy(r.Data, data)
 	m.regions = append(m.regions, r)
+	for p := uint64(base) >> pageShift; p < (uint64(base)+uint64(size)+pageSize-1)>>pageShift; p++ {
+		t := m.pages[p>>10]
+		if t == nil {
+			t = new([1 << 10]*Region)
+			m.pages[p>>10] = t
+		}
+		t[p&(1<<10-1)] = r
+	}
 	return r, nil
 }
 
@@ -145,14 +160,13 @@ func (m *Machine) Written(addr uint32) bool {
 func (m *Machine) Region(addr uint32) *Region { return m.region(addr) }
 
 func (m *Machine) region(addr uint32) *Region {
-	if r := m.last; r != nil && addr-r.Base < uint32(len(r.Data)) {
-		return r
+	t := m.pages[addr>>22]
+	if t == nil {
+		return nil
 	}
-	for _, r := range m.regions {
-		if addr-r.Base < uint32(len(r.Data)) {
-			m.last = r
-			return r
-		}
+	// A region's last page may be partly outside it.
+	if r := t[addr>>pageShift&(1<<10-1)]; r != nil && addr-r.Base < uint32(len(r.Data)) {
+		return r
 	}
 	return nil
 }
@@ -177,6 +191,14 @@ func (m *Machine) Read(addr uint32, n int) (uint32, error) {
 	if !ok {
 		return 0, &Fault{EIP: m.EIP, Reason: fmt.Sprintf("read of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
+	switch n {
+	case 4:
+		return binary.LittleEndian.Uint32(b), nil
+	case 2:
+		return uint32(binary.LittleEndian.Uint16(b)), nil
+	case 1:
+		return uint32(b[0]), nil
+	}
 	var v uint32
 	for i := n - 1; i >= 0; i-- {
 		v = v<<8 | uint32(b[i])
@@ -193,17 +215,33 @@ func (m *Machine) Write(addr uint32, n int, v uint32) error {
 	if !ok {
 		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
-	for i := range b {
-		b[i] = byte(v >> (8 * i))
+	switch n {
+	case 4:
+		binary.LittleEndian.PutUint32(b, v)
+	case 2:
+		binary.LittleEndian.PutUint16(b, uint16(v))
+	default:
+		for i := range b {
+			b[i] = byte(v >> (8 * i))
+		}
 	}
-	p := (addr - r.Base) >> pageShift
-	r.written[p] = true
-	r.gen[p]++
-	if q := (addr + uint32(n) - 1 - r.Base) >> pageShift; q != p {
-		r.written[q] = true
-		r.gen[q]++
-	}
+	r.stored(addr-r.Base, uint32(n))
 	return nil
+}
+
+// stored marks n bytes at offset off as written and drops the decoded
+// instructions they overlap: those starting up to maxInstLen-1 bytes
+// before them (instructions are cached only within one page).
+func (r *Region) stored(off, n uint32) {
+	for p, end := off>>pageShift, (off+n-1)>>pageShift; p <= end; p++ {
+		r.written[p] = true
+		code := r.code[p]
+		if code == nil {
+			continue
+		}
+		lo, hi := int64(off)-int64(p<<pageShift)-(maxInstLen-1), int64(off+n)-int64(p<<pageShift)
+		clear(code[max(lo, 0):min(hi, pageSize)])
+	}
 }
 
 // Bytes returns up to n bytes at addr, as far as one region holds them.
@@ -236,10 +274,7 @@ func (m *Machine) pop(n int) (uint32, error) {
 // Run executes until the Trap function returns an error, a fault, or
 // maxSteps more instructions.
 func (m *Machine) Run(maxSteps int) error {
-	for n := 0; ; n++ {
-		if n >= maxSteps {
-			return ErrSteps
-		}
+	for n := 0; n < maxSteps; n++ {
 		r := m.region(m.EIP)
 		if r == nil {
 			return &Fault{EIP: m.EIP, Reason: "execution of unmapped memory", Code: AccessViolation, Addr: m.EIP}
@@ -249,35 +284,52 @@ func (m *Machine) Run(maxSteps int) error {
 				return &Fault{EIP: m.EIP, Reason: "call into a trap without a handler"}
 			}
 			m.Steps++
-			if err := m.Trap(m, m.EIP); err != nil {
+			at := m.EIP
+			if err := m.Trap(m, at); err != nil {
 				return err
+			}
+			if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
+				m.Jump(m, at, m.EIP)
 			}
 			continue
 		}
-		inst, err := m.decode(r)
-		if err != nil {
-			return err
+		off := m.EIP - r.Base
+		var in *inst
+		if code := r.code[off>>pageShift]; code != nil {
+			in = code[off&(pageSize-1)]
+		}
+		if in == nil {
+			var err error
+			if in, err = m.decode(r, off); err != nil {
+				return err
+			}
 		}
 		m.Steps++
-		if err := m.exec(&inst); err != nil {
+		at := m.EIP
+		if err := m.exec(in); err != nil {
 			return err
 		}
-	}
-}
-
-func (m *Machine) decode(r *Region) (x86asm.Inst, error) {
-	off := m.EIP - r.Base
-	gen := r.gen[off>>pageShift]
-	if d, ok := m.cache[m.EIP]; ok && d.gen == gen {
-		if end := (off + uint32(d.inst.Len) - 1) >> pageShift; end == off>>pageShift {
-			return d.inst, nil
+		if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
+			m.Jump(m, at, m.EIP)
 		}
 	}
-	code := r.Data[off:min(uint32(len(r.Data)), off+15)]
-	inst, err := x86asm.Decode(code, 32)
+	return ErrSteps
+}
+
+// decode decodes the instruction at offset off of r and keeps it, if it
+// lies within one page.
+func (m *Machine) decode(r *Region, off uint32) (*inst, error) {
+	code := r.Data[off:min(uint32(len(r.Data)), off+maxInstLen)]
+	a, err := x86asm.Decode(code, 32)
 	if err != nil {
-		return inst, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
+		return nil, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
 	}
-	m.cache[m.EIP] = decoded{inst: inst, gen: gen}
-	return inst, nil
+	in := newInst(a)
+	if p := off >> pageShift; (off+uint32(a.Len)-1)>>pageShift == p {
+		if r.code[p] == nil {
+			r.code[p] = make([]*inst, pageSize)
+		}
+		r.code[p][off&(pageSize-1)] = in
+	}
+	return in, nil
 }
