@@ -253,6 +253,8 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 		return normalized, ctx.Err()
 	case isLimit(err):
 		e.limit(n, err)
+	case errors.Is(err, unpack.ErrCorrupt):
+		n.Damage = fmt.Errorf("scan: %s: %w", n.Path, err)
 	default:
 		if n.Err == nil {
 			n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
@@ -353,6 +355,8 @@ func (e *Engine) member(ctx context.Context, b *budget, parent *Result, m unpack
 		return nil
 	case m.Err != nil && isLimit(m.Err):
 		e.limit(c, m.Err)
+	case errors.Is(m.Err, unpack.ErrCorrupt):
+		c.Damage = fmt.Errorf("scan: %s: %w", c.Path, m.Err)
 	case m.Err != nil:
 		c.Err = fmt.Errorf("scan: %s: %w", c.Path, m.Err)
 	}
