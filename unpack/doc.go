@@ -33,7 +33,8 @@
 //   - packed.go: programs packed with ASPack, MEW, Upack, Petite or
 //     PESpin, recognised by their entry point's code ([IdentifyReader]),
 //     their stub run by emulate.go (a small Windows process over the x86
-//     interpreter of internal/x86, with seh.go's exception dispatch) until
+//     interpreter of internal/x86, with seh.go's exception dispatch and
+//     kernel32.go's module images) until
 //     the unpacked program takes over,
 //     the memory image yielded; and the PE files any PE file holds
 //     (Format EmbeddedPE, "pe-OFFSET"), as ClamAV looks for them;

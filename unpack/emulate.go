@@ -20,10 +20,14 @@ import (
 // Windows does not provide, or exits; the memory image is then what the
 // program is. The few APIs a
 // stub needs to unpack (LoadLibraryA, GetModuleHandleA, GetProcAddress,
-// VirtualAlloc, VirtualFree, VirtualProtect) act for real; any other
+// VirtualAlloc, VirtualFree, VirtualProtect) act for real; from the
+// stub's own code, so do those that ask about the process (query: its
+// path, the clock, the heap, reading its own file); any other
 // call from the stub's own code, a fault, an instruction the interpreter
 // does not know or the step bound end the run with an error, so that a
-// stub not followed to its end never reads as clean.
+// stub not followed to its end never reads as clean. Modules are images
+// with export tables (kernel32.go), for stubs that find their APIs
+// themselves.
 
 // emuLimits bound one run: instructions, memory the program may allocate,
 // and the image it may map.
@@ -92,6 +96,10 @@ type emuRun struct {
 	// point, once the program has taken over there.
 	entered, oep uint32
 	apiRegion    *x86.Region
+	// file is the program's file, which a stub may open and read
+	// (filePos: where), by its path only.
+	file    []byte
+	filePos int64
 }
 
 // Page protections (PAGE_READONLY and so on).
@@ -208,7 +216,7 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		return nil, fmt.Errorf("%w: image base %#x size %#x", ErrUnsupported, base, imageSize)
 	}
 	r := &emuRun{
-		pe: p, m: x86.New(), protect: map[uint32]uint32{}, base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
+		file: b, pe: p, m: x86.New(), protect: map[uint32]uint32{}, base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
 		allocNext: emuAllocBase, allocLeft: lim.allocs,
 	}
 	img := make([]byte, imageSize)
@@ -239,6 +247,11 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 	if r.apiRegion, err = m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
 		return nil, err
 	}
+	if _, err := m.Map(emuKernel32, emuModuleSize, moduleImage("kernel32.dll", emuKernel32, kernel32Exports, r.slot), false); err != nil {
+		return nil, err
+	}
+	r.setProtect(emuKernel32, emuModuleSize, pageReadOnly)
+	r.modules["kernel32.dll"] = emuKernel32
 	if _, err := m.Map(emuStackTop-emuStackSize, emuStackSize, nil, false); err != nil {
 		return nil, err
 	}
@@ -253,6 +266,14 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 	}
 	peb := make([]byte, 0x1000)
 	binary.LittleEndian.PutUint32(peb[8:], base)
+	binary.LittleEndian.PutUint32(peb[0x18:], emuHeap)
+	// The process heap's header, which anti-debugging code reads: no
+	// debug flags (Flags HEAP_GROWABLE, ForceFlags 0).
+	heap := make([]byte, 0x1000)
+	binary.LittleEndian.PutUint32(heap[0x0c:], 2)
+	if _, err := m.Map(emuHeap, len(heap), heap, false); err != nil {
+		return nil, err
+	}
 	if _, err := m.Map(emuPEB, len(peb), peb, false); err != nil {
 		return nil, err
 	}
@@ -347,6 +368,12 @@ func (r *emuRun) module(name string) uint32 {
 	}
 	h := emuModBase + uint32(len(r.modules))<<16
 	r.modules[name] = h
+	if len(r.modules) <= emuMaxModules && int64(emuModuleSize) <= r.allocLeft {
+		r.allocLeft -= emuModuleSize
+		if _, err := r.m.Map(h, emuModuleSize, moduleImage(name, h, moduleNames(r.image.Data), r.slot), false); err == nil {
+			r.setProtect(h, emuModuleSize, pageReadOnly)
+		}
+	}
 	return h
 }
 
@@ -406,17 +433,9 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		}
 	case "VirtualAlloc":
 		nargs = 4
-		size := int64(alignUp(int64(arg(1)), 0x1000))
-		if size == 0 || size > r.allocLeft {
-			result = 0
-			break
-		}
-		if _, err := m.Map(r.allocNext, int(size), nil, false); err != nil {
+		if result, err = r.alloc(arg(1)); err != nil {
 			return err
 		}
-		result = r.allocNext
-		r.allocNext += uint32(size) + 0x1000
-		r.allocLeft -= size
 	case "VirtualFree":
 		nargs, result = 3, 1
 	case "VirtualProtect":
@@ -433,6 +452,15 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		}
 		r.setProtect(page, min(arg(1)+arg(0)-page, emuMaxImage), arg(2))
 	default:
+		if r.stubCode(ret - 1) {
+			// Questions stubs ask about the process, answered when
+			// the stub asks (the program asking means it has taken
+			// over, below).
+			var ok bool
+			if nargs, result, ok = r.query(fn, arg); ok {
+				break
+			}
+		}
 		// Anything else: the unpacked program has taken over if the
 		// caller is code the run wrote; otherwise the stub asks for
 		// more than this small Windows gives.
@@ -449,6 +477,127 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 	m.EIP = ret
 	return nil
 }
+
+// alloc maps size bytes (rounded up to pages) of new memory within the
+// run's budget; 0 past it.
+func (r *emuRun) alloc(n uint32) (uint32, error) {
+	size := alignUp(int64(n), 0x1000)
+	if size == 0 || size > r.allocLeft {
+		return 0, nil
+	}
+	if _, err := r.m.Map(r.allocNext, int(size), nil, false); err != nil {
+		return 0, err
+	}
+	at := r.allocNext
+	r.allocNext += uint32(size) + 0x1000
+	r.allocLeft -= size
+	return at, nil
+}
+
+// stubCode reports whether addr is the stub's: in its section (the
+// entry point's), or in memory outside the image it allocated.
+func (r *emuRun) stubCode(addr uint32) bool {
+	s := r.sectionAt(addr)
+	return s == r.entrySection || s == -2 && r.m.Region(addr) != r.apiRegion
+}
+
+// emuModulePath is the program's path, as GetModuleFileNameA gives it.
+const emuModulePath = `C:\program.exe`
+
+// query answers the APIs that ask about the process and change nothing
+// a scan cares about, with their argument count; false for others.
+func (r *emuRun) query(fn string, arg func(int) uint32) (nargs int, result uint32, ok bool) {
+	switch fn {
+	case "GetModuleFileNameA":
+		buf, n := arg(1), arg(2)
+		p := []byte(emuModulePath + "\x00")
+		if n < uint32(len(p)) {
+			return 3, 0, true
+		}
+		for i, c := range p {
+			if r.m.Write(buf+uint32(i), 1, uint32(c)) != nil {
+				return 3, 0, true
+			}
+		}
+		return 3, uint32(len(p) - 1), true
+	case "GetTickCount":
+		return 0, uint32(r.m.Steps / 1000), true
+	case "IsDebuggerPresent", "GetLastError":
+		return 0, 0, true
+	case "GetVersion":
+		return 0, 0x0a280105, true // Windows XP SP2, build 2600
+	case "GetCurrentProcess":
+		return 0, 0xffffffff, true
+	case "GetCurrentProcessId", "GetCurrentThreadId":
+		return 0, 0x100, true
+	case "SetLastError", "Sleep":
+		return 1, 0, true
+	case "CloseHandle":
+		return 1, 1, true
+	case "HeapCreate":
+		return 3, emuHeap, true
+	case "GetProcessHeap":
+		return 0, emuHeap, true
+	case "HeapAlloc":
+		at, _ := r.alloc(arg(2)) // zeroed, as HEAP_ZERO_MEMORY or not
+		return 3, at, true
+	case "HeapFree":
+		return 3, 1, true
+	case "HeapDestroy":
+		return 1, 1, true
+	case "CreateFileA":
+		if !strings.EqualFold(r.cstring(arg(0)), emuModulePath) {
+			return 7, 0xffffffff, true // INVALID_HANDLE_VALUE
+		}
+		r.filePos = 0
+		return 7, emuFileHandle, true
+	case "GetFileSize":
+		if arg(0) != emuFileHandle {
+			return 2, 0xffffffff, true
+		}
+		if hi := arg(1); hi != 0 && r.m.Write(hi, 4, 0) != nil {
+			return 2, 0xffffffff, true
+		}
+		return 2, uint32(len(r.file)), true
+	case "SetFilePointer":
+		if arg(0) != emuFileHandle || arg(2) != 0 {
+			return 4, 0xffffffff, true
+		}
+		pos := int64(int32(arg(1)))
+		switch arg(3) {
+		case 1:
+			pos += r.filePos
+		case 2:
+			pos += int64(len(r.file))
+		}
+		r.filePos = min(max(pos, 0), int64(len(r.file)))
+		return 4, uint32(r.filePos), true
+	case "ReadFile":
+		if arg(0) != emuFileHandle {
+			return 5, 0, true
+		}
+		buf, n, done := arg(1), int64(arg(2)), arg(3)
+		n = min(n, int64(len(r.file))-r.filePos)
+		for i := int64(0); i < n; i++ {
+			if r.m.Write(buf+uint32(i), 1, uint32(r.file[r.filePos+i])) != nil {
+				return 5, 0, true
+			}
+		}
+		r.filePos += n
+		if done != 0 && r.m.Write(done, 4, uint32(n)) != nil {
+			return 5, 0, true
+		}
+		return 5, 1, true
+	}
+	return 0, 0, false
+}
+
+// emuFileHandle is the handle of the program's file, opened; emuHeap
+// the one heap's.
+const (
+	emuFileHandle = 0x1234
+	emuHeap       = 0x00140000
+)
 
 // sectionAt is the index of the image's section holding addr, -1 for the
 // headers, -2 outside the image.

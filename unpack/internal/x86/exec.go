@@ -553,6 +553,10 @@ func (m *Machine) exec(in *inst) error {
 			return err
 		}
 		m.setReg(asm.AL, v)
+	case asm.STI, asm.CLI, asm.HLT, asm.IN, asm.OUT, asm.INSB, asm.INSD, asm.OUTSB, asm.OUTSD:
+		// Not allowed in user mode: Windows raises an exception, which
+		// stubs use to reach a handler.
+		return m.raise(in, "privileged instruction", PrivilegedInstruction)
 	case asm.INT:
 		if a0.imm == 3 {
 			return m.raise(in, "breakpoint", Breakpoint)

@@ -193,6 +193,19 @@ func TestTrap(t *testing.T) {
 	}
 }
 
+// TestRepOverItself: a REP STOSB that stores over its own bytes runs to
+// its count, as the processor runs it, and execution goes on at the bytes
+// it stored.
+func TestRepOverItself(t *testing.T) {
+	// MOV EDI, codeAt; MOV ECX, 16; MOV AL, 0x90; REP STOSB; then, over
+	// what REP STOSB stored (NOPs up to codeAt+16): INC EBX.
+	code := []byte{0xbf, 0, 0x10, 0, 0, 0xb9, 16, 0, 0, 0, 0xb0, 0x90, 0xf3, 0xaa, 0xcc, 0xcc, 0x43}
+	m, err := run(t, code, nil, 3+16+3)
+	if err != nil || m.R[ECX] != 0 || m.R[EBX] != 1 {
+		t.Errorf("err %v, ECX %d, EBX %d", err, m.R[ECX], m.R[EBX])
+	}
+}
+
 // FuzzRun: any code runs to a fault or the bound, never a panic.
 func FuzzRun(f *testing.F) {
 	f.Add([]byte{0xf3, 0xa4, 0x60, 0x61, 0xe2, 0xfa, 0xc3})
@@ -219,6 +232,8 @@ func TestFaultCodes(t *testing.T) {
 		{"division by zero", []byte{0x31, 0xc9, 0xf7, 0xf1}, DivideByZero, 0},
 		{"breakpoint", []byte{0xcc}, Breakpoint, 0},
 		{"an instruction not interpreted", []byte{0xd9, 0xee}, 0, 0},
+		{"a privileged instruction", []byte{0xfb}, PrivilegedInstruction, 0},
+		{"an invalid instruction", []byte{0xff, 0xff}, IllegalInstruction, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := New()

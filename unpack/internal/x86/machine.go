@@ -55,6 +55,10 @@ const (
 	AccessViolation = 0xc0000005
 	DivideByZero    = 0xc0000094
 	Breakpoint      = 0x80000003
+	// PrivilegedInstruction is raised by the instructions user mode may
+	// not run (STI, CLI, HLT, IN, OUT).
+	PrivilegedInstruction = 0xc0000096
+	IllegalInstruction    = 0xc000001d
 )
 
 func (f *Fault) Error() string { return fmt.Sprintf("x86: at %#x: %s", f.EIP, f.Reason) }
@@ -101,6 +105,10 @@ type Machine struct {
 	// there, or falling through a page's end. It sees where code runs
 	// without a call per step.
 	Jump func(m *Machine, from, to uint32)
+
+	// rep is the repeated string instruction under way at repAt.
+	rep   *inst
+	repAt uint32
 
 	// pages maps each mapped page to its region, in two levels (by the
 	// address's top 10 bits, then the next 10), so that finding an
@@ -295,9 +303,15 @@ func (m *Machine) Run(maxSteps int) error {
 		}
 		off := m.EIP - r.Base
 		var in *inst
-		if code := r.code[off>>pageShift]; code != nil {
+		if m.rep != nil && m.repAt == m.EIP {
+			// A repeated string instruction goes on as it was
+			// decoded, whatever it stores over itself (as the
+			// processor does: stubs overwrite their own REP STOSB).
+			in = m.rep
+		} else if code := r.code[off>>pageShift]; code != nil {
 			in = code[off&(pageSize-1)]
 		}
+		m.rep = nil
 		if in == nil {
 			var err error
 			if in, err = m.decode(r, off); err != nil {
@@ -308,6 +322,9 @@ func (m *Machine) Run(maxSteps int) error {
 		at := m.EIP
 		if err := m.exec(in); err != nil {
 			return err
+		}
+		if in.class == classString && m.EIP == at {
+			m.rep, m.repAt = in, at
 		}
 		if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
 			m.Jump(m, at, m.EIP)
@@ -322,7 +339,7 @@ func (m *Machine) decode(r *Region, off uint32) (*inst, error) {
 	code := r.Data[off:min(uint32(len(r.Data)), off+maxInstLen)]
 	a, err := x86asm.Decode(code, 32)
 	if err != nil {
-		return nil, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
+		return nil, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error(), Code: IllegalInstruction}
 	}
 	in := newInst(a)
 	if p := off >> pageShift; (off+uint32(a.Len)-1)>>pageShift == p {
