@@ -229,7 +229,22 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 		hn, _ := r.ReadAt(head, 0)
 		head = head[:hn]
 	}
-	f := unpack.IdentifyReader(head, r, size)
+	var f unpack.Format
+	if depth == 0 && b.mapped != nil {
+		// Typing a PE file searches all of it for an embedded one: in
+		// place in the mapping, not read through it again.
+		if err := b.mapped.guard(func() error { f = unpack.IdentifyReader(head, b.mapped, size); return nil }); err != nil {
+			if n.Err == nil {
+				n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
+			}
+			if b.topErr == nil {
+				b.topErr = n.Err
+			}
+			return false, nil
+		}
+	} else {
+		f = unpack.IdentifyReader(head, r, size)
+	}
 	if f == unpack.Unknown && info.Found != filetype.Any {
 		f = unpack.FormatOf(info.Found)
 	}

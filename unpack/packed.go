@@ -107,38 +107,54 @@ func hasEmbeddedPE(r io.ReaderAt, size int64) bool {
 	if size > embeddedSearch {
 		return false
 	}
-	const piece, before, after = 1 << 20, 1024, 8 << 10
-	buf := make([]byte, min(size, before+piece+after))
+	if m, ok := r.(interface{ Bytes() []byte }); ok && int64(len(m.Bytes())) >= size {
+		// In memory (a member, or scan's mapping under its guard): one
+		// piece, searched in place.
+		return peIn(m.Bytes()[:size], 0, 0, int(size), r, size)
+	}
+	const piece, before = 1 << 20, 1024
+	buf := make([]byte, min(size, before+piece+peHeadersAfter))
 	for off := int64(0); off < size; off += piece {
 		start := max(0, off-before)
 		n, _ := r.ReadAt(buf, start)
-		b := buf[:n]
-		lo, hi := int(off-start), min(n, int(off-start)+piece)
-		for q := lo; q < hi; {
-			j := bytes.Index(b[q:], []byte("PE\x00\x00"))
-			if j < 0 || q+j >= hi {
-				break
-			}
-			q += j
-			for lfa := 0x40; lfa <= 1024 && lfa <= q; lfa++ {
-				i := q - lfa
-				at := start + int64(i)
-				if at == 0 || b[i] != 'M' || b[i+1] != 'Z' || int(binary.LittleEndian.Uint32(b[i+0x3c:])) != lfa {
-					continue
-				}
-				h := b[i:]
-				if len(h) < after && at+int64(len(h)) < size {
-					// Headers across the piece's end: read them whole.
-					h = make([]byte, after)
-					m, _ := r.ReadAt(h, at)
-					h = h[:m]
-				}
-				if _, ok := embeddedPEAt(h, size-at); ok {
-					return true
-				}
-			}
-			q++
+		lo := int(off - start)
+		if peIn(buf[:n], start, lo, min(n, lo+piece), r, size) {
+			return true
 		}
+	}
+	return false
+}
+
+// peHeadersAfter is how much of an embedded file's headers peIn wants.
+const peHeadersAfter = 8 << 10
+
+// peIn looks for an embedded PE file whose "PE\0\0" is in b[lo:hi], b
+// being the size-byte r's bytes from offset start.
+func peIn(b []byte, start int64, lo, hi int, r io.ReaderAt, size int64) bool {
+	for q := lo; q < hi; {
+		j := bytes.Index(b[q:], []byte("PE\x00\x00"))
+		if j < 0 || q+j >= hi {
+			return false
+		}
+		q += j
+		for lfa := 0x40; lfa <= 1024 && lfa <= q; lfa++ {
+			i := q - lfa
+			at := start + int64(i)
+			if at == 0 || b[i] != 'M' || b[i+1] != 'Z' || int(binary.LittleEndian.Uint32(b[i+0x3c:])) != lfa {
+				continue
+			}
+			h := b[i:]
+			if len(h) < peHeadersAfter && at+int64(len(h)) < size {
+				// Headers across the piece's end: read them whole.
+				h = make([]byte, peHeadersAfter)
+				m, _ := r.ReadAt(h, at)
+				h = h[:m]
+			}
+			if _, ok := embeddedPEAt(h, size-at); ok {
+				return true
+			}
+		}
+		q++
 	}
 	return false
 }

@@ -185,8 +185,11 @@ func TestHasEmbeddedPE(t *testing.T) {
 		{"headers cut short", append(bytes.Clone(host), inner[:0x60]...), false},
 		{"sections past the end", append(bytes.Clone(host), withRaw(inner, 0x200, 0x1000)...), false},
 	} {
-		if got := hasEmbeddedPE(bytes.NewReader(c.file), int64(len(c.file))); got != c.want {
-			t.Errorf("%s: %v, want %v", c.name, got, c.want)
+		// Through ReadAt in pieces, and in memory in place.
+		for _, r := range []io.ReaderAt{bytes.NewReader(c.file), Bytes(c.file)} {
+			if got := hasEmbeddedPE(r, int64(len(c.file))); got != c.want {
+				t.Errorf("%s (%T): %v, want %v", c.name, r, got, c.want)
+			}
 		}
 	}
 }
