@@ -7,7 +7,9 @@
 //     packages (ole10.go), VBA module sources (vba.go) and PowerPoint's
 //     embedded objects (ppt.go);
 //   - pdf.go: PDF, an object scanner over the lexer of pdfobj.go, with the
-//     stream filters of pdffilter.go and the decryption of pdfcrypt.go;
+//     stream filters of pdffilter.go (Flate without a predictor, the common
+//     case, through the pooled inflater of pdfinflate.go) and the
+//     decryption of pdfcrypt.go;
 //   - rtf.go: the OLE1 objects of RTF documents;
 //   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
 //   - iso.go: ISO 9660 images, recognised 32 KiB in ([IdentifyReader]);
