@@ -237,6 +237,13 @@ func mainBack(cl []byteClass, j int) int {
 	return max(0, min(j+windowLen-end, j-gramPad))
 }
 
+// holds says whether the windowLen bytes of b are what the window
+// allows, when it starts at b[0].
+func (w *window) holds(b []byte) bool {
+	return binary.LittleEndian.Uint64(b)&w.mask == w.val&(1<<56-1) &&
+		binary.LittleEndian.Uint64(b[7:])&w.mask2 == w.val2
+}
+
 // classWindow returns the window of the 8 classes from cl (fewer at its end).
 func classWindow(cl []byteClass) window {
 	var w window
