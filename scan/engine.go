@@ -221,9 +221,15 @@ func (e *Engine) walk(ctx context.Context, b *budget, n *Result, label string, r
 // open is walk's archive part; it reports whether the unpacker gave
 // normalised views of the content.
 func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int, lay layer, info filetype.Info) (normalized bool, _ error) {
-	head := make([]byte, unpack.HeadSize)
-	hn, _ := r.ReadAt(head, 0)
-	f := unpack.IdentifyReader(head[:hn], r, size)
+	var head []byte
+	if mem := inMemory(r, size); mem != nil {
+		head = mem[:min(size, unpack.HeadSize)]
+	} else {
+		head = make([]byte, unpack.HeadSize)
+		hn, _ := r.ReadAt(head, 0)
+		head = head[:hn]
+	}
+	f := unpack.IdentifyReader(head, r, size)
 	if f == unpack.Unknown && info.Found != filetype.Any {
 		f = unpack.FormatOf(info.Found)
 	}
