@@ -147,9 +147,9 @@ func BenchmarkVsClamd(b *testing.B) {
 				o.rate()/c.rate(), c.cpuPerScan()/o.cpuPerScan(), engineCols))
 			if o.failed+c.failed > 0 {
 				rows = append(rows, fmt.Sprintf("|  | errors: ours %d, clamd %d | | | | | | | | | | |", o.failed, c.failed))
-				// Name each file that got an ERROR and why: a file we could
-				// not scan is an ERROR by design (clamd passes a damaged
-				// archive as OK), anything else is a fault to fix.
+				// Name each file that got an ERROR and why: a container or
+				// method we cannot open is an ERROR by design (clamd passes
+				// it as OK), anything else is a fault to fix.
 				for side, res := range map[string]loadResult{"ours": o, "clamd": c} {
 					for _, i := range slices.Sorted(maps.Keys(res.errs)) {
 						rows = append(rows, fmt.Sprintf("|  | %s ERROR: %s: %s | | | | | | | | | | |", side, set.files[i], res.errs[i]))

@@ -184,3 +184,21 @@ func writeFiles(t testing.TB) string {
 	}
 	return dir
 }
+
+// fixture is testdata/name (see testdata/README.md).
+func fixture(name string) []byte {
+	b, err := os.ReadFile(filepath.Join("testdata", name))
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+// withoutDirectory is a 7z archive cut where its header (the directory of
+// its members) begins, as a transfer cut short leaves it: its packed
+// streams are whole, nothing says what they hold.
+func withoutDirectory(sz []byte) []byte {
+	// The start header: magic (6), version (2), CRC (4), then the next
+	// header's offset from the end of the 32-byte start header.
+	return sz[:32+binary.LittleEndian.Uint64(sz[12:20])]
+}

@@ -45,6 +45,11 @@ func protocolCases(files string) []struct{ name, req, want string } {
 		{"INSTREAM infected", inst(virus), "stream: Sigtool.Test.One-1 FOUND\x00"},
 		{"INSTREAM empty", "zINSTREAM\x00\x00\x00\x00\x00", "stream: OK\x00"},
 		{"INSTREAM n", "nINSTREAM\n" + string(chunks(virus, 7)), "stream: Sigtool.Test.One-1 FOUND\n"},
+		// Damaged archives, as clamd judges them: on their bytes and the
+		// members that could be read (a 7z cut before its directory).
+		{"INSTREAM 7z", inst(fixture("virus-lzma.7z")), "stream: Sigtool.Test.One-1 FOUND\x00"},
+		{"INSTREAM 7z without its directory", inst(withoutDirectory(fixture("virus-lzma.7z"))), "stream: OK\x00"},
+		{"INSTREAM stored 7z without its directory", inst(withoutDirectory(fixture("virus-stored.7z"))), "stream: Sigtool.Test.One-1 FOUND\x00"},
 		{"INSTREAM 0xffffffff", "zINSTREAM\x00\xff\xff\xff\xff", "INSTREAM size limit exceeded. ERROR\x00"},
 		{"session", "zIDSESSION\x00zPING\x00" + inst(virus) + inst(clean) + "zPING\x00zEND\x00",
 			"1: PONG\x002: stream: Sigtool.Test.One-1 FOUND\x003: stream: OK\x004: PONG\x00"},

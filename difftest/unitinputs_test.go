@@ -56,7 +56,6 @@ func unitXORKey(t *testing.T, src string) []byte {
 // unitDiffers lists the inputs where our verdict differs from clamscan's,
 // with the reason; the test asserts that exactly these differ.
 var unitDiffers = map[string]string{
-	"clam-pespin.exe":            "PE packed with PESpin: the stub, run, is not followed to its end (an error, not clean)",
 	"clam.exe.webapp-export.one": "OneNote in the web app's packaging (MS-FSSHTTPB): not opened, an error rather than clean",
 	// We find clam.exe and the reference does not:
 	"clam-v2.rar": "Debian's clamscan is built without unrar (libclamunrar is non-free)",

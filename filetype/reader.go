@@ -113,7 +113,10 @@ func Found(r io.ReaderAt, size int64, t Type) (Type, error) {
 	}
 	mem := inMemory(r, size)
 	best := Any
-	buf := make([]byte, 0, min(size, foundWindow+foundOverlap))
+	var buf []byte
+	if mem == nil {
+		buf = make([]byte, min(size, foundWindow+foundOverlap))
+	}
 	for off := int64(0); off < size; off += foundWindow {
 		n := min(size-off, foundWindow+foundOverlap)
 		var w []byte

@@ -63,12 +63,16 @@
 //     it is trusted.
 //
 // What could not be scanned never passes as clean. A container or method
-// package unpack cannot open, a damaged archive, or a scan limit makes the
-// attachment "unscannable", named Policy.Unscannable.KIND (OverLimit,
-// UnknownContainer, UnsupportedMethod, Corrupt); Policy.Unscannable says
-// what follows: removed like an encrypted attachment (the default),
-// delivered unchanged with "X-Virus-Status: Unscannable (NAME)" (action
-// Flag), or the message left unhandled (an error, so the MTA retries).
+// package unpack cannot open, or a scan limit makes the attachment
+// "unscannable", named Policy.Unscannable.KIND (OverLimit,
+// UnknownContainer, UnsupportedMethod); Policy.Unscannable says what
+// follows: removed like an encrypted attachment (the default), delivered
+// unchanged with "X-Virus-Status: Unscannable (NAME)" (action Flag), or
+// the message left unhandled (an error, so the MTA retries). A damaged or
+// truncated archive is judged, as ClamAV judges it, on its bytes and the
+// members that could be read: real clean mail carries cut archives, which
+// no reader can open further, and a gateway must not hold or cut such
+// mail. Policy.DamagedUnscannable makes it unscannable too (KIND Corrupt).
 //
 // Header fields (header.go): every message scanned and delivered gets
 // X-Virus-Scanned (this build, the feed versions, the gateway) and

@@ -51,6 +51,9 @@ func verdictOf(r *scan.Result) fileVerdict {
 		v.Members = append(v.Members, memberVerdict{Name: m.Name, Infected: m.Infected()})
 	}
 	for n := range r.All() {
+		if n.Damage != nil {
+			v.Damaged = append(v.Damaged, unscannable{why: UnscannableCorrupt, path: n.Path, err: n.Damage})
+		}
 		if n.Err == nil {
 			continue
 		}
@@ -92,8 +95,6 @@ func unscannableKind(err error) string {
 		return UnscannableContainer
 	case errors.Is(err, unpack.ErrUnsupported):
 		return UnscannableMethod
-	case errors.Is(err, unpack.ErrCorrupt):
-		return UnscannableCorrupt
 	}
 	return ""
 }

@@ -184,7 +184,11 @@ func (s *Scanner) judge(t *target, v fileVerdict, self bool) error {
 	for _, sig := range v.Signatures {
 		t.add(sig, reasonVirus, self)
 	}
-	for _, u := range v.Unscannable {
+	unscannable := v.Unscannable
+	if s.policy.DamagedUnscannable {
+		unscannable = append(unscannable, v.Damaged...)
+	}
+	for _, u := range unscannable {
 		name := s.policy.Names.Unscannable + "." + u.why
 		switch s.policy.Unscannable {
 		case OnUnscannableTempfail:

@@ -48,12 +48,19 @@ type Policy struct {
 	BlockEncrypted bool `toml:"block_encrypted" yaml:"block_encrypted"`
 	// Unscannable is what happens to an attachment that could not be
 	// scanned completely: a container or compression method we cannot
-	// open, a damaged archive, or a scan limit. OnUnscannableRemove (the
+	// open, or a scan limit (and, with DamagedUnscannable, a damaged
+	// archive). OnUnscannableRemove (the
 	// default) treats it as the spec treats encrypted attachments;
 	// OnUnscannableDeliver delivers it and says so in a header field;
 	// OnUnscannableTempfail leaves the message unhandled, so the MTA
 	// retries and finally bounces it.
 	Unscannable string `toml:"unscannable" yaml:"unscannable"`
+	// DamagedUnscannable makes a damaged or truncated archive unscannable
+	// (Policy.Unscannable.Corrupt). Off by default: as ClamAV, the
+	// attachment is judged on its bytes and the members that could be
+	// read, since clean mail carries cut archives and no reader can open
+	// more of them.
+	DamagedUnscannable bool `toml:"damaged_unscannable" yaml:"damaged_unscannable"`
 
 	Names   PolicyNames `toml:"names" yaml:"names"`
 	Text    Texts       `toml:"text" yaml:"text"`
@@ -84,7 +91,7 @@ const (
 	UnscannableLimit     = "OverLimit"         // a scan limit cut it (size, files, depth, ratio)
 	UnscannableContainer = "UnknownContainer"  // a container we recognise but cannot open (CAB, ARJ, UPX...)
 	UnscannableMethod    = "UnsupportedMethod" // an archive member compressed in a way we cannot decode
-	UnscannableCorrupt   = "Corrupt"           // a damaged or truncated archive
+	UnscannableCorrupt   = "Corrupt"           // a damaged or truncated archive (with DamagedUnscannable)
 )
 
 // Texts are the templates of what the gateway writes into mail. Lines are

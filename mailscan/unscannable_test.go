@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 
@@ -25,7 +26,7 @@ func lzmaZip(t *testing.T) []byte {
 
 // TestUnscannable: every kind of content that could not be scanned
 // follows the policy's unscannable rule, never a plain deliver, under each
-// of the three choices.
+// of the three choices (a damaged archive with damaged_unscannable).
 func TestUnscannable(t *testing.T) {
 	big := zipBytes(t, [2]string{"big.bin", strings.Repeat("x", 4096)}, [2]string{"small.txt", "fine"})
 	limited := scan.DefaultOptions()
@@ -47,6 +48,7 @@ func TestUnscannable(t *testing.T) {
 			t.Run(k.name+"/"+choice, func(t *testing.T) {
 				p := testPolicy()
 				p.Unscannable = choice
+				p.DamagedUnscannable = k.why == UnscannableCorrupt
 				opts := scan.DefaultOptions()
 				if k.opts != nil {
 					opts = *k.opts
@@ -96,3 +98,61 @@ func upxPE() []byte {
 }
 
 func truncated(b []byte) []byte { return b[:len(b)/2] }
+
+// withoutDirectory is a 7z archive cut where its header (the directory of
+// its members) begins, as a transfer cut short leaves it.
+func withoutDirectory(sz []byte) []byte {
+	// The start header: magic (6), version (2), CRC (4), then the next
+	// header's offset from the end of the 32-byte start header.
+	return sz[:32+binary.LittleEndian.Uint64(sz[12:20])]
+}
+
+// TestDamagedArchive: a damaged archive is judged as ClamAV judges it, on
+// its bytes and the members that could be read, so mail with a truncated
+// attachment is delivered byte for byte (as clamd and clamav-milter pass
+// it), while the whole archive's member is found; damaged_unscannable
+// makes the damage unscannable (Corrupt). (clamd's view of the same cut
+// archives: clamd's TestSameBytesAsClamd.)
+func TestDamagedArchive(t *testing.T) {
+	sz, err := os.ReadFile("testdata/marker-lzma.7z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := []struct {
+		name     string
+		att      []byte
+		damaged  bool   // with damaged_unscannable
+		action   Action // what happens
+		finding  string // the one finding's name, if any
+		wantSame bool   // the message delivered byte for byte
+	}{
+		{"7z whole", sz, false, Rewrite, "Test.Marker.A", false},
+		{"7z without its directory", withoutDirectory(sz), false, Deliver, "", true},
+		{"7z cut in its packed stream", sz[:40], false, Deliver, "", true},
+		{"7z without its directory, damaged_unscannable", withoutDirectory(sz), true, Rewrite, "Policy.Unscannable.Corrupt", false},
+		{"7z whole, damaged_unscannable", sz, true, Rewrite, "Test.Marker.A", false},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p := testPolicy()
+			p.DamagedUnscannable = c.damaged
+			s := NewScanner(testEngine(), p, openStore(t))
+			msg := mailWith("see the file", [2]string{"file.7z", string(c.att)})
+			o, err := s.Process(context.Background(), msg, Envelope{})
+			if err != nil || o.Action != c.action {
+				t.Fatalf("%v %s %+v, want %s", err, o.Action, o.Findings, c.action)
+			}
+			if c.finding == "" && len(o.Findings) != 0 || c.finding != "" && (len(o.Findings) != 1 || o.Findings[0].Signature != c.finding) {
+				t.Fatalf("findings %+v, want %q", o.Findings, c.finding)
+			}
+			if same := bytes.Equal(o.Message, msg); same != c.wantSame {
+				t.Fatalf("delivered byte for byte: %v, want %v", same, c.wantSame)
+			}
+			if c.wantSame {
+				if st := o.Header[len(o.Header)-1]; st.Value != StatusClean {
+					t.Fatalf("status field %+v, want %s", st, StatusClean)
+				}
+			}
+		})
+	}
+}

@@ -21,9 +21,12 @@ type fileVerdict struct {
 	MemberCount int  // entries the archive lists at its top level
 	Members     []memberVerdict
 	// Unscannable lists what could not be scanned because of the file
-	// itself (a limit, a container or method we cannot open, damage):
-	// the policy's unscannable rule decides.
+	// itself (a limit, a container or method we cannot open): the
+	// policy's unscannable rule decides.
 	Unscannable []unscannable
+	// Damaged lists the damaged or truncated archives in the file, which
+	// are unscannable only when the policy says so (DamagedUnscannable).
+	Damaged []unscannable
 	// Problem is set when the scan itself failed (the detector): the
 	// doubt rule then keeps the original message.
 	Problem error

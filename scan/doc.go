@@ -25,9 +25,11 @@
 //
 // Nothing is silently clean: a member cut short by a limit is scanned as
 // far as it was read and carries Limit and Err; an encrypted member is
-// flagged Encrypted; a damaged archive keeps the members that could be
-// read and records the damage in Err. [Result.Problem] finds the first such
-// error in a tree, so a caller can apply a "when in doubt" rule.
+// flagged Encrypted; a container or method we cannot open carries Err.
+// [Result.Problem] finds the first such error in a tree, so a caller can
+// apply a "when in doubt" rule. A damaged or truncated archive is judged
+// as ClamAV judges it, on its bytes and the members that could be read:
+// the damage is recorded in Damage, not Err.
 //
 // Mail is not parsed here: [Options.Expand] lets a caller (package
 // mailscan, with package mailmime) split a message into parts, which the

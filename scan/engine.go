@@ -221,9 +221,15 @@ func (e *Engine) walk(ctx context.Context, b *budget, n *Result, label string, r
 // open is walk's archive part; it reports whether the unpacker gave
 // normalised views of the content.
 func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r io.ReaderAt, size int64, depth int, lay layer, info filetype.Info) (normalized bool, _ error) {
-	head := make([]byte, unpack.HeadSize)
-	hn, _ := r.ReadAt(head, 0)
-	f := unpack.IdentifyReader(head[:hn], r, size)
+	var head []byte
+	if mem := inMemory(r, size); mem != nil {
+		head = mem[:min(size, unpack.HeadSize)]
+	} else {
+		head = make([]byte, unpack.HeadSize)
+		hn, _ := r.ReadAt(head, 0)
+		head = head[:hn]
+	}
+	f := unpack.IdentifyReader(head, r, size)
 	if f == unpack.Unknown && info.Found != filetype.Any {
 		f = unpack.FormatOf(info.Found)
 	}
@@ -253,6 +259,8 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 		return normalized, ctx.Err()
 	case isLimit(err):
 		e.limit(n, err)
+	case errors.Is(err, unpack.ErrCorrupt):
+		n.Damage = fmt.Errorf("scan: %s: %w", n.Path, err)
 	default:
 		if n.Err == nil {
 			n.Err = fmt.Errorf("scan: %s: %w", n.Path, err)
@@ -353,6 +361,8 @@ func (e *Engine) member(ctx context.Context, b *budget, parent *Result, m unpack
 		return nil
 	case m.Err != nil && isLimit(m.Err):
 		e.limit(c, m.Err)
+	case errors.Is(m.Err, unpack.ErrCorrupt):
+		c.Damage = fmt.Errorf("scan: %s: %w", c.Path, m.Err)
 	case m.Err != nil:
 		c.Err = fmt.Errorf("scan: %s: %w", c.Path, m.Err)
 	}

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"io"
@@ -56,7 +57,10 @@ func TestScanArchives(t *testing.T) {
 		{"encrypted.7z", readFixture(t, "encrypted.7z"), "encrypted.7z [7z] encrypted\nencrypted.7z!bad.bin encrypted\nencrypted.7z!docs/readme.txt encrypted\n", false, 2},
 		{"headers.7z", readFixture(t, "encrypted-headers.7z"), "headers.7z [7z] encrypted\n", false, 0},
 		{"x.bz2", readFixture(t, "hello.txt.bz2"), "x.bz2 [bzip2]\nx.bz2!x Test.Sig\n", true, 1},
-		{"broken.zip", []byte("PK\x03\x04 this is not really a zip " + marker), "broken.zip [zip] Test.Sig error\n", true, 0},
+		{"broken.zip", []byte("PK\x03\x04 this is not really a zip " + marker), "broken.zip [zip] Test.Sig damaged\n", true, 0},
+		// Cut before its directory: no member can be read, the marker in
+		// the archive's own bytes is still found.
+		{"cut.7z", withoutDirectory(readFixture(t, "plain.7z")), "cut.7z [7z] Test.Sig damaged\n", true, 0},
 	}
 	e := New(&fakeDetector{}, DefaultOptions())
 	for _, tt := range tests {
@@ -72,6 +76,31 @@ func TestScanArchives(t *testing.T) {
 				t.Errorf("MemberCount = %d, want %d", res.MemberCount, tt.members)
 			}
 		})
+	}
+}
+
+// withoutDirectory is a 7z archive cut where its header (the directory of
+// its members) begins, as a transfer cut short leaves it.
+func withoutDirectory(sz []byte) []byte {
+	// The start header: magic (6), version (2), CRC (4), then the next
+	// header's offset from the end of the 32-byte start header.
+	return sz[:32+binary.LittleEndian.Uint64(sz[12:20])]
+}
+
+// TestDamageIsNotAProblem: a damaged archive is judged, as ClamAV judges
+// it, on its bytes and the members that could be read: clean when
+// nothing matched, the damage recorded in Damage, not a Problem.
+func TestDamageIsNotAProblem(t *testing.T) {
+	e := New(&fakeDetector{}, DefaultOptions())
+	for name, data := range map[string][]byte{
+		"cut.7z":     withoutDirectory(readFixture(t, "encrypted.7z")),
+		"broken.zip": []byte("PK\x03\x04 this is not really a zip"),
+		"cut.tar":    tarOf(t, f("a.txt", strings.Repeat("text ", 300)))[:900],
+	} {
+		res := scanBytes(t, e, name, data)
+		if res.Status() != Clean || res.Problem() != nil || res.Damage == nil || !errors.Is(res.Damage, unpack.ErrCorrupt) {
+			t.Errorf("%s: status %s, problem %v, damage %v; want clean with the damage recorded", name, res.Status(), res.Problem(), res.Damage)
+		}
 	}
 }
 

@@ -152,6 +152,9 @@ func outline(r *Result) string {
 		if n.Err != nil && n.Limit == "" {
 			b.WriteString(" error")
 		}
+		if n.Damage != nil {
+			b.WriteString(" damaged")
+		}
 		b.WriteString("\n")
 	}
 	return b.String()

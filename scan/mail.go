@@ -27,16 +27,26 @@ func ExpandMail(ctx context.Context, name string, r io.ReaderAt, size int64, lim
 	if size < 16 {
 		return nil, false
 	}
-	head := make([]byte, min(size, mailSniffSize))
-	if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
-		return nil, false
+	// Every layer is offered: content in memory (a member) is looked at
+	// where it is, not copied.
+	data := inMemory(r, size)
+	var head []byte
+	if data != nil {
+		head = data[:min(size, mailSniffSize)]
+	} else {
+		head = make([]byte, min(size, mailSniffSize))
+		if _, err := r.ReadAt(head, 0); err != nil && err != io.EOF {
+			return nil, false
+		}
 	}
 	if !mailmime.LooksLikeMessage(head) {
 		return nil, false
 	}
-	data := make([]byte, size)
-	if _, err := r.ReadAt(data, 0); err != nil && err != io.EOF {
-		return nil, false
+	if data == nil {
+		data = make([]byte, size)
+		if _, err := r.ReadAt(data, 0); err != nil && err != io.EOF {
+			return nil, false
+		}
 	}
 	msgs := mailmime.SplitMbox(data)
 	if len(msgs) > 1 {
@@ -106,4 +116,18 @@ func mailLimit(err error, lim unpack.Limits) error {
 		return &unpack.LimitError{Limit: unpack.LimitFiles, Max: int64(m.MaxParts)}
 	}
 	return &unpack.LimitError{Limit: unpack.LimitRecursion, Max: int64(m.MaxDepth)}
+}
+
+// inMemory returns the size bytes of r when r holds them in memory (an
+// archive member, a small file read whole), else nil. A file's mapping is
+// never read this way: outside mapping.guard a file that shrinks would
+// fault.
+func inMemory(r io.ReaderAt, size int64) []byte {
+	if _, ok := r.(*mapping); ok {
+		return nil
+	}
+	if b, ok := r.(interface{ Bytes() []byte }); ok && int64(len(b.Bytes())) >= size {
+		return b.Bytes()[:size]
+	}
+	return nil
 }

@@ -30,10 +30,18 @@ type Result struct {
 	MemberCount int
 	// Limit names the limit that was exceeded here ("MaxFileSize", ...).
 	Limit string
-	// Err is what went wrong here: a *unpack.LimitError, a damaged
-	// archive (unpack.ErrCorrupt), an unsupported method, or a detector
-	// failure. Encryption alone is not an error.
+	// Err is what went wrong here: a *unpack.LimitError, an unsupported
+	// method or container, or a detector failure. Encryption alone is not
+	// an error, nor is damage.
 	Err error
+	// Damage says this archive or member is damaged or truncated
+	// (unpack.ErrCorrupt). Its bytes were matched as they are and what
+	// could be read of it was scanned; as in ClamAV, which passes an
+	// archive it cannot open, that is a fact about the file, not a failed
+	// scan (real clean mail carries cut attachments), so Problem leaves
+	// it out. A caller may still refuse damaged files (the mail policy's
+	// damaged_unscannable).
+	Damage error
 	// Members are this archive's members in archive order.
 	Members []*Result
 }

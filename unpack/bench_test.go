@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"io/fs"
 	"math/rand"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -35,5 +39,31 @@ func BenchmarkIdentify(b *testing.B) {
 	head := buildTar(b, []testFile{{"a", "x"}})
 	for i := 0; i < b.N; i++ {
 		Identify(head)
+	}
+}
+
+// BenchmarkNormalizeHTML writes both HTML views of real pages: the HTML
+// files under /usr/share/doc (Debian's documentation, up to 100 of them).
+func BenchmarkNormalizeHTML(b *testing.B) {
+	var pages [][]byte
+	var n int64
+	filepath.WalkDir("/usr/share/doc", func(p string, d fs.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && strings.HasSuffix(p, ".html") && len(pages) < 100 {
+			if data, err := os.ReadFile(p); err == nil {
+				pages = append(pages, data)
+				n += int64(len(data))
+			}
+		}
+		return nil
+	})
+	if len(pages) == 0 {
+		b.Skip("no HTML files under /usr/share/doc")
+	}
+	b.SetBytes(n)
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, p := range pages {
+			normalizeHTML(bytes.NewReader(p), int64(len(p)), DefaultLimits())
+		}
 	}
 }

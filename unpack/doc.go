@@ -24,8 +24,8 @@
 //     script's tokens are written back as text by autoitscript.go;
 //   - alz.go: ALZip archives, stored, bzip2 and deflate;
 //   - sis.go: Symbian installation files;
-//   - upx.go: UPX-packed PE files (NRV2B), the unpacked image and the PE
-//     files inside it;
+//   - upx.go: UPX-packed PE files (NRV2B, NRV2D and NRV2E of nrv.go,
+//     LZMA), the unpacked image and the PE files inside it;
 //   - yc.go: PE files protected by yoda's crypter, decrypted, and
 //     wwpack.go: WWPack32-packed PE files, their image rebuilt (both
 //     recognised by their entry point's code, [IdentifyReader]), over
@@ -33,7 +33,8 @@
 //   - packed.go: programs packed with ASPack, MEW, Upack, Petite or
 //     PESpin, recognised by their entry point's code ([IdentifyReader]),
 //     their stub run by emulate.go (a small Windows process over the x86
-//     interpreter of internal/x86, with seh.go's exception dispatch) until
+//     interpreter of internal/x86, with seh.go's exception dispatch and
+//     kernel32.go's module images) until
 //     the unpacked program takes over,
 //     the memory image yielded; and the PE files any PE file holds
 //     (Format EmbeddedPE, "pe-OFFSET"), as ClamAV looks for them;

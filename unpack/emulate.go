@@ -20,10 +20,14 @@ import (
 // Windows does not provide, or exits; the memory image is then what the
 // program is. The few APIs a
 // stub needs to unpack (LoadLibraryA, GetModuleHandleA, GetProcAddress,
-// VirtualAlloc, VirtualFree, VirtualProtect) act for real; any other
+// VirtualAlloc, VirtualFree, VirtualProtect) act for real; from the
+// stub's own code, so do those that ask about the process (query: its
+// path, the clock, the heap, reading its own file); any other
 // call from the stub's own code, a fault, an instruction the interpreter
 // does not know or the step bound end the run with an error, so that a
-// stub not followed to its end never reads as clean.
+// stub not followed to its end never reads as clean. Modules are images
+// with export tables (kernel32.go), for stubs that find their APIs
+// themselves.
 
 // emuLimits bound one run: instructions, memory the program may allocate,
 // and the image it may map.
@@ -87,6 +91,19 @@ type emuRun struct {
 	// protect is each page's protection, as VirtualProtect reports it:
 	// stubs keep the old value, and some read it back as data.
 	protect map[uint32]uint32
+	// entered is where control last came into a section of the image
+	// from elsewhere (not an API's return); oep is the program's entry
+	// point, once the program has taken over there.
+	entered, oep uint32
+	apiRegion    *x86.Region
+	// file is the program's file, which a stub may open and read
+	// (filePos: where), by its path only.
+	file    []byte
+	filePos int64
+	// mapped counts the module images mapped (mapModule).
+	mapped int
+	// callFrom is the instruction that last passed control to an API.
+	callFrom uint32
 }
 
 // Page protections (PAGE_READONLY and so on).
@@ -134,6 +151,12 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	return r.run(ctx, lim)
+}
+
+// run runs the loaded process to its end; see emulate.
+func (r *emuRun) run(ctx context.Context, lim emuLimits) ([]byte, error) {
+	var err error
 	// In slices, to see a cancelled context.
 	const slice = 1 << 20
 	dispatched := 0
@@ -151,8 +174,16 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 		}
 		// A fault the program handles: some stubs end a loop so.
 		var f *x86.Fault
+		if errors.As(err, &f) && f.Code == x86.AccessViolation && r.mapModule(f.Addr) {
+			// A module read for the first time: mapped, and the
+			// instruction (which changed nothing before its read)
+			// runs again.
+			continue
+		}
 		if errors.As(err, &f) && f.Code != 0 {
 			if r.handlerIsProgram() {
+				// Where it goes on to is not followed: the
+				// image's entry point stays 0.
 				err = errEmuDone
 				break
 			}
@@ -164,6 +195,7 @@ func emulate(ctx context.Context, b []byte, lim emuLimits) ([]byte, error) {
 		break
 	}
 	out := bytes.Clone(r.image.Data)
+	r.asLoaded(out)
 	if errors.Is(err, errEmuDone) {
 		return out, nil
 	}
@@ -194,7 +226,7 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		return nil, fmt.Errorf("%w: image base %#x size %#x", ErrUnsupported, base, imageSize)
 	}
 	r := &emuRun{
-		pe: p, m: x86.New(), protect: map[uint32]uint32{}, base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
+		file: b, pe: p, m: x86.New(), protect: map[uint32]uint32{}, base: base, slots: map[string]uint32{}, modules: map[string]uint32{},
 		allocNext: emuAllocBase, allocLeft: lim.allocs,
 	}
 	img := make([]byte, imageSize)
@@ -222,9 +254,10 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		r.setProtect(base+rva, 0x1000, prot)
 	}
 	// Stubs read the first bytes of APIs for breakpoints: NOPs.
-	if _, err := m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
+	if r.apiRegion, err = m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
 		return nil, err
 	}
+	r.modules["kernel32.dll"] = emuKernel32
 	if _, err := m.Map(emuStackTop-emuStackSize, emuStackSize, nil, false); err != nil {
 		return nil, err
 	}
@@ -239,6 +272,14 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 	}
 	peb := make([]byte, 0x1000)
 	binary.LittleEndian.PutUint32(peb[8:], base)
+	binary.LittleEndian.PutUint32(peb[0x18:], emuHeap)
+	// The process heap's header, which anti-debugging code reads: no
+	// debug flags (Flags HEAP_GROWABLE, ForceFlags 0).
+	heap := make([]byte, 0x1000)
+	binary.LittleEndian.PutUint32(heap[0x0c:], 2)
+	if _, err := m.Map(emuHeap, len(heap), heap, false); err != nil {
+		return nil, err
+	}
 	if _, err := m.Map(emuPEB, len(peb), peb, false); err != nil {
 		return nil, err
 	}
@@ -247,6 +288,14 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 		return nil, err
 	}
 	m.Trap = r.trap
+	m.Jump = func(m *x86.Machine, from, to uint32) {
+		if m.Region(to) == r.apiRegion {
+			r.callFrom = from
+		}
+		if s := r.sectionAt(to); s != -2 && s != r.sectionAt(from) && m.Region(from) != r.apiRegion {
+			r.entered = to
+		}
+	}
 	m.R[x86.ESP] = emuStackTop - 0x100
 	m.EIP = base + p.entry
 	m.R[x86.EAX] = m.EIP
@@ -331,6 +380,36 @@ func (r *emuRun) module(name string) uint32 {
 	return h
 }
 
+// mapModule maps the image of the module whose memory holds addr, which
+// the program read without it being there: modules are mapped when first
+// read (by stubs that walk their exports; few do), so that a module's
+// exports are the names the program's image holds then. It reports
+// whether it mapped one; past emuMaxModules images, or the allocation
+// budget, it does not.
+func (r *emuRun) mapModule(addr uint32) bool {
+	h := addr &^ (emuModuleSize - 1)
+	if r.m.Region(h) != nil || r.mapped >= emuMaxModules || emuModuleSize > r.allocLeft {
+		return false
+	}
+	for name, mh := range r.modules {
+		if mh != h {
+			continue
+		}
+		names := kernel32Exports
+		if h != emuKernel32 {
+			names = moduleNames(r.image.Data)
+		}
+		if _, err := r.m.Map(h, emuModuleSize, moduleImage(name, h, names, r.slot), false); err != nil {
+			return false
+		}
+		r.setProtect(h, emuModuleSize, pageReadOnly)
+		r.mapped++
+		r.allocLeft -= emuModuleSize
+		return true
+	}
+	return false
+}
+
 func (r *emuRun) cstring(at uint32) string {
 	b := r.m.Bytes(at, 256)
 	if i := bytes.IndexByte(b, 0); i >= 0 {
@@ -387,17 +466,9 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		}
 	case "VirtualAlloc":
 		nargs = 4
-		size := int64(alignUp(int64(arg(1)), 0x1000))
-		if size == 0 || size > r.allocLeft {
-			result = 0
-			break
-		}
-		if _, err := m.Map(r.allocNext, int(size), nil, false); err != nil {
+		if result, err = r.alloc(arg(1)); err != nil {
 			return err
 		}
-		result = r.allocNext
-		r.allocNext += uint32(size) + 0x1000
-		r.allocLeft -= size
 	case "VirtualFree":
 		nargs, result = 3, 1
 	case "VirtualProtect":
@@ -414,10 +485,28 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		}
 		r.setProtect(page, min(arg(1)+arg(0)-page, emuMaxImage), arg(2))
 	default:
+		// The caller: before the return address, or, where that is
+		// another API (PUSH its address; JMP to this one), the jump's.
+		caller := ret - 1
+		if m.Region(caller) == r.apiRegion {
+			caller = r.callFrom
+		}
+		if r.stubCode(caller) {
+			// Questions stubs ask about the process, answered when
+			// the stub asks (the program asking means it has taken
+			// over, below).
+			var ok bool
+			if nargs, result, ok = r.query(fn, arg); ok {
+				break
+			}
+		}
 		// Anything else: the unpacked program has taken over if the
 		// caller is code the run wrote; otherwise the stub asks for
 		// more than this small Windows gives.
-		if r.m.Written(ret-1) || r.programCode(ret-1) {
+		if r.m.Written(caller) || r.programCode(caller) {
+			if r.entered != 0 && r.sectionAt(r.entered) == r.sectionAt(caller) {
+				r.oep = r.entered
+			}
 			return errEmuDone
 		}
 		return fmt.Errorf("the stub called %s from %#x", name, ret)
@@ -426,6 +515,160 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 	m.R[x86.ESP] += 4 + 4*uint32(nargs)
 	m.EIP = ret
 	return nil
+}
+
+// alloc maps size bytes (rounded up to pages) of new memory within the
+// run's budget; 0 past it.
+func (r *emuRun) alloc(n uint32) (uint32, error) {
+	size := alignUp(int64(n), 0x1000)
+	if size == 0 || size > r.allocLeft {
+		return 0, nil
+	}
+	if _, err := r.m.Map(r.allocNext, int(size), nil, false); err != nil {
+		return 0, err
+	}
+	at := r.allocNext
+	r.allocNext += uint32(size) + 0x1000
+	r.allocLeft -= size
+	return at, nil
+}
+
+// stubCode reports whether addr is the stub's: in its section (the
+// entry point's), or in memory outside the image it allocated.
+func (r *emuRun) stubCode(addr uint32) bool {
+	s := r.sectionAt(addr)
+	return s == r.entrySection || s == -2 && r.m.Region(addr) != r.apiRegion
+}
+
+// emuModulePath is the program's path, as GetModuleFileNameA gives it.
+const emuModulePath = `C:\program.exe`
+
+// query answers the APIs that ask about the process and change nothing
+// a scan cares about, with their argument count; false for others.
+func (r *emuRun) query(fn string, arg func(int) uint32) (nargs int, result uint32, ok bool) {
+	switch fn {
+	case "GetModuleFileNameA":
+		buf, n := arg(1), arg(2)
+		p := []byte(emuModulePath + "\x00")
+		if n < uint32(len(p)) {
+			return 3, 0, true
+		}
+		for i, c := range p {
+			if r.m.Write(buf+uint32(i), 1, uint32(c)) != nil {
+				return 3, 0, true
+			}
+		}
+		return 3, uint32(len(p) - 1), true
+	case "GetTickCount":
+		return 0, uint32(r.m.Steps / 1000), true
+	case "IsDebuggerPresent", "GetLastError":
+		return 0, 0, true
+	case "GetVersion":
+		return 0, 0x0a280105, true // Windows XP SP2, build 2600
+	case "GetCurrentProcess":
+		return 0, 0xffffffff, true
+	case "GetCurrentProcessId", "GetCurrentThreadId":
+		return 0, 0x100, true
+	case "SetLastError", "Sleep":
+		return 1, 0, true
+	case "CloseHandle":
+		return 1, 1, true
+	case "HeapCreate":
+		return 3, emuHeap, true
+	case "GetProcessHeap":
+		return 0, emuHeap, true
+	case "HeapAlloc":
+		at, _ := r.alloc(arg(2)) // zeroed, as HEAP_ZERO_MEMORY or not
+		return 3, at, true
+	case "HeapFree":
+		return 3, 1, true
+	case "HeapDestroy":
+		return 1, 1, true
+	case "CreateFileA":
+		if !strings.EqualFold(r.cstring(arg(0)), emuModulePath) {
+			return 7, 0xffffffff, true // INVALID_HANDLE_VALUE
+		}
+		r.filePos = 0
+		return 7, emuFileHandle, true
+	case "GetFileSize":
+		if arg(0) != emuFileHandle {
+			return 2, 0xffffffff, true
+		}
+		if hi := arg(1); hi != 0 && r.m.Write(hi, 4, 0) != nil {
+			return 2, 0xffffffff, true
+		}
+		return 2, uint32(len(r.file)), true
+	case "SetFilePointer":
+		if arg(0) != emuFileHandle || arg(2) != 0 {
+			return 4, 0xffffffff, true
+		}
+		pos := int64(int32(arg(1)))
+		switch arg(3) {
+		case 1:
+			pos += r.filePos
+		case 2:
+			pos += int64(len(r.file))
+		}
+		r.filePos = min(max(pos, 0), int64(len(r.file)))
+		return 4, uint32(r.filePos), true
+	case "ReadFile":
+		if arg(0) != emuFileHandle {
+			return 5, 0, true
+		}
+		buf, n, done := arg(1), int64(arg(2)), arg(3)
+		n = min(n, int64(len(r.file))-r.filePos)
+		for i := int64(0); i < n; i++ {
+			if r.m.Write(buf+uint32(i), 1, uint32(r.file[r.filePos+i])) != nil {
+				return 5, 0, true
+			}
+		}
+		r.filePos += n
+		if done != 0 && r.m.Write(done, 4, uint32(n)) != nil {
+			return 5, 0, true
+		}
+		return 5, 1, true
+	}
+	return 0, 0, false
+}
+
+// emuFileHandle is the handle of the program's file, opened; emuHeap
+// the one heap's.
+const (
+	emuFileHandle = 0x1234
+	emuHeap       = 0x00140000
+)
+
+// sectionAt is the index of the image's section holding addr, -1 for the
+// headers, -2 outside the image.
+func (r *emuRun) sectionAt(addr uint32) int {
+	if addr < r.base || addr-r.base >= uint32(len(r.image.Data)) {
+		return -2
+	}
+	return r.pe.sectionOf(addr - r.base)
+}
+
+// asLoaded makes the memory image img a PE file of itself, as ClamAV
+// rebuilds an unpacked one: each section's file data where it is in
+// memory, and the entry point the program's (0 when the run did not see
+// where it took over). The stub's entry point would name code that has
+// done its work, and have the image taken for packed again.
+func (r *emuRun) asLoaded(img []byte) {
+	p := r.pe
+	entry := uint32(0)
+	if r.oep != 0 {
+		entry = r.oep - r.base
+	}
+	binary.LittleEndian.PutUint32(img[p.pe+24+16:], entry)
+	sec := p.pe + 24 + int64(binary.LittleEndian.Uint16(img[p.pe+20:]))
+	for i, s := range p.sections {
+		h := sec + 40*int64(i)
+		if h+40 > int64(len(img)) || int64(s.rva) >= int64(len(img)) {
+			continue
+		}
+		n := max(alignUp(int64(s.vsize), int64(p.sectionAlign)), alignUp(int64(s.rawSize), int64(p.sectionAlign)))
+		binary.LittleEndian.PutUint32(img[h+16:], uint32(min(n, int64(len(img))-int64(s.rva))))
+		binary.LittleEndian.PutUint32(img[h+20:], s.rva)
+	}
 }
 
 // programCode reports whether addr is in a section of the image other

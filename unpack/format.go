@@ -5,6 +5,7 @@ import (
 	"encoding/binary"
 	"io"
 	"strconv"
+	"sync"
 
 	"github.com/sigtool/sigtool/filetype"
 )
@@ -169,21 +170,56 @@ func IdentifyReader(head []byte, r io.ReaderAt, size int64) Format {
 // offset 0, the last part of a split archive) does not stop it being read.
 func zipByEnd(r io.ReaderAt, size int64) bool {
 	const eocd = 22
-	tail := make([]byte, min(size, eocd+0xffff))
-	if len(tail) < eocd {
+	n := min(size, eocd+0xffff)
+	if n < eocd {
 		return false
 	}
-	if _, err := r.ReadAt(tail, size-int64(len(tail))); err != nil {
-		return false
-	}
-	for i := len(tail) - eocd; i >= 0; i-- {
-		if tail[i] == 'P' && bytes.Equal(tail[i:i+4], magicZipEmpty) &&
-			i+eocd+int(binary.LittleEndian.Uint16(tail[i+20:])) == len(tail) {
+	var tail []byte
+	if b, ok := r.(interface{ Bytes() []byte }); ok && int64(len(b.Bytes())) >= size {
+		tail = b.Bytes()[size-n : size] // in memory: looked at in place
+	} else {
+		// Most zips have no comment: their record is the last 22 bytes.
+		var last [eocd]byte
+		if _, err := r.ReadAt(last[:], size-eocd); err != nil {
+			return false
+		}
+		if isEOCD(last[:], 0) {
 			return true
 		}
+		buf := tailBufs.Get().(*[]byte)
+		defer tailBufs.Put(buf)
+		tail = (*buf)[:n]
+		if _, err := r.ReadAt(tail, size-n); err != nil {
+			return false
+		}
+	}
+	// Forward, with the vectorised search: a record of the right comment
+	// length anywhere in the tail.
+	for i := 0; i+eocd <= len(tail); {
+		k := bytes.Index(tail[i:], magicZipEmpty)
+		if k < 0 {
+			return false
+		}
+		if isEOCD(tail, i+k) {
+			return true
+		}
+		i += k + 1
 	}
 	return false
 }
+
+// isEOCD reports whether tail holds at off an end-of-central-directory
+// record whose comment ends the tail.
+func isEOCD(tail []byte, off int) bool {
+	const eocd = 22
+	return off+eocd <= len(tail) && bytes.Equal(tail[off:off+4], magicZipEmpty) &&
+		off+eocd+int(binary.LittleEndian.Uint16(tail[off+20:])) == len(tail)
+}
+
+// tailBufs holds zipByEnd's buffers: every layer that is not of a known
+// format is looked at, and a fresh 64 KiB each was most of what typing
+// a document's members allocated.
+var tailBufs = sync.Pool{New: func() any { b := make([]byte, 22+0xffff); return &b }}
 
 func (f Format) String() string {
 	if f >= 0 && int(f) < len(formatNames) {

@@ -2,6 +2,8 @@ package unpack
 
 import (
 	"bytes"
+	"encoding/binary"
+	"io"
 	"strings"
 	"testing"
 )
@@ -106,5 +108,37 @@ func TestZipBehindData(t *testing.T) {
 	bad = append(bad, "trailing"...)
 	if f := IdentifyReader(bad[:min(len(bad), HeadSize)], Bytes(bad), int64(len(bad))); f == Zip {
 		t.Errorf("trailing bytes: %s", f)
+	}
+}
+
+// TestZipByEnd: the end record is found with and without a comment (up to
+// the largest), in memory and through a plain io.ReaderAt (a file), and a
+// record whose comment length does not reach the end is not one.
+func TestZipByEnd(t *testing.T) {
+	z := buildZip(t, []testFile{{"a.exe", "MZ hidden"}})
+	withComment := func(c string) []byte {
+		d := append([]byte("junk "), z...)
+		binary.LittleEndian.PutUint16(d[len(d)-2:], uint16(len(c)))
+		return append(d, c...)
+	}
+	for _, tc := range []struct {
+		name string
+		data []byte
+		want bool
+	}{
+		{"no comment", withComment(""), true},
+		{"comment", withComment("a comment"), true},
+		{"comment holding a record", withComment("PK\x05\x06 inside"), true},
+		{"largest comment", withComment(strings.Repeat("c", 0xffff)), true},
+		{"comment longer than said", append(withComment("abc"), 'x'), false},
+		{"comment shorter than said", withComment("abc")[:len(withComment("abc"))-1], false},
+		{"record alone", []byte("PK\x05\x06" + strings.Repeat("\x00", 18)), true},
+		{"too short", []byte("PK\x05\x06"), false},
+	} {
+		for _, r := range []io.ReaderAt{Bytes(tc.data), bytes.NewReader(tc.data)} {
+			if got := zipByEnd(r, int64(len(tc.data))); got != tc.want {
+				t.Errorf("%s (%T): %v, want %v", tc.name, r, got, tc.want)
+			}
+		}
 	}
 }

@@ -39,7 +39,7 @@ type htmlViews struct {
 }
 
 func (w *walker) html(src io.ReaderAt, size int64) error {
-	v := normalizeHTML(io.NewSectionReader(src, 0, size), w.lim)
+	v := normalizeHTML(io.NewSectionReader(src, 0, size), size, w.lim)
 	w.info.MemberCount = len(v.data)
 	view := memberKind{typ: filetype.HTML, normalized: true}
 	for _, e := range []struct {
@@ -60,20 +60,27 @@ func (w *walker) html(src io.ReaderAt, size int64) error {
 	return v.err
 }
 
-// normalizeHTML tokenizes r once, writing both views and collecting data:
-// URIs. The views are bounded by lim.MaxFileSize (what a member may be).
-func normalizeHTML(r io.Reader, lim Limits) htmlViews {
+// normalizeHTML tokenizes r (size bytes) once, writing both views and
+// collecting data: URIs. The views are bounded by lim.MaxFileSize (what a
+// member may be). The tokenizer's own byte slices are read in place, not
+// copied into strings: the views are written a byte run at a time.
+func normalizeHTML(r io.Reader, size int64, lim Limits) htmlViews {
 	var v htmlViews
 	max := lim.MaxFileSize
 	if max <= 0 {
 		max = htmlMaxToken
 	}
-	var nc, nt htmlText
+	// Markup is most of a page: nocomment.html is about its size, the
+	// text a fraction of it.
+	hint := int(min(size, max, htmlMaxToken))
+	nc := htmlText{buf: make([]byte, 0, hint+hint/8)}
+	nt := htmlText{buf: make([]byte, 0, hint/4)}
+	var attrs []htmlAttr
 	z := html.NewTokenizer(r)
 	z.SetMaxBuf(htmlMaxToken)
 	for {
 		tt := z.Next()
-		if int64(nc.buf.Len()) > max || int64(nt.buf.Len()) > max {
+		if int64(len(nc.buf)) > max || int64(len(nt.buf)) > max {
 			break
 		}
 		switch tt {
@@ -81,15 +88,17 @@ func normalizeHTML(r io.Reader, lim Limits) htmlViews {
 			if err := z.Err(); err != io.EOF {
 				v.err = fmt.Errorf("%w: html: %v", ErrCorrupt, err)
 			}
-			v.nocomment, v.notags = nc.buf.Bytes(), nt.buf.Bytes()
+			v.nocomment, v.notags = nc.buf, nt.buf
 			return v
 		case html.TextToken:
-			t := z.Token().Data
+			t := z.Text()
 			nc.text(t)
 			nt.text(t)
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			name, _ := z.TagName()
-			attrs := nc.tag(tt == html.EndTagToken, name, z.Raw())
+			raw := z.Raw()
+			var slash string
+			attrs, slash = parseHTMLAttrs(raw, attrs[:0])
+			nc.tag(tt == html.EndTagToken, tagName(raw), attrs, slash)
 			nt.space()
 			for _, a := range attrs {
 				if d, ok := dataURI(a.val); ok {
@@ -99,91 +108,128 @@ func normalizeHTML(r io.Reader, lim Limits) htmlViews {
 		}
 		// Comments and doctypes are dropped from both views.
 	}
-	v.nocomment, v.notags = nc.buf.Bytes(), nt.buf.Bytes()
+	v.nocomment, v.notags = nc.buf, nt.buf
 	return v
 }
+
+// textSpace is the white space folded in text.
+var textSpace = [256]bool{' ': true, '\t': true, '\n': true, '\r': true, '\f': true, '\v': true}
 
 // htmlText writes lower-cased text with white space folded: a run of it
 // becomes one space, and none is written right after a tag.
 type htmlText struct {
-	buf       bytes.Buffer
+	buf       []byte
 	afterTag  bool
 	lastSpace bool
 }
 
-func (h *htmlText) text(s string) {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch c {
-		case ' ', '\t', '\n', '\r', '\f', '\v':
+func (h *htmlText) text(s []byte) {
+	for i := 0; i < len(s); {
+		if textSpace[s[i]] {
 			if !h.afterTag && !h.lastSpace {
-				h.buf.WriteByte(' ')
+				h.buf = append(h.buf, ' ')
 				h.lastSpace = true
 			}
+			i++
 			continue
 		}
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+		j := i + 1
+		for j < len(s) && !textSpace[s[j]] {
+			j++
 		}
-		h.buf.WriteByte(c)
+		h.buf = appendLower(h.buf, s[i:j])
 		h.afterTag, h.lastSpace = false, false
+		i = j
 	}
+}
+
+// appendLower appends s to dst with ASCII letters lower-cased, as
+// ClamAV's normaliser does (C's tolower, byte by byte: other bytes, UTF-8
+// or not, are kept as they are).
+func appendLower(dst, s []byte) []byte {
+	n := len(dst)
+	dst = append(dst, s...)
+	for i := n; i < len(dst); i++ {
+		if c := dst[i]; 'A' <= c && c <= 'Z' {
+			dst[i] = c + 'a' - 'A'
+		}
+	}
+	return dst
 }
 
 func (h *htmlText) space() {
 	if !h.lastSpace {
-		h.buf.WriteByte(' ')
+		h.buf = append(h.buf, ' ')
 		h.lastSpace = true
 	}
 }
 
 // htmlAttr is an attribute as written: its value entity-decoded, and
-// whether it had one and in quotes.
+// whether it had one and in quotes. key and val may point into the
+// tokenizer's buffer, valid until its next token.
 type htmlAttr struct {
-	key, val       string
+	key, val       []byte
 	hasVal, quoted bool
 }
 
 // tag writes a tag as ClamAV's normaliser does: the name and attribute
 // names and values lower-cased, quoted values in double quotes, unquoted
 // values and bare attributes as written, no space around "=", and the
-// closing "/" of an empty-element tag kept. The tokenizer gives token
-// boundaries; the attributes are read from the tag's raw bytes since it
-// does not say how they were quoted.
-func (h *htmlText) tag(end bool, name, raw []byte) []htmlAttr {
-	h.buf.WriteByte('<')
+// closing "/" of an empty-element tag kept.
+func (h *htmlText) tag(end bool, name []byte, attrs []htmlAttr, slash string) {
+	h.buf = append(h.buf, '<')
 	if end {
-		h.buf.WriteByte('/')
+		h.buf = append(h.buf, '/')
 	}
-	h.buf.Write(name) // lower-cased by the tokenizer
-	attrs, slash := parseHTMLAttrs(raw)
+	if bytes.IndexByte(name, 0) < 0 {
+		h.buf = appendLower(h.buf, name)
+	} else {
+		// The tokenizer reads a NUL in a name as U+FFFD.
+		h.buf = appendLower(h.buf, bytes.ReplaceAll(name, []byte{0}, []byte("\ufffd")))
+	}
 	for _, a := range attrs {
-		h.buf.WriteByte(' ')
-		h.buf.WriteString(a.key)
+		h.buf = append(h.buf, ' ')
+		h.buf = appendLower(h.buf, a.key)
 		switch {
 		case !a.hasVal:
 		case a.quoted:
-			h.buf.WriteString(`="`)
-			h.buf.WriteString(strings.ToLower(a.val))
-			h.buf.WriteByte('"')
+			h.buf = append(h.buf, '=', '"')
+			h.buf = appendLower(h.buf, a.val)
+			h.buf = append(h.buf, '"')
 		default:
-			h.buf.WriteByte('=')
-			h.buf.WriteString(strings.ToLower(a.val))
+			h.buf = append(h.buf, '=')
+			h.buf = appendLower(h.buf, a.val)
 		}
 	}
-	h.buf.WriteString(slash)
-	h.buf.WriteByte('>')
+	h.buf = append(h.buf, slash...)
+	h.buf = append(h.buf, '>')
 	h.afterTag, h.lastSpace = true, false
-	return attrs
+}
+
+// tagName is the name in a raw tag ("<a href=x>", "</a>"), as the
+// tokenizer reads it: from the first byte after "<" or "</" to white
+// space, "/" or ">". (The tokenizer's TagName copies it each time.)
+func tagName(raw []byte) []byte {
+	i := 1
+	if i < len(raw) && raw[i] == '/' {
+		i++
+	}
+	j := min(i+1, len(raw))
+	for j < len(raw) && raw[j] != '>' && raw[j] != '/' && !isHTMLSpace(raw[j]) {
+		j++
+	}
+	return raw[min(i, j):j]
 }
 
 func isHTMLSpace(c byte) bool {
 	return c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f'
 }
 
-// parseHTMLAttrs reads the attributes of a raw tag ("<a href='x' b>"),
-// and what closes it: "/", " /" or "".
-func parseHTMLAttrs(raw []byte) (attrs []htmlAttr, slash string) {
+// parseHTMLAttrs reads the attributes of a raw tag ("<a href='x' b>")
+// into attrs, and what closes it: "/", " /" or "". The tokenizer gives
+// token boundaries; the attributes are read from the raw bytes since it
+// does not say how they were quoted.
+func parseHTMLAttrs(raw []byte, attrs []htmlAttr) (_ []htmlAttr, slash string) {
 	p := 1
 	for p < len(raw) && raw[p] != '>' && !isHTMLSpace(raw[p]) && (raw[p] != '/' || p == 1) {
 		p++ // '<', an optional '/', the name
@@ -211,7 +257,7 @@ func parseHTMLAttrs(raw []byte) (attrs []htmlAttr, slash string) {
 		for p < len(raw) && raw[p] != '=' && raw[p] != '>' && !isHTMLSpace(raw[p]) && (raw[p] != '/' || p == k) {
 			p++
 		}
-		a := htmlAttr{key: strings.ToLower(string(raw[k:p]))}
+		a := htmlAttr{key: raw[k:p]}
 		q := p
 		for q < len(raw) && isHTMLSpace(raw[q]) {
 			q++
@@ -228,14 +274,14 @@ func parseHTMLAttrs(raw []byte) (attrs []htmlAttr, slash string) {
 				for e < len(raw) && raw[e] != quote {
 					e++
 				}
-				a.val, a.quoted = html.UnescapeString(string(raw[p+1:e])), true
+				a.val, a.quoted = unescapeHTML(raw[p+1:e]), true
 				p = min(e+1, len(raw))
 			} else {
 				e := p
 				for e < len(raw) && raw[e] != '>' && !isHTMLSpace(raw[e]) {
 					e++
 				}
-				a.val = html.UnescapeString(string(raw[p:e]))
+				a.val = unescapeHTML(raw[p:e])
 				p = e
 			}
 		}
@@ -244,12 +290,22 @@ func parseHTMLAttrs(raw []byte) (attrs []htmlAttr, slash string) {
 	return attrs, slash
 }
 
+// unescapeHTML decodes the character references in an attribute value;
+// most have none, and are returned as they are.
+func unescapeHTML(b []byte) []byte {
+	if bytes.IndexByte(b, '&') < 0 {
+		return b
+	}
+	return []byte(html.UnescapeString(string(b)))
+}
+
 // dataURI decodes an RFC 2397 URI: "data:[type][;param]*[;base64],data".
-func dataURI(v string) ([]byte, bool) {
-	v = strings.TrimSpace(v)
-	if len(v) < 5 || !strings.EqualFold(v[:5], "data:") {
+func dataURI(raw []byte) ([]byte, bool) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) < 5 || !bytes.EqualFold(raw[:5], []byte("data:")) {
 		return nil, false
 	}
+	v := string(raw)
 	comma := strings.IndexByte(v, ',')
 	if comma < 0 {
 		return nil, false
@@ -270,9 +326,9 @@ func dataURI(v string) ([]byte, bool) {
 		}
 		return b, len(b) > 0
 	}
-	b, err := url.PathUnescape(payload)
+	u, err := url.PathUnescape(payload)
 	if err != nil {
 		return []byte(payload), payload != ""
 	}
-	return []byte(b), b != ""
+	return []byte(u), u != ""
 }

@@ -64,3 +64,17 @@ func FuzzWalkHTML(f *testing.F) {
 	f.Add([]byte(`<script>var a = "<b>";</script><a href = "x" / >`))
 	f.Fuzz(func(t *testing.T, data []byte) { fuzzWalk(t, HTML, data) })
 }
+
+// TestHTMLBytesKept: the views lower-case ASCII letters alone, byte by
+// byte, as ClamAV's normaliser (C's tolower): other bytes of an attribute
+// value, UTF-8 or not, are kept as they are, not replaced or case-mapped.
+func TestHTMLBytesKept(t *testing.T) {
+	page := "<A TITLE='\xc9T\xc9 \xc3\x89' HREF=Caf\xc3\x89>Caf\xc3\x89 \xc9T\xc9</A>"
+	members, _, err := walkAll(t, HTML, []byte(page), DefaultLimits())
+	if err != nil || len(members) != 2 {
+		t.Fatalf("%v %+v", err, members)
+	}
+	if want := "<a title=\"\xc9t\xc9 \xc3\x89\" href=caf\xc3\x89>caf\xc3\x89 \xc9t\xc9</a>"; members[0].data != want {
+		t.Errorf("nocomment.html %q, want %q", members[0].data, want)
+	}
+}

@@ -77,11 +77,6 @@ func (w *walker) packed(src io.ReaderAt, size int64) error {
 	if img == nil {
 		return fmt.Errorf("%s: %w", w.format, err)
 	}
-	// The entry point still names the stub, which has done its work: cleared,
-	// so that the image is not taken for packed again.
-	if p, ok := parsePE(img); ok {
-		binary.LittleEndian.PutUint32(img[p.pe+24+16:], 0)
-	}
 	w.info.MemberCount = 1
 	if err != nil {
 		// What the stub made before it was lost is still scanned, and the

@@ -31,6 +31,17 @@ var pdfFilterNames = map[pdfName]string{
 // a damaged stream is scanned as far as it goes and still reported.
 func decodePDFStream(raw []byte, filters, parms []any, doc *pdfDoc, lim Limits) (io.Reader, error) {
 	cur := raw
+	var pooled *[]byte // cur's buffer when inflatePDF made it
+	done := func(err error) io.Reader {
+		var r io.Reader = bytes.NewReader(cur)
+		if pooled != nil {
+			r = newPooledReader(pooled)
+		}
+		if err != nil {
+			return &errAfter{r: r, err: err}
+		}
+		return r
+	}
 	for i, f := range filters {
 		name, _ := f.(pdfName)
 		if name == "Crypt" {
@@ -41,20 +52,31 @@ func decodePDFStream(raw []byte, filters, parms []any, doc *pdfDoc, lim Limits) 
 		}
 		fname, ok := pdfFilterNames[name]
 		if !ok {
-			return &errAfter{r: bytes.NewReader(cur), err: fmt.Errorf("%w: pdf filter %v", ErrUnsupported, f)}, nil
+			return done(fmt.Errorf("%w: pdf filter %v", ErrUnsupported, f)), nil
 		}
 		var dp pdfDict
 		if i < len(parms) {
 			dp, _ = doc.resolve(parms[i]).(pdfDict)
 		}
 		capN, capLimit := pdfDecodeCap(len(cur), lim)
-		out, err := runPDFFilter(fname, pdfParms(dp), cur, capN, capLimit, lim)
-		if err != nil {
-			return &errAfter{r: bytes.NewReader(out), err: err}, nil
+		p := pdfParms(dp)
+		if pred, ok := p["Predictor"]; fname == filter.Flate && (!ok || pred == 1) {
+			out, err := inflatePDF(cur, capN, capLimit, lim)
+			putInflateBuf(pooled)
+			cur, pooled = *out, out
+			if err != nil {
+				return done(err), nil
+			}
+			continue
 		}
-		cur = out
+		out, err := runPDFFilter(fname, p, cur, capN, capLimit, lim)
+		putInflateBuf(pooled)
+		cur, pooled = out, nil
+		if err != nil {
+			return done(err), nil
+		}
 	}
-	return bytes.NewReader(cur), nil
+	return done(nil), nil
 }
 
 // pdfDecodeCap is the most one filter may produce from n bytes.
@@ -127,6 +149,14 @@ func pdfParms(d pdfDict) map[string]int {
 type errAfter struct {
 	r   io.Reader
 	err error
+}
+
+// Close closes r when it is a Closer (a pooled buffer's reader).
+func (e *errAfter) Close() error {
+	if c, ok := e.r.(io.Closer); ok {
+		return c.Close()
+	}
+	return nil
 }
 
 func (e *errAfter) Read(p []byte) (int, error) {

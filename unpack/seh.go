@@ -16,7 +16,8 @@ import (
 
 // emuSEHReturn is the trap a handler returns to; emuSEHNested the
 // handler the dispatcher registers while a handler runs (handlers find
-// the faulting frame through it), which ends the run if called.
+// the faulting frame through it): a fault then is dispatched past it
+// (dispatch), and a call to it ends the run.
 const (
 	emuSEHReturn = "seh!return"
 	emuSEHNested = "seh!nested"
@@ -73,6 +74,19 @@ func (r *emuRun) dispatch(e emuException) bool {
 	handler, err := m.Read(e.frame+4, 4)
 	if err != nil {
 		return false
+	}
+	if handler == r.slot(emuSEHNested) {
+		// A fault in a handler (whose dispatcher's record is still
+		// first): as Windows' nested-exception handler answers, the
+		// search goes on with the frames below it, the faulting
+		// handler's own frame first. PESpin ends a handler so, having
+		// pointed its frame at the next piece of its code.
+		next, err := m.Read(e.frame, 4)
+		if err != nil || next == e.frame {
+			return false
+		}
+		e.frame = next
+		return r.dispatch(e)
 	}
 	if e.context == 0 {
 		// Below the faulting code's stack, as Windows builds them.

@@ -3,25 +3,31 @@ package unpack
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
 	"strconv"
+
+	"github.com/ulikunitz/xz/lzma"
 )
 
 // UPX-packed PE files (win32/pe, UPX's format 9), from UPX's documented
-// pack header and UCL's published NRV2B algorithm: the "UPX!" pack header
-// in the first KiB gives the method and the compressed and uncompressed
-// lengths; the compressed image starts the UPX1 section's file data, and
-// decompresses to the sections' memory image from UPX0 on. The image is
-// yielded as "upx-image", and every PE file inside it (MZ with a PE header
-// whose sections fit) as "upx-image/pe-OFFSET", as ClamAV scans the PE
-// files embedded in an unpacked image. Not done: NRV2D, NRV2E and LZMA
-// (reported unsupported, so an error, never clean), undoing UPX's call
-// filters on the code, and rebuilding the original PE headers.
+// pack header and UCL's published algorithms: the "UPX!" pack header in
+// the first KiB gives the method (NRV2B, NRV2D, NRV2E: nrv.go; LZMA) and
+// the compressed and uncompressed lengths; the compressed image starts
+// the UPX1 section's file data (or a few bytes into it, where the stub's
+// MOV ESI says so), and decompresses to the sections' memory image from
+// UPX0 on. The image is yielded as "upx-image", and every PE file inside
+// it (MZ with a PE header whose sections fit) as "upx-image/pe-OFFSET",
+// as ClamAV scans the PE files embedded in an unpacked image. Not done:
+// undoing UPX's call filters on the code, and rebuilding the original PE
+// headers.
 
+// UPX's method numbers (the 32-bit little-endian forms its PE stubs use).
 const (
 	upxMethodNRV2B = 2
+	upxMethodNRV2D = 5
+	upxMethodNRV2E = 8
+	upxMethodLZMA  = 14
 	upxMaxImage    = 64 << 20
 )
 
@@ -31,6 +37,9 @@ type upxInfo struct {
 	method     byte
 	uLen, cLen int64
 	dataAt     int64
+	// skew is how far into UPX1's data the stub starts reading (its
+	// PUSHAD; MOV ESI, address), 0 when it does not say.
+	skew int64
 }
 
 func readUPXInfo(src io.ReaderAt, size int64) (upxInfo, error) {
@@ -65,6 +74,20 @@ func readUPXInfo(src io.ReaderAt, size int64) (upxInfo, error) {
 	u.method = h[6]
 	u.uLen = int64(binary.LittleEndian.Uint32(h[16:]))
 	u.cLen = int64(binary.LittleEndian.Uint32(h[20:]))
+	if p, ok := parsePE(head); ok {
+		ep := make([]byte, 6)
+		at, ok := p.fileOffset(p.entry)
+		if n, _ := src.ReadAt(ep, at); ok && n == len(ep) && ep[0] == 0x60 && ep[1] == 0xbe {
+			base := binary.LittleEndian.Uint32(head[p.pe+24+28:])
+			for _, s := range p.sections {
+				if s.raw == uint32(u.dataAt) && bytes.HasPrefix(s.name[:], []byte("UPX1")) {
+					if skew := int64(binary.LittleEndian.Uint32(ep[2:])) - int64(base) - int64(s.rva); skew > 0 && skew < 0x1000 {
+						u.skew = skew
+					}
+				}
+			}
+		}
+	}
 	return u, nil
 }
 
@@ -73,7 +96,13 @@ func (w *walker) upx(src io.ReaderAt, size int64) error {
 	if err != nil {
 		return err
 	}
-	if u.method != upxMethodNRV2B {
+	method, ok := map[byte]func([]byte, int) ([]byte, error){
+		upxMethodNRV2B: func(in []byte, max int) ([]byte, error) { return unNRV(nrvB, in, max) },
+		upxMethodNRV2D: func(in []byte, max int) ([]byte, error) { return unNRV(nrvD, in, max) },
+		upxMethodNRV2E: func(in []byte, max int) ([]byte, error) { return unNRV(nrvE, in, max) },
+		upxMethodLZMA:  unUPXLZMA,
+	}[u.method]
+	if !ok {
 		return fmt.Errorf("%w: upx method %d", ErrUnsupported, u.method)
 	}
 	if u.uLen > upxMaxImage || (w.lim.MaxFileSize > 0 && u.uLen > w.lim.MaxFileSize) {
@@ -82,11 +111,18 @@ func (w *walker) upx(src io.ReaderAt, size int64) error {
 	if u.dataAt >= size {
 		return fmt.Errorf("%w: upx: compressed data past the end of the file", ErrCorrupt)
 	}
-	in := make([]byte, min(u.cLen, size-u.dataAt))
+	in := make([]byte, min(u.cLen+u.skew, size-u.dataAt))
 	if _, err := src.ReadAt(in, u.dataAt); err != nil && err != io.EOF {
 		return fmt.Errorf("%w: upx: %v", ErrCorrupt, err)
 	}
-	img, derr := unNRV2B(in, int(u.uLen))
+	// Where the stub starts reading first, then UPX1's start, as ClamAV
+	// tries them.
+	img, derr := method(in[min(u.skew, int64(len(in))):], int(u.uLen))
+	if derr != nil && u.skew != 0 {
+		if img2, err2 := method(in, int(u.uLen)); err2 == nil {
+			img, derr = img2, nil
+		}
+	}
 	w.info.MemberCount = 1
 	if derr != nil {
 		derr = fmt.Errorf("%w: upx: %v", ErrCorrupt, derr)
@@ -163,110 +199,33 @@ func embeddedPEAt(h []byte, avail int64) (int64, bool) {
 	return end, true
 }
 
-var errNRV = errors.New("nrv2b: invalid data")
-
-// unNRV2B decompresses UCL's NRV2B with 32-bit little-endian bit buffers
-// into at most max bytes: a 1 bit is a literal byte; otherwise an offset
-// in an Elias-gamma-like code (2: the last offset again) with a low byte,
-// then a length, one longer for offsets past 0xd00.
-func unNRV2B(in []byte, max int) ([]byte, error) {
-	out := make([]byte, 0, max)
-	var bb uint32
-	bc := 0
-	ip := 0
-	bit := func() (uint32, bool) {
-		if bc == 0 {
-			if ip+4 > len(in) {
-				return 0, false
-			}
-			bb = binary.LittleEndian.Uint32(in[ip:])
-			ip += 4
-			bc = 32
-		}
-		bc--
-		return bb >> bc & 1, true
+// unUPXLZMA decompresses UPX's LZMA: two bytes of UPX's own (pb<<3 | lp,
+// then (lc+lp)<<3 | lc), then a raw LZMA stream of the image, read with
+// github.com/ulikunitz/xz/lzma behind the classic header made from them.
+// Header bytes that do not agree with each other are taken for UPX's
+// defaults (lc 3, lp 0, pb 2), as ClamAV falls back to them.
+func unUPXLZMA(in []byte, n int) ([]byte, error) {
+	if len(in) < 2 {
+		return nil, errNRV
 	}
-	lastOff := uint32(1)
-	for {
-		for {
-			b, ok := bit()
-			if !ok {
-				return out, errNRV
-			}
-			if b == 0 {
-				break
-			}
-			if ip >= len(in) || len(out) >= max {
-				return out, errNRV
-			}
-			out = append(out, in[ip])
-			ip++
-		}
-		off := uint32(1)
-		for {
-			b, ok := bit()
-			if !ok {
-				return out, errNRV
-			}
-			off = off*2 + b
-			if off > 0x1000002 {
-				return out, errNRV
-			}
-			if b, ok = bit(); !ok {
-				return out, errNRV
-			} else if b == 1 {
-				break
-			}
-		}
-		if off == 2 {
-			off = lastOff
-		} else {
-			if ip >= len(in) {
-				return out, errNRV
-			}
-			off = (off-3)*256 + uint32(in[ip])
-			ip++
-			if off == 0xffffffff {
-				return out, nil
-			}
-			off++
-			lastOff = off
-		}
-		b1, ok1 := bit()
-		b2, ok2 := bit()
-		if !ok1 || !ok2 {
-			return out, errNRV
-		}
-		n := b1*2 + b2
-		if n == 0 {
-			n = 1
-			for {
-				b, ok := bit()
-				if !ok {
-					return out, errNRV
-				}
-				n = n*2 + b
-				if n > 1<<24 {
-					return out, errNRV
-				}
-				if b, ok = bit(); !ok {
-					return out, errNRV
-				} else if b == 1 {
-					break
-				}
-			}
-			n += 2
-		}
-		if off > 0xd00 {
-			n++
-		}
-		n++
-		if int(off) > len(out) || len(out)+int(n) > max {
-			return out, errNRV
-		}
-		from := len(out) - int(off)
-		for k := 0; k < int(n); k++ {
-			out = append(out, out[from+k])
-		}
+	lc, lp, pb := 3, 0, 2
+	if h0, h1 := int(in[0]), int(in[1]); h1>>3 == h1&7+h0&7 && h0>>3 <= 4 && h0&7 <= 4 {
+		lc, lp, pb = h1&7, h0&7, h0>>3
 	}
+	hdr := make([]byte, 13)
+	hdr[0] = byte(lc + 9*(5*pb+lp))
+	binary.LittleEndian.PutUint32(hdr[1:], uint32(max(n, 4096)))
+	binary.LittleEndian.PutUint64(hdr[5:], uint64(n))
+	lr, err := lzma.NewReader(io.MultiReader(bytes.NewReader(hdr), bytes.NewReader(in[2:])))
+	if err != nil {
+		return nil, fmt.Errorf("lzma: %w", err)
+	}
+	out := bytes.NewBuffer(make([]byte, 0, n))
+	if _, err := io.Copy(out, io.LimitReader(lr, int64(n))); err != nil {
+		return out.Bytes(), fmt.Errorf("lzma: %w", err)
+	}
+	if out.Len() < n {
+		return out.Bytes(), fmt.Errorf("lzma: %d of %d bytes", out.Len(), n)
+	}
+	return out.Bytes(), nil
 }

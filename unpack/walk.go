@@ -188,6 +188,11 @@ func (w *walker) emitAs(name string, encrypted bool, kind memberKind, open func(
 		return err, w.call(Member{Name: name, Err: err})
 	}
 	c, rerr, ferr := readContent(&meteredReader{ctx: w.ctx, r: rd, m: w.meter, name: name}, name, lim)
+	if rc, ok := rd.(io.Closer); ok {
+		// Read whole: closing gives a zip member's inflater back to
+		// archive/zip's pool (a new one is 40 KiB to allocate and clear).
+		rc.Close()
+	}
 	if ferr != nil {
 		return nil, fmt.Errorf("unpack: spilling member %q: %w", name, ferr)
 	}

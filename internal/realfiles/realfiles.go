@@ -65,11 +65,7 @@ func Sets(work, corpus string) ([]Set, error) {
 	out = append(out, pe)
 	out = append(out, pick("ELF (/usr/bin, /usr/lib)", []string{"/usr/bin", "/usr/lib"}, true,
 		func(p string) bool { return hasMagic(p, "\x7fELF") }))
-	docs := pick("documents (PDF, ODF, OOXML)", []string{DocDir}, true, isDocument)
-	if len(docs.Files) == 0 {
-		docs.Missing = "the documentation packages are not unpacked at " + DocDir + " (make realfiles)"
-	}
-	out = append(out, docs)
+	out = append(out, Documents())
 	mail, err := attachments(filepath.Join(work, "mail"), corpus)
 	if err != nil {
 		return nil, err
@@ -80,6 +76,15 @@ func Sets(work, corpus string) ([]Set, error) {
 		return nil, err
 	}
 	return append(out, rnd), nil
+}
+
+// Documents is the documents class of Sets alone.
+func Documents() Set {
+	docs := pick("documents (PDF, ODF, OOXML)", []string{DocDir}, true, isDocument)
+	if len(docs.Files) == 0 {
+		docs.Missing = "the documentation packages are not unpacked at " + DocDir + " (make realfiles)"
+	}
+	return docs
 }
 
 // TrainingDirs are where the generated benchmark signatures' literals are

@@ -31,11 +31,11 @@ var stringOps = map[asm.Op]int{
 	asm.CMPSB: 1, asm.CMPSW: 2, asm.CMPSD: 4,
 }
 
-func (m *Machine) fault(in *asm.Inst, reason string) error { return m.raise(in, reason, 0) }
+func (m *Machine) fault(in *inst, reason string) error { return m.raise(in, reason, 0) }
 
 // raise is fault for a fault the processor raises too, with its code.
-func (m *Machine) raise(in *asm.Inst, reason string, code uint32) error {
-	return &Fault{EIP: m.EIP, Reason: reason + ": " + asm.IntelSyntax(*in, uint64(m.EIP), nil), Code: code}
+func (m *Machine) raise(in *inst, reason string, code uint32) error {
+	return &Fault{EIP: m.EIP, Reason: reason + ": " + asm.IntelSyntax(in.Inst, uint64(m.EIP), nil), Code: code}
 }
 
 // reg returns a general register's index, size and whether it is a high
@@ -73,29 +73,41 @@ func (m *Machine) setReg(r asm.Reg, v uint32) {
 	}
 }
 
-// addr computes a memory operand's linear address.
-func (m *Machine) addr(in *asm.Inst, a asm.Mem) (uint32, error) {
-	if in.AddrSize != 32 {
-		return 0, m.fault(in, "16-bit addressing")
+// get and set read and write a register operand.
+func (m *Machine) get(o *operand) uint32 {
+	v := m.R[o.reg]
+	if o.high {
+		v >>= 8
 	}
-	v := uint32(a.Disp)
-	if a.Base != 0 {
-		if _, size, _, ok := reg(a.Base); !ok || size != 4 {
-			return 0, m.fault(in, "base register")
-		}
-		v += m.getReg(a.Base)
+	return v & mask(int(o.size))
+}
+
+func (m *Machine) set(o *operand, v uint32) {
+	switch {
+	case o.size == 4:
+		m.R[o.reg] = v
+	case o.high:
+		m.R[o.reg] = m.R[o.reg]&^0xff00 | (v&0xff)<<8
+	default:
+		m.R[o.reg] = m.R[o.reg]&^mask(int(o.size)) | v&mask(int(o.size))
 	}
-	if a.Index != 0 {
-		if _, size, _, ok := reg(a.Index); !ok || size != 4 {
-			return 0, m.fault(in, "index register")
-		}
-		v += m.getReg(a.Index) * uint32(a.Scale)
+}
+
+// addr computes a memory operand's linear address; seg adds the FS
+// segment's base when the operand names it.
+func (m *Machine) addr(in *inst, o *operand, seg bool) (uint32, error) {
+	if o.bad != "" {
+		return 0, m.fault(in, o.bad)
 	}
-	switch a.Segment {
-	case asm.FS:
+	v := o.imm
+	if o.base >= 0 {
+		v += m.R[o.base]
+	}
+	if o.index >= 0 {
+		v += m.R[o.index] * uint32(o.scale)
+	}
+	if seg && o.fs {
 		v += m.FSBase
-	case asm.GS:
-		return 0, m.fault(in, "GS segment")
 	}
 	return v, nil
 }
@@ -113,53 +125,51 @@ func size(in *asm.Inst, a asm.Arg) int {
 	return 0
 }
 
-func (m *Machine) read(in *asm.Inst, a asm.Arg, n int) (uint32, error) {
-	switch a := a.(type) {
-	case asm.Reg:
-		if _, _, _, ok := reg(a); !ok {
-			return 0, m.fault(in, "register "+a.String())
-		}
-		return m.getReg(a), nil
-	case asm.Mem:
-		at, err := m.addr(in, a)
+func (m *Machine) read(in *inst, o *operand, n int) (uint32, error) {
+	switch o.kind {
+	case argReg:
+		return m.get(o), nil
+	case argMem:
+		at, err := m.addr(in, o, true)
 		if err != nil {
 			return 0, err
 		}
 		return m.Read(at, n)
-	case asm.Imm:
-		return uint32(a) & mask(n), nil
+	case argImm:
+		return o.imm & mask(n), nil
+	case argOther:
+		return 0, m.fault(in, "register")
 	}
 	return 0, m.fault(in, "operand")
 }
 
-func (m *Machine) write(in *asm.Inst, a asm.Arg, n int, v uint32) error {
-	switch a := a.(type) {
-	case asm.Reg:
-		if _, _, _, ok := reg(a); !ok {
-			return m.fault(in, "register "+a.String())
-		}
-		m.setReg(a, v)
+func (m *Machine) write(in *inst, o *operand, n int, v uint32) error {
+	switch o.kind {
+	case argReg:
+		m.set(o, v)
 		return nil
-	case asm.Mem:
-		at, err := m.addr(in, a)
+	case argMem:
+		at, err := m.addr(in, o, true)
 		if err != nil {
 			return err
 		}
 		return m.Write(at, n, v&mask(n))
+	case argOther:
+		return m.fault(in, "register")
 	}
 	return m.fault(in, "destination")
 }
 
 // operands reads the first two operands.
-func (m *Machine) operands(in *asm.Inst, n int) (x, y uint32, err error) {
-	if x, err = m.read(in, in.Args[0], n); err != nil {
+func (m *Machine) operands(in *inst, n int) (x, y uint32, err error) {
+	if x, err = m.read(in, &in.args[0], n); err != nil {
 		return 0, 0, err
 	}
-	y, err = m.read(in, in.Args[1], n)
+	y, err = m.read(in, &in.args[1], n)
 	return x, y, err
 }
 
-func repeated(in *asm.Inst) (rep, repn bool) {
+func repeated(in *inst) (rep, repn bool) {
 	for _, p := range in.Prefix {
 		if p == 0 {
 			break
@@ -178,23 +188,20 @@ func repeated(in *asm.Inst) (rep, repn bool) {
 }
 
 // exec runs one instruction at EIP.
-func (m *Machine) exec(in *asm.Inst) error {
+func (m *Machine) exec(in *inst) error {
 	next := m.EIP + uint32(in.Len)
-	a0, a1 := in.Args[0], in.Args[1]
-	n := size(in, a0)
-	if n == 0 {
-		n = in.DataSize / 8
-	}
-	if cc, ok := jccOps[in.Op]; ok {
-		if m.cond(cc) {
-			next += uint32(a0.(asm.Rel))
+	a0, a1 := &in.args[0], &in.args[1]
+	n := in.n
+	switch in.class {
+	case classJcc:
+		if m.cond(int(in.cc)) {
+			next += a0.imm
 		}
 		m.EIP = next
 		return nil
-	}
-	if cc, ok := setOps[in.Op]; ok {
+	case classSet:
 		v := uint32(0)
-		if m.cond(cc) {
+		if m.cond(int(in.cc)) {
 			v = 1
 		}
 		if err := m.write(in, a0, 1, v); err != nil {
@@ -202,20 +209,18 @@ func (m *Machine) exec(in *asm.Inst) error {
 		}
 		m.EIP = next
 		return nil
-	}
-	if cc, ok := cmovOps[in.Op]; ok {
+	case classCmov:
 		v, err := m.read(in, a1, n)
 		if err != nil {
 			return err
 		}
-		if m.cond(cc) {
-			m.setReg(a0.(asm.Reg), v)
+		if m.cond(int(in.cc)) {
+			m.set(a0, v)
 		}
 		m.EIP = next
 		return nil
-	}
-	if es, ok := stringOps[in.Op]; ok {
-		return m.stringOp(in, es, next)
+	case classString:
+		return m.stringOp(in, int(in.cc), next)
 	}
 	switch in.Op {
 	case asm.NOP, asm.PAUSE, asm.FNOP:
@@ -228,7 +233,10 @@ func (m *Machine) exec(in *asm.Inst) error {
 			return err
 		}
 	case asm.MOVZX, asm.MOVSX:
-		sn := size(in, a1)
+		sn := int(a1.size)
+		if a1.kind == argMem {
+			sn = in.MemBytes
+		}
 		v, err := m.read(in, a1, sn)
 		if err != nil {
 			return err
@@ -236,18 +244,16 @@ func (m *Machine) exec(in *asm.Inst) error {
 		if in.Op == asm.MOVSX && v&sign(sn) != 0 {
 			v |= ^mask(sn)
 		}
-		m.setReg(a0.(asm.Reg), v)
+		m.set(a0, v)
 	case asm.LEA:
-		mem, ok := a1.(asm.Mem)
-		if !ok {
+		if a1.kind != argMem {
 			return m.fault(in, "operand")
 		}
-		mem.Segment = 0
-		v, err := m.addr(in, mem)
+		v, err := m.addr(in, a1, false)
 		if err != nil {
 			return err
 		}
-		m.setReg(a0.(asm.Reg), v)
+		m.set(a0, v)
 	case asm.XCHG:
 		x, y, err := m.operands(in, n)
 		if err != nil {
@@ -393,7 +399,7 @@ func (m *Machine) exec(in *asm.Inst) error {
 		if err != nil {
 			return err
 		}
-		c, err := m.read(in, in.Args[2], 1)
+		c, err := m.read(in, &in.args[2], 1)
 		if err != nil {
 			return err
 		}
@@ -426,8 +432,8 @@ func (m *Machine) exec(in *asm.Inst) error {
 		m.setReg(asm.DX, uint32(int32(int16(m.R[EAX]))>>16))
 	case asm.JMP, asm.CALL:
 		var target uint32
-		if rel, ok := a0.(asm.Rel); ok {
-			target = next + uint32(rel)
+		if a0.kind == argRel {
+			target = next + a0.imm
 		} else {
 			v, err := m.read(in, a0, 4)
 			if err != nil {
@@ -446,8 +452,8 @@ func (m *Machine) exec(in *asm.Inst) error {
 		if err != nil {
 			return err
 		}
-		if imm, ok := a0.(asm.Imm); ok {
-			m.R[ESP] += uint32(imm)
+		if a0.kind == argImm {
+			m.R[ESP] += a0.imm
 		}
 		next = v
 	case asm.LOOP, asm.LOOPE, asm.LOOPNE:
@@ -460,11 +466,11 @@ func (m *Machine) exec(in *asm.Inst) error {
 			take = take && !m.ZF
 		}
 		if take {
-			next += uint32(a0.(asm.Rel))
+			next += a0.imm
 		}
 	case asm.JECXZ:
 		if m.R[ECX] == 0 {
-			next += uint32(a0.(asm.Rel))
+			next += a0.imm
 		}
 	case asm.CLD:
 		m.DF = false
@@ -484,14 +490,14 @@ func (m *Machine) exec(in *asm.Inst) error {
 		}
 		m.R[EBP] = v
 	case asm.ENTER:
-		if a1.(asm.Imm) != 0 {
+		if a1.imm != 0 {
 			return m.fault(in, "nested frame")
 		}
 		if err := m.Push(m.R[EBP]); err != nil {
 			return err
 		}
 		m.R[EBP] = m.R[ESP]
-		m.R[ESP] -= uint32(a0.(asm.Imm))
+		m.R[ESP] -= a0.imm
 	case asm.BT, asm.BTS, asm.BTR, asm.BTC:
 		if err := m.bitTest(in, n); err != nil {
 			return err
@@ -507,10 +513,10 @@ func (m *Machine) exec(in *asm.Inst) error {
 			if in.Op == asm.BSR {
 				r = uint32(31 - bits.LeadingZeros32(v))
 			}
-			m.setReg(a0.(asm.Reg), r)
+			m.set(a0, r)
 		}
 	case asm.BSWAP:
-		m.setReg(a0.(asm.Reg), bits.ReverseBytes32(m.getReg(a0.(asm.Reg))))
+		m.set(a0, bits.ReverseBytes32(m.get(a0)))
 	case asm.XADD:
 		x, y, err := m.operands(in, n)
 		if err != nil {
@@ -547,8 +553,12 @@ func (m *Machine) exec(in *asm.Inst) error {
 			return err
 		}
 		m.setReg(asm.AL, v)
+	case asm.STI, asm.CLI, asm.HLT, asm.IN, asm.OUT, asm.INSB, asm.INSD, asm.OUTSB, asm.OUTSD:
+		// Not allowed in user mode: Windows raises an exception, which
+		// stubs use to reach a handler.
+		return m.raise(in, "privileged instruction", PrivilegedInstruction)
 	case asm.INT:
-		if a0.(asm.Imm) == 3 {
+		if a0.imm == 3 {
 			return m.raise(in, "breakpoint", Breakpoint)
 		}
 		return m.fault(in, "interrupt")
@@ -639,17 +649,17 @@ func (m *Machine) shift(op asm.Op, x, c uint32, n int) uint32 {
 	return r
 }
 
-func (m *Machine) mulDiv(in *asm.Inst, n int) error {
-	a0 := in.Args[0]
-	if in.Op == asm.IMUL && in.Args[1] != nil {
+func (m *Machine) mulDiv(in *inst, n int) error {
+	a0 := &in.args[0]
+	if in.Op == asm.IMUL && in.args[1].kind != argNone {
 		// The two- and three-operand forms: a truncated signed product.
-		x, err := m.read(in, in.Args[1], n)
+		x, err := m.read(in, &in.args[1], n)
 		if err != nil {
 			return err
 		}
-		y := m.getReg(a0.(asm.Reg))
-		if in.Args[2] != nil {
-			if y, err = m.read(in, in.Args[2], n); err != nil {
+		y := m.get(a0)
+		if in.args[2].kind != argNone {
+			if y, err = m.read(in, &in.args[2], n); err != nil {
 				return err
 			}
 		}
@@ -657,7 +667,7 @@ func (m *Machine) mulDiv(in *asm.Inst, n int) error {
 		r := uint32(p) & mask(n)
 		m.CF = p != signed(r, n)
 		m.OF = m.CF
-		m.setReg(a0.(asm.Reg), r)
+		m.set(a0, r)
 		return nil
 	}
 	src, err := m.read(in, a0, n)
@@ -731,19 +741,18 @@ func signed(v uint32, n int) int64 {
 	return int64(v)
 }
 
-func (m *Machine) bitTest(in *asm.Inst, n int) error {
-	a0 := in.Args[0]
-	off, err := m.read(in, in.Args[1], n)
+func (m *Machine) bitTest(in *inst, n int) error {
+	a0 := &in.args[0]
+	off, err := m.read(in, &in.args[1], n)
 	if err != nil {
 		return err
 	}
-	if mem, ok := a0.(asm.Mem); ok {
-		if _, isReg := in.Args[1].(asm.Reg); isReg {
-			// A register offset reaches past the operand, in whole
-			// operands, signed.
-			mem.Disp += int64(int32(signed(off, n))>>(3+bits.TrailingZeros(uint(n)))) * int64(n)
-			a0 = mem
-		}
+	if a0.kind == argMem && in.args[1].kind == argReg {
+		// A register offset reaches past the operand, in whole
+		// operands, signed.
+		mem := *a0
+		mem.imm += uint32(int32(signed(off, n))>>(3+bits.TrailingZeros(uint(n)))) * uint32(n)
+		a0 = &mem
 	}
 	off &= uint32(8*n - 1)
 	v, err := m.read(in, a0, n)
@@ -767,7 +776,7 @@ func (m *Machine) bitTest(in *asm.Inst, n int) error {
 // stringOp runs one element of a string instruction; under a REP prefix
 // EIP stays on the instruction until ECX runs out, so that every element
 // is a step.
-func (m *Machine) stringOp(in *asm.Inst, n int, next uint32) error {
+func (m *Machine) stringOp(in *inst, n int, next uint32) error {
 	rep, repn := repeated(in)
 	if (rep || repn) && m.R[ECX] == 0 {
 		m.EIP = next

@@ -2,6 +2,7 @@ package x86
 
 import (
 	"errors"
+	"slices"
 	"testing"
 )
 
@@ -176,12 +177,32 @@ func TestTrap(t *testing.T) {
 		m.R[EAX], m.EIP = 41, ret
 		return err
 	}
+	var jumps [][2]uint32
+	m.Jump = func(_ *Machine, from, to uint32) { jumps = append(jumps, [2]uint32{from, to}) }
 	// The trap counts against the bound as a step.
 	if err := m.Run(3); !errors.Is(err, ErrSteps) || calls != 1 || m.R[EAX] != 42 || m.Steps != 3 {
 		t.Errorf("err %v, %d calls, EAX %d, %d steps", err, calls, m.R[EAX], m.Steps)
 	}
+	// The call into the trap's page and the trap's return, not the INC
+	// within the page.
+	if want := [][2]uint32{{codeAt, 0x8000}, {0x8000, codeAt + 5}}; !slices.Equal(jumps, want) {
+		t.Errorf("jumps %x, want %x", jumps, want)
+	}
 	if err := m.Write(0x8000, 1, 0); err == nil {
 		t.Error("a trap region was written")
+	}
+}
+
+// TestRepOverItself: a REP STOSB that stores over its own bytes runs to
+// its count, as the processor runs it, and execution goes on at the bytes
+// it stored.
+func TestRepOverItself(t *testing.T) {
+	// MOV EDI, codeAt; MOV ECX, 16; MOV AL, 0x90; REP STOSB; then, over
+	// what REP STOSB stored (NOPs up to codeAt+16): INC EBX.
+	code := []byte{0xbf, 0, 0x10, 0, 0, 0xb9, 16, 0, 0, 0, 0xb0, 0x90, 0xf3, 0xaa, 0xcc, 0xcc, 0x43}
+	m, err := run(t, code, nil, 3+16+3)
+	if err != nil || m.R[ECX] != 0 || m.R[EBX] != 1 {
+		t.Errorf("err %v, ECX %d, EBX %d", err, m.R[ECX], m.R[EBX])
 	}
 }
 
@@ -211,6 +232,8 @@ func TestFaultCodes(t *testing.T) {
 		{"division by zero", []byte{0x31, 0xc9, 0xf7, 0xf1}, DivideByZero, 0},
 		{"breakpoint", []byte{0xcc}, Breakpoint, 0},
 		{"an instruction not interpreted", []byte{0xd9, 0xee}, 0, 0},
+		{"a privileged instruction", []byte{0xfb}, PrivilegedInstruction, 0},
+		{"an invalid instruction", []byte{0xff, 0xff}, IllegalInstruction, 0},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			m := New()

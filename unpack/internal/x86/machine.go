@@ -14,6 +14,7 @@
 package x86
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 
@@ -54,6 +55,10 @@ const (
 	AccessViolation = 0xc0000005
 	DivideByZero    = 0xc0000094
 	Breakpoint      = 0x80000003
+	// PrivilegedInstruction is raised by the instructions user mode may
+	// not run (STI, CLI, HLT, IN, OUT).
+	PrivilegedInstruction = 0xc0000096
+	IllegalInstruction    = 0xc000001d
 )
 
 func (f *Fault) Error() string { return fmt.Sprintf("x86: at %#x: %s", f.EIP, f.Reason) }
@@ -64,15 +69,29 @@ type Region struct {
 	Base uint32
 	Data []byte
 	Trap bool
-	// written marks the pages (4 KiB) stored to since mapping, and gen
-	// counts stores per page, to drop decoded instructions of changed
-	// code.
+	// written marks the pages (4 KiB) stored to since mapping.
 	written  []bool
-	gen      []uint32
 	readOnly []bool
+	// code holds, per page, the instructions decoded there by their
+	// offset in the page (nil until one is); a store drops those it
+	// overlaps, so that changed code is decoded again.
+	code []*codePage
 }
 
-const pageShift = 12
+// A codePage holds the instructions decoded in a page by offset, and a
+// bit per offset that holds one, so that a store finds the few it drops
+// without loading every pointer near it.
+type codePage struct {
+	at  [pageSize]*inst
+	has [pageSize / 64]uint64
+}
+
+const (
+	pageShift = 12
+	pageSize  = 1 << pageShift
+	// maxInstLen is the longest x86 instruction.
+	maxInstLen = 15
+)
 
 // Machine is the processor state and its memory.
 type Machine struct {
@@ -89,20 +108,24 @@ type Machine struct {
 	Trap func(m *Machine, at uint32) error
 	// Steps counts executed instructions and traps.
 	Steps int
+	// Jump, if set, is called when control passes from the instruction
+	// (or trap) at from to another page, at to: a jump, call or return
+	// there, or falling through a page's end. It sees where code runs
+	// without a call per step.
+	Jump func(m *Machine, from, to uint32)
 
-	cache map[uint32]decoded
-	last  *Region
-}
+	// rep is the repeated string instruction under way at repAt.
+	rep   *inst
+	repAt uint32
 
-type decoded struct {
-	inst x86asm.Inst
-	gen  uint32
+	// pages maps each mapped page to its region, in two levels (by the
+	// address's top 10 bits, then the next 10), so that finding an
+	// address's region is two loads.
+	pages [1 << 10]*[1 << 10]*Region
 }
 
 // New returns a machine with no memory mapped.
-func New() *Machine {
-	return &Machine{cache: map[uint32]decoded{}}
-}
+func New() *Machine { return &Machine{} }
 
 // Map adds a region of size bytes at base, filled from data. Regions must
 // not overlap.
@@ -116,9 +139,17 @@ func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, e
 		}
 	}
 	pages := (size + 1<<pageShift - 1) >> pageShift
-	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), gen: make([]uint32, pages), readOnly: make([]bool, pages)}
+	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), readOnly: make([]bool, pages), code: make([]*codePage, pages)}
 	copy(r.Data, data)
 	m.regions = append(m.regions, r)
+	for p := uint64(base) >> pageShift; p < (uint64(base)+uint64(size)+pageSize-1)>>pageShift; p++ {
+		t := m.pages[p>>10]
+		if t == nil {
+			t = new([1 << 10]*Region)
+			m.pages[p>>10] = t
+		}
+		t[p&(1<<10-1)] = r
+	}
 	return r, nil
 }
 
@@ -145,14 +176,13 @@ func (m *Machine) Written(addr uint32) bool {
 func (m *Machine) Region(addr uint32) *Region { return m.region(addr) }
 
 func (m *Machine) region(addr uint32) *Region {
-	if r := m.last; r != nil && addr-r.Base < uint32(len(r.Data)) {
-		return r
+	t := m.pages[addr>>22]
+	if t == nil {
+		return nil
 	}
-	for _, r := range m.regions {
-		if addr-r.Base < uint32(len(r.Data)) {
-			m.last = r
-			return r
-		}
+	// A region's last page may be partly outside it.
+	if r := t[addr>>pageShift&(1<<10-1)]; r != nil && addr-r.Base < uint32(len(r.Data)) {
+		return r
 	}
 	return nil
 }
@@ -177,6 +207,14 @@ func (m *Machine) Read(addr uint32, n int) (uint32, error) {
 	if !ok {
 		return 0, &Fault{EIP: m.EIP, Reason: fmt.Sprintf("read of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
+	switch n {
+	case 4:
+		return binary.LittleEndian.Uint32(b), nil
+	case 2:
+		return uint32(binary.LittleEndian.Uint16(b)), nil
+	case 1:
+		return uint32(b[0]), nil
+	}
 	var v uint32
 	for i := n - 1; i >= 0; i-- {
 		v = v<<8 | uint32(b[i])
@@ -193,17 +231,40 @@ func (m *Machine) Write(addr uint32, n int, v uint32) error {
 	if !ok {
 		return &Fault{EIP: m.EIP, Reason: fmt.Sprintf("write of %d bytes at unmapped %#x", n, addr), Code: AccessViolation, Addr: addr}
 	}
-	for i := range b {
-		b[i] = byte(v >> (8 * i))
+	switch n {
+	case 4:
+		binary.LittleEndian.PutUint32(b, v)
+	case 2:
+		binary.LittleEndian.PutUint16(b, uint16(v))
+	default:
+		for i := range b {
+			b[i] = byte(v >> (8 * i))
+		}
 	}
-	p := (addr - r.Base) >> pageShift
-	r.written[p] = true
-	r.gen[p]++
-	if q := (addr + uint32(n) - 1 - r.Base) >> pageShift; q != p {
-		r.written[q] = true
-		r.gen[q]++
-	}
+	r.stored(addr-r.Base, uint32(n))
 	return nil
+}
+
+// stored marks n bytes at offset off as written and drops the decoded
+// instructions they overlap: those starting up to maxInstLen-1 bytes
+// before them (instructions are cached only within one page).
+func (r *Region) stored(off, n uint32) {
+	for p, end := off>>pageShift, (off+n-1)>>pageShift; p <= end; p++ {
+		r.written[p] = true
+		code := r.code[p]
+		if code == nil {
+			continue
+		}
+		lo, hi := int64(off)-int64(p<<pageShift)-(maxInstLen-1), int64(off+n)-int64(p<<pageShift)
+		for i := max(lo, 0); i < min(hi, pageSize); i++ {
+			if w := code.has[i>>6]; w == 0 {
+				i |= 63 // none in this word
+			} else if w&(1<<(i&63)) != 0 {
+				code.has[i>>6] &^= 1 << (i & 63)
+				code.at[i] = nil
+			}
+		}
+	}
 }
 
 // Bytes returns up to n bytes at addr, as far as one region holds them.
@@ -236,10 +297,7 @@ func (m *Machine) pop(n int) (uint32, error) {
 // Run executes until the Trap function returns an error, a fault, or
 // maxSteps more instructions.
 func (m *Machine) Run(maxSteps int) error {
-	for n := 0; ; n++ {
-		if n >= maxSteps {
-			return ErrSteps
-		}
+	for n := 0; n < maxSteps; n++ {
 		r := m.region(m.EIP)
 		if r == nil {
 			return &Fault{EIP: m.EIP, Reason: "execution of unmapped memory", Code: AccessViolation, Addr: m.EIP}
@@ -249,35 +307,63 @@ func (m *Machine) Run(maxSteps int) error {
 				return &Fault{EIP: m.EIP, Reason: "call into a trap without a handler"}
 			}
 			m.Steps++
-			if err := m.Trap(m, m.EIP); err != nil {
+			at := m.EIP
+			if err := m.Trap(m, at); err != nil {
 				return err
+			}
+			if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
+				m.Jump(m, at, m.EIP)
 			}
 			continue
 		}
-		inst, err := m.decode(r)
-		if err != nil {
-			return err
+		off := m.EIP - r.Base
+		var in *inst
+		if m.rep != nil && m.repAt == m.EIP {
+			// A repeated string instruction goes on as it was
+			// decoded, whatever it stores over itself (as the
+			// processor does: stubs overwrite their own REP STOSB).
+			in = m.rep
+		} else if code := r.code[off>>pageShift]; code != nil {
+			in = code.at[off&(pageSize-1)]
+		}
+		m.rep = nil
+		if in == nil {
+			var err error
+			if in, err = m.decode(r, off); err != nil {
+				return err
+			}
 		}
 		m.Steps++
-		if err := m.exec(&inst); err != nil {
+		at := m.EIP
+		if err := m.exec(in); err != nil {
 			return err
 		}
-	}
-}
-
-func (m *Machine) decode(r *Region) (x86asm.Inst, error) {
-	off := m.EIP - r.Base
-	gen := r.gen[off>>pageShift]
-	if d, ok := m.cache[m.EIP]; ok && d.gen == gen {
-		if end := (off + uint32(d.inst.Len) - 1) >> pageShift; end == off>>pageShift {
-			return d.inst, nil
+		if in.class == classString && m.EIP == at {
+			m.rep, m.repAt = in, at
+		}
+		if m.Jump != nil && (m.EIP^at)>>pageShift != 0 {
+			m.Jump(m, at, m.EIP)
 		}
 	}
-	code := r.Data[off:min(uint32(len(r.Data)), off+15)]
-	inst, err := x86asm.Decode(code, 32)
+	return ErrSteps
+}
+
+// decode decodes the instruction at offset off of r and keeps it, if it
+// lies within one page.
+func (m *Machine) decode(r *Region, off uint32) (*inst, error) {
+	code := r.Data[off:min(uint32(len(r.Data)), off+maxInstLen)]
+	a, err := x86asm.Decode(code, 32)
 	if err != nil {
-		return inst, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error()}
+		return nil, &Fault{EIP: m.EIP, Reason: "undecodable instruction: " + err.Error(), Code: IllegalInstruction}
 	}
-	m.cache[m.EIP] = decoded{inst: inst, gen: gen}
-	return inst, nil
+	in := newInst(a)
+	if p := off >> pageShift; (off+uint32(a.Len)-1)>>pageShift == p {
+		if r.code[p] == nil {
+			r.code[p] = new(codePage)
+		}
+		i := off & (pageSize - 1)
+		r.code[p].at[i] = in
+		r.code[p].has[i>>6] |= 1 << (i & 63)
+	}
+	return in, nil
 }
