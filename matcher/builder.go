@@ -429,7 +429,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		switch p.mode {
 		case modeDirect:
 			st.Direct++
-			m.direct = append(m.direct, uint32(pi))
+			m.direct = append(m.direct, m.directPat(uint32(pi)))
 		case modeRun:
 			st.Runs++
 			m.runs = addRun(m.runs, uint32(pi), m.c.lit[p.anchorLit], p.anchorLen)

@@ -72,7 +72,9 @@
 //     probe 3-grams at every byte through a bitmap (the direct kernel).
 //     Passing probes are looked up in batches in an exact table, and each
 //     entry's 15-byte check window (values, masks) confirms the bytes
-//     around the gram before any per-pattern work. A tier whose entries
+//     around the gram before any per-pattern work; a main-tier window ends
+//     at the part's last fixed byte when the gram is near it, so that it
+//     checks 15 bytes of the part wherever the part has them. A tier whose entries
 //     are mostly for one target (PE, in ClamAV's databases) has filters of
 //     its own for content of each other target: their entries do not pass
 //     there.
@@ -85,7 +87,10 @@
 //     reused from scan to scan.
 //   - Patterns that the filter would flood (executable offsets, absolute
 //     and EOF offsets with few starts and a common anchor) are checked
-//     directly at the positions their offset allows (offset.go); patterns
+//     directly at the positions their offset allows (offset.go), each
+//     start first against a check window of the first part's 15 bytes
+//     kept, with the target and offset, in a dense list (directPat), so
+//     that a content does not load every such pattern; patterns
 //     that are one byte repeated (00000000) by a search for their runs,
 //     only while one can still change the verdict (run.go).
 //   - Hashes (hashset.go, hashside.go, digest.go, names.go, arena.go):

@@ -271,8 +271,8 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 		return Result{}, err
 	}
 	for i, s := range m.segs {
-		for _, pi := range s.direct {
-			d.seg(i).direct(pi)
+		for k := range s.direct {
+			d.seg(i).direct(&s.direct[k])
 		}
 	}
 	if d.v.err != nil {
@@ -545,14 +545,26 @@ func (sc *scan) lsigCounts(li uint32) []uint32 {
 }
 
 // direct checks a pattern at the few positions its offset allows.
-func (sc *scan) direct(pi uint32) {
-	p := &sc.m.pats[pi]
-	lo, hi, ok := sc.startRange(p.off)
+func (sc *scan) direct(dp *directPat) {
+	if !sc.targetOK(dp.target) {
+		return
+	}
+	lo, hi, ok := sc.startRange(dp.off)
 	if !ok {
 		return
 	}
-	for s := lo; s <= hi && sc.wanted(p); s++ {
-		sc.verify(pi, 0, s)
+	var p *pattern
+	for s := lo; s <= hi; s++ {
+		if b := sc.v.slice(s, windowLen); b != nil && !dp.win.holds(b) {
+			continue
+		}
+		if p == nil {
+			p = &sc.m.pats[dp.pi]
+		}
+		if !sc.wanted(p) {
+			return
+		}
+		sc.verify(dp.pi, 0, s)
 	}
 }
 

@@ -10,11 +10,10 @@ import (
 // can only match content that holds a run of that many equal bytes. On
 // normalised HTML (one long line) regexp2 backtracks such a pattern for
 // up to pcreTimeout per search, where PCRE2 in ClamAV gives up at its
-// match limit (cli_pcre_match: "match limit exceeded", no match): 95% of
-// the time of scanning real HTML documents over INSTREAM
-// (BenchmarkVsClamd, documents, 21 scans/s). Content without the run
-// cannot match, so the search is skipped: the same verdict, decided in one
-// pass over the bytes.
+// match limit (cli_pcre_match: "match limit exceeded", no match); it was
+// most of the time of scanning real HTML documents (NOTES.md). Content
+// without the run cannot match, so the search is skipped: the same
+// verdict, decided in one pass over the bytes.
 
 // byteRun is a run the expression requires: n equal bytes, each in set.
 type byteRun struct {

@@ -100,6 +100,10 @@ type emuRun struct {
 	// (filePos: where), by its path only.
 	file    []byte
 	filePos int64
+	// mapped counts the module images mapped (mapModule).
+	mapped int
+	// callFrom is the instruction that last passed control to an API.
+	callFrom uint32
 }
 
 // Page protections (PAGE_READONLY and so on).
@@ -170,6 +174,12 @@ func (r *emuRun) run(ctx context.Context, lim emuLimits) ([]byte, error) {
 		}
 		// A fault the program handles: some stubs end a loop so.
 		var f *x86.Fault
+		if errors.As(err, &f) && f.Code == x86.AccessViolation && r.mapModule(f.Addr) {
+			// A module read for the first time: mapped, and the
+			// instruction (which changed nothing before its read)
+			// runs again.
+			continue
+		}
 		if errors.As(err, &f) && f.Code != 0 {
 			if r.handlerIsProgram() {
 				// Where it goes on to is not followed: the
@@ -247,10 +257,6 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 	if r.apiRegion, err = m.Map(emuAPIBase, emuAPISlots, bytes.Repeat([]byte{0x90}, emuAPISlots), true); err != nil {
 		return nil, err
 	}
-	if _, err := m.Map(emuKernel32, emuModuleSize, moduleImage("kernel32.dll", emuKernel32, kernel32Exports, r.slot), false); err != nil {
-		return nil, err
-	}
-	r.setProtect(emuKernel32, emuModuleSize, pageReadOnly)
 	r.modules["kernel32.dll"] = emuKernel32
 	if _, err := m.Map(emuStackTop-emuStackSize, emuStackSize, nil, false); err != nil {
 		return nil, err
@@ -283,6 +289,9 @@ func loadEmu(b []byte, lim emuLimits) (*emuRun, error) {
 	}
 	m.Trap = r.trap
 	m.Jump = func(m *x86.Machine, from, to uint32) {
+		if m.Region(to) == r.apiRegion {
+			r.callFrom = from
+		}
 		if s := r.sectionAt(to); s != -2 && s != r.sectionAt(from) && m.Region(from) != r.apiRegion {
 			r.entered = to
 		}
@@ -368,13 +377,37 @@ func (r *emuRun) module(name string) uint32 {
 	}
 	h := emuModBase + uint32(len(r.modules))<<16
 	r.modules[name] = h
-	if len(r.modules) <= emuMaxModules && int64(emuModuleSize) <= r.allocLeft {
-		r.allocLeft -= emuModuleSize
-		if _, err := r.m.Map(h, emuModuleSize, moduleImage(name, h, moduleNames(r.image.Data), r.slot), false); err == nil {
-			r.setProtect(h, emuModuleSize, pageReadOnly)
-		}
-	}
 	return h
+}
+
+// mapModule maps the image of the module whose memory holds addr, which
+// the program read without it being there: modules are mapped when first
+// read (by stubs that walk their exports; few do), so that a module's
+// exports are the names the program's image holds then. It reports
+// whether it mapped one; past emuMaxModules images, or the allocation
+// budget, it does not.
+func (r *emuRun) mapModule(addr uint32) bool {
+	h := addr &^ (emuModuleSize - 1)
+	if r.m.Region(h) != nil || r.mapped >= emuMaxModules || emuModuleSize > r.allocLeft {
+		return false
+	}
+	for name, mh := range r.modules {
+		if mh != h {
+			continue
+		}
+		names := kernel32Exports
+		if h != emuKernel32 {
+			names = moduleNames(r.image.Data)
+		}
+		if _, err := r.m.Map(h, emuModuleSize, moduleImage(name, h, names, r.slot), false); err != nil {
+			return false
+		}
+		r.setProtect(h, emuModuleSize, pageReadOnly)
+		r.mapped++
+		r.allocLeft -= emuModuleSize
+		return true
+	}
+	return false
 }
 
 func (r *emuRun) cstring(at uint32) string {
@@ -452,7 +485,13 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		}
 		r.setProtect(page, min(arg(1)+arg(0)-page, emuMaxImage), arg(2))
 	default:
-		if r.stubCode(ret - 1) {
+		// The caller: before the return address, or, where that is
+		// another API (PUSH its address; JMP to this one), the jump's.
+		caller := ret - 1
+		if m.Region(caller) == r.apiRegion {
+			caller = r.callFrom
+		}
+		if r.stubCode(caller) {
 			// Questions stubs ask about the process, answered when
 			// the stub asks (the program asking means it has taken
 			// over, below).
@@ -464,8 +503,8 @@ func (r *emuRun) trap(m *x86.Machine, at uint32) error {
 		// Anything else: the unpacked program has taken over if the
 		// caller is code the run wrote; otherwise the stub asks for
 		// more than this small Windows gives.
-		if r.m.Written(ret-1) || r.programCode(ret-1) {
-			if r.entered != 0 && r.sectionAt(r.entered) == r.sectionAt(ret-1) {
+		if r.m.Written(caller) || r.programCode(caller) {
+			if r.entered != 0 && r.sectionAt(r.entered) == r.sectionAt(caller) {
 				r.oep = r.entered
 			}
 			return errEmuDone

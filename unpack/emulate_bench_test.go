@@ -10,7 +10,7 @@ import (
 // clamav-testfiles (read at test time, never copied here) and reports the
 // interpreter's speed in instructions a second.
 func BenchmarkEmulate(b *testing.B) {
-	for _, name := range []string{"clam-aspack.exe", "clam-mew.exe", "clam-upack.exe", "clam-petite.exe"} {
+	for _, name := range []string{"clam-aspack.exe", "clam-mew.exe", "clam-upack.exe", "clam-petite.exe", "clam-pespin.exe"} {
 		b.Run(name, func(b *testing.B) {
 			file, err := os.ReadFile("/usr/share/clamav-testfiles/" + name)
 			if err != nil {

@@ -18,7 +18,7 @@ const (
 	// emuMaxExports bounds the names a module other than kernel32
 	// exports: those found in the image (moduleNames).
 	emuMaxExports = 1024
-	// emuMaxModules bound the modules given an image (each from the
+	// emuMaxModules bound the module images mapped (each from the
 	// allocation budget too); past them a module is a handle only.
 	emuMaxModules = 64
 )

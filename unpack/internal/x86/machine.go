@@ -75,7 +75,15 @@ type Region struct {
 	// code holds, per page, the instructions decoded there by their
 	// offset in the page (nil until one is); a store drops those it
 	// overlaps, so that changed code is decoded again.
-	code [][]*inst
+	code []*codePage
+}
+
+// A codePage holds the instructions decoded in a page by offset, and a
+// bit per offset that holds one, so that a store finds the few it drops
+// without loading every pointer near it.
+type codePage struct {
+	at  [pageSize]*inst
+	has [pageSize / 64]uint64
 }
 
 const (
@@ -131,7 +139,7 @@ func (m *Machine) Map(base uint32, size int, data []byte, trap bool) (*Region, e
 		}
 	}
 	pages := (size + 1<<pageShift - 1) >> pageShift
-	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), readOnly: make([]bool, pages), code: make([][]*inst, pages)}
+	r := &Region{Base: base, Data: make([]byte, size), Trap: trap, written: make([]bool, pages), readOnly: make([]bool, pages), code: make([]*codePage, pages)}
 	copy(r.Data, data)
 	m.regions = append(m.regions, r)
 	for p := uint64(base) >> pageShift; p < (uint64(base)+uint64(size)+pageSize-1)>>pageShift; p++ {
@@ -248,7 +256,14 @@ func (r *Region) stored(off, n uint32) {
 			continue
 		}
 		lo, hi := int64(off)-int64(p<<pageShift)-(maxInstLen-1), int64(off+n)-int64(p<<pageShift)
-		clear(code[max(lo, 0):min(hi, pageSize)])
+		for i := max(lo, 0); i < min(hi, pageSize); i++ {
+			if w := code.has[i>>6]; w == 0 {
+				i |= 63 // none in this word
+			} else if w&(1<<(i&63)) != 0 {
+				code.has[i>>6] &^= 1 << (i & 63)
+				code.at[i] = nil
+			}
+		}
 	}
 }
 
@@ -309,7 +324,7 @@ func (m *Machine) Run(maxSteps int) error {
 			// processor does: stubs overwrite their own REP STOSB).
 			in = m.rep
 		} else if code := r.code[off>>pageShift]; code != nil {
-			in = code[off&(pageSize-1)]
+			in = code.at[off&(pageSize-1)]
 		}
 		m.rep = nil
 		if in == nil {
@@ -344,9 +359,11 @@ func (m *Machine) decode(r *Region, off uint32) (*inst, error) {
 	in := newInst(a)
 	if p := off >> pageShift; (off+uint32(a.Len)-1)>>pageShift == p {
 		if r.code[p] == nil {
-			r.code[p] = make([]*inst, pageSize)
+			r.code[p] = new(codePage)
 		}
-		r.code[p][off&(pageSize-1)] = in
+		i := off & (pageSize - 1)
+		r.code[p].at[i] = in
+		r.code[p].has[i>>6] |= 1 << (i & 63)
 	}
 	return in, nil
 }
