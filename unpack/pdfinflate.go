@@ -19,20 +19,19 @@ import (
 // corrupt with what was decoded before it, past capN the first capN
 // bytes and the limit.
 
-var (
-	zlibReaders sync.Pool // of io.ReadCloser that are zlib.Resetter
-	inflateBufs = sync.Pool{New: func() any { b := make([]byte, 0, 64<<10); return &b }}
-)
+// zlibReaders holds io.ReadClosers that are zlib.Resetters; the decoded
+// streams go into bufPool's buffers, as other members' content does.
+var zlibReaders sync.Pool
 
 // maxPooledInflate is the largest buffer put back: one huge stream must
 // not pin its memory in the pool.
 const maxPooledInflate = 4 << 20
 
-// inflatePDF decodes a zlib stream in into a buffer of inflateBufs, which
+// inflatePDF decodes a zlib stream in into a buffer of bufPool, which
 // the caller gives back with putInflateBuf. The buffer is returned with
 // an error too.
 func inflatePDF(in []byte, capN int64, capLimit Limit, lim Limits) (*[]byte, error) {
-	out := inflateBufs.Get().(*[]byte)
+	out := bufPool.Get().(*[]byte)
 	buf := (*out)[:0]
 	defer func() { *out = buf }()
 	src := bytes.NewReader(in)
@@ -85,11 +84,11 @@ func inflateErr(err error) error {
 func putInflateBuf(b *[]byte) {
 	if b != nil && cap(*b) <= maxPooledInflate {
 		*b = (*b)[:0]
-		inflateBufs.Put(b)
+		bufPool.Put(b)
 	}
 }
 
-// pooledReader reads a decoded stream held in a buffer of inflateBufs and
+// pooledReader reads a decoded stream held in a buffer of bufPool and
 // gives the buffer back on Close (the walker closes a member's reader once
 // it has read it).
 type pooledReader struct {
