@@ -91,5 +91,11 @@ func TestPCRE(t *testing.T) {
 			miss("at EOF-21", append(append(bin("pcre-base"), "pcre-eof"...), strings.Repeat("\x00", 13)...))),
 		ldbCase("PTriggerCount", t0, "0&1", []string{base, "0>1/pcre-tc/"},
 			hit("two", bin("pcre-base pcre-base pcre-tc")), miss("one", bin("pcre-base pcre-tc"))),
+		// A PCRE whose signature cannot hold is not run; a required
+		// literal missing from the content skips the search.
+		ldbCase("PHopeless", t0, "0&1&2", []string{base, hx("pcre-absent"), "0/pcre-hl\\d/"},
+			miss("body subsignature missing", bin("pcre-base pcre-hl1"))),
+		pc("RequiredLiteral", "0&1", "0", `(?:alpha|beta)-lit\d`, "i",
+			hit("beta", bin("pcre-base BETA-LIT7")), miss("gamma", bin("pcre-base gamma-lit7"))),
 	})
 }

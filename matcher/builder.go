@@ -224,6 +224,7 @@ func (b *Builder) addLogical(l *sigfile.LogicalSig) error {
 			}
 		}
 		info.pcres = append(info.pcres, p)
+		info.pcreAtZero = info.pcreAtZero || p.atZero
 	}
 	mark := b.mark()
 	owner := uint32(len(b.lsigs))

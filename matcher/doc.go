@@ -24,6 +24,9 @@
 // case folding are those of PCRE2 on bytes with the C locale, as ClamAV
 // compiles them (pcresyntax.go). A search gives up after pcreTimeout where
 // PCRE2 gives up after a backtracking count; both count that as no match.
+// A PCRE is run only when its trigger holds and its logical signature
+// can still match, and not on content that lacks a literal every match
+// contains (pcrelit.go) or a run of bytes it needs (pcrerun.go).
 //
 // Executable layout (exe.go, vinfo.go) is parsed only for content typed
 // MSEXE, ELF or Mach-O, the way ClamAV parses it for its "target info":
@@ -110,7 +113,8 @@
 // checks), run.go (run patterns), exe.go and vinfo.go (PE/ELF/Mach-O layout, version info),
 // verify.go, count.go, search.go, memo.go, view.go (verification),
 // logical.go (logical signatures, expressions, target descriptions),
-// pcre.go and pcresyntax.go (PCRE subsignatures), hashset.go, hashside.go,
+// pcre.go, pcresyntax.go, pcrelit.go and pcrerun.go (PCRE subsignatures),
+// hashset.go, hashside.go,
 // digest.go, names.go, arena.go (hash sets and names), segment.go
 // (segments, Combine), stats.go (Stats, Reason), errors.go, gen.go
 // (generated signatures for benchmarks and tests).

@@ -49,6 +49,8 @@ type lsigInfo struct {
 	subCap []uint32
 	slot   uint32 // first of its nsubs count slots in a scan (scan.lsCount)
 	pcres  []pcreSub
+	// pcreAtZero: some PCRE's trigger holds when nothing matched.
+	pcreAtZero bool
 	// container is the type the content's container must have when
 	// hasContainer; intermediates are the types of the containers above
 	// the content, outermost first (Any matches any); handler, when not

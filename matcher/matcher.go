@@ -61,7 +61,7 @@ type detection struct {
 	// cap): its candidates are dropped before any per-signature work.
 	done     []uint64
 	doneUsed []uint32 // words of done set in this call
-	pcre     pcreRunes
+	pcre     pcreContent
 }
 
 // scan is the verification state of one segment in one Detect call. It
@@ -120,10 +120,7 @@ func (m *Matcher) getDetection(r io.ReaderAt, size int64, info filetype.Info) *d
 
 func (m *Matcher) putDetection(d *detection) {
 	d.v.r, d.v.buf = nil, nil // do not pin the caller's content in the pool
-	if cap(d.pcre.runes) > 1<<20 {
-		d.pcre.runes = nil // nor a large file's runes
-	}
-	d.pcre.done, d.pcre.err = false, nil
+	d.pcre.reset()            // nor a large file's copies
 	for _, i := range d.used {
 		d.segs[i].memo.shrink()
 		d.segs[i].mono.shrink()

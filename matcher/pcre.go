@@ -41,7 +41,9 @@ type pcreSub struct {
 	re, reAt *regexp2.Regexp
 	off      sigfile.Offset
 	flags    pcreFlags
-	run      byteRun // a run every match contains (pcrerun.go)
+	run      byteRun    // a run every match contains (pcrerun.go)
+	lits     *litFilter // literals one of which every match contains (pcrelit.go); nil: none known
+	atZero   bool       // the trigger holds when no subsignature matched
 }
 
 // compilePCRE compiles subsignature s (index i) of a logical signature
@@ -61,6 +63,9 @@ func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, error) {
 			return p, err
 		}
 		p.trigger = &n
+		p.atZero, _, _ = n.eval(make([]uint32, nsubs))
+	} else {
+		p.atZero = true
 	}
 	pat, err := translatePCRE(s.Regex, p.flags)
 	if err != nil {
@@ -77,6 +82,9 @@ func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, error) {
 		ro |= regexp2.Multiline
 	}
 	p.run = requiredRun(pat, ro)
+	if wide, err := parseWider(s.Regex, p.flags); err == nil {
+		p.lits = litsFilter(wide)
+	}
 	opts := []regexp2.CompileOption{regexp2.OptionMaintainCaptureOrder(), ro}
 	held := `\G(?:` + pat + `)`
 	if p.flags.anchored {
@@ -92,43 +100,88 @@ func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, error) {
 	return p, nil
 }
 
-// pcreRunes is the content as runes 0-255, made once per Match call and
-// only when some PCRE is run.
-type pcreRunes struct {
-	runes []rune
-	err   error
-	done  bool
+// pcreContent is the content as the PCRE subsignatures of one Match
+// call read it, each form made once and only when some PCRE needs it:
+// its bytes (in place when in memory), ASCII-lower-cased for the
+// literal filters that fold (pcrelit.go), and as runes 0-255 for regexp2.
+type pcreContent struct {
+	data, own, lower []byte
+	runes            []rune
+	err              error
+	haveData         bool
+	haveLower        bool
+	haveRunes        bool
 }
 
-func (d *detection) contentRunes() ([]rune, error) {
-	pr := &d.pcre
-	if pr.done {
-		return pr.runes, pr.err
+// reset forgets the content, keeping buffers of up to 1 MiB for the next
+// call.
+func (pc *pcreContent) reset() {
+	pc.data, pc.err = nil, nil
+	pc.haveData, pc.haveLower, pc.haveRunes = false, false, false
+	if cap(pc.own) > 1<<20 {
+		pc.own = nil
 	}
-	pr.done = true
+	if cap(pc.lower) > 1<<20 {
+		pc.lower = nil
+	}
+	if cap(pc.runes) > 1<<20 {
+		pc.runes = nil
+	}
+}
+
+func (d *detection) contentBytes() ([]byte, error) {
+	pc := &d.pcre
+	if pc.haveData {
+		return pc.data, pc.err
+	}
+	pc.haveData = true
 	size := d.v.size
-	var data []byte
 	if d.v.off == 0 && int64(len(d.v.buf)) >= size {
-		data = d.v.buf // content in memory
-	} else {
-		data = make([]byte, size)
-		if n, err := d.v.r.ReadAt(data, 0); int64(n) < size {
-			if err == nil || err == io.EOF {
-				err = ErrShortRead
-			}
-			pr.err = fmt.Errorf("matcher: read for PCRE: %w", err)
-			return nil, pr.err
+		pc.data = d.v.buf[:size] // content in memory
+		return pc.data, nil
+	}
+	if int64(cap(pc.own)) < size {
+		pc.own = make([]byte, size)
+	}
+	pc.own = pc.own[:size]
+	if n, err := d.v.r.ReadAt(pc.own, 0); int64(n) < size {
+		if err == nil || err == io.EOF {
+			err = ErrShortRead
+		}
+		pc.err = fmt.Errorf("matcher: read for PCRE: %w", err)
+		return nil, pc.err
+	}
+	pc.data = pc.own
+	return pc.data, nil
+}
+
+func (d *detection) contentLower() []byte {
+	pc := &d.pcre
+	if !pc.haveLower {
+		pc.haveLower = true
+		pc.lower = lowerASCII(append(pc.lower[:0], pc.data...))
+	}
+	return pc.lower
+}
+
+func (d *detection) contentRunes() []rune {
+	pc := &d.pcre
+	if !pc.haveRunes {
+		pc.haveRunes = true
+		if cap(pc.runes) < len(pc.data) {
+			pc.runes = make([]rune, len(pc.data))
+		}
+		pc.runes = pc.runes[:len(pc.data)]
+		for i, b := range pc.data {
+			pc.runes[i] = rune(b)
 		}
 	}
-	if int64(cap(pr.runes)) < size {
-		pr.runes = make([]rune, size)
-	}
-	pr.runes = pr.runes[:size]
-	for i, b := range data[:size] {
-		pr.runes[i] = rune(b)
-	}
-	return pr.runes, nil
+	return pc.runes
 }
+
+// zeroCounts are the counts of a logical signature no subsignature of
+// which matched; never written.
+var zeroCounts [maxSubs]uint32
 
 // runPCREs runs the PCRE subsignatures of the segment's logical signatures
 // whose target applies.
@@ -139,12 +192,21 @@ func (sc *scan) runPCREs() error {
 	}
 	for _, li := range s.pcreLsigs {
 		l := &s.lsigs[li]
+		// Most signatures had no match in this call, and then only a
+		// trigger that holds on no match can start a PCRE.
+		fresh := sc.lsEpoch[li] != sc.epoch
+		if fresh && !l.pcreAtZero {
+			continue
+		}
 		// A signature whose target block fails cannot match: its PCREs
 		// need not run (Container:CL_TYPE_MAIL ones on every file, say).
 		if s.deadLsig[li] || !sc.tdbOK(l) {
 			continue
 		}
-		counts := sc.lsigCounts(li)
+		counts := zeroCounts[:l.nsubs]
+		if !fresh {
+			counts = sc.lsigCounts(li)
+		}
 		for i := range l.pcres {
 			p := &l.pcres[i]
 			if p.trigger != nil {
@@ -152,9 +214,21 @@ func (sc *scan) runPCREs() error {
 					continue
 				}
 			}
-			n, err := sc.runPCRE(p)
+			// No count of this or the later PCREs can make the
+			// expression hold: their runs cannot change the verdict.
+			if !l.canHold(counts, i) {
+				break
+			}
+			limit := l.subCap[p.sub] - min(counts[p.sub], l.subCap[p.sub])
+			n, err := sc.runPCRE(p, max(limit, 1))
 			if err != nil {
 				return err
+			}
+			if n == 0 {
+				continue
+			}
+			if fresh {
+				counts, fresh = sc.lsigCounts(li), false
 			}
 			counts[p.sub] += n
 		}
@@ -162,8 +236,44 @@ func (sc *scan) runPCREs() error {
 	return nil
 }
 
-// runPCRE returns how many times p matches the content.
-func (sc *scan) runPCRE(p *pcreSub) (uint32, error) {
+// canHold reports whether l's expression can hold for some counts of the
+// PCRE subsignatures from the k-th on, the other counts as they are. Counts
+// above a subsignature's cap are not told apart, so the values up to it are
+// all there is to try; when they are too many, it says yes.
+func (l *lsigInfo) canHold(counts []uint32, k int) bool {
+	rest := l.pcres[k:]
+	combos := 1
+	for i := range rest {
+		if combos *= int(l.subCap[rest[i].sub]) + 1; combos > 64 {
+			return true
+		}
+	}
+	var buf [maxSubs]uint32
+	c := buf[:len(counts)]
+	copy(c, counts)
+	for {
+		if ok, _, _ := l.expr.eval(c); ok {
+			return true
+		}
+		// The next combination, as an odometer.
+		i := 0
+		for ; i < len(rest); i++ {
+			j := rest[i].sub
+			if c[j] < l.subCap[j] {
+				c[j]++
+				break
+			}
+			c[j] = 0
+		}
+		if i == len(rest) {
+			return false
+		}
+	}
+}
+
+// runPCRE returns how many times p matches the content, counting up to
+// limit (beyond which the expression cannot tell counts apart).
+func (sc *scan) runPCRE(p *pcreSub, limit uint32) (uint32, error) {
 	size := sc.v.size
 	var start, shift int64
 	anyOff := p.off.Kind == sigfile.OffAny
@@ -188,14 +298,23 @@ func (sc *scan) runPCRE(p *pcreSub) (uint32, error) {
 	if !p.flags.rolling && shift == 0 && !anyOff {
 		re = p.reAt
 	}
-	all, err := sc.d.contentRunes()
+	data, err := sc.d.contentBytes()
 	if err != nil {
 		return 0, err
 	}
-	subject := all[start : start+length]
-	if p.run.n > 0 && !p.run.in(subject) {
+	if p.lits != nil {
+		var lower []byte
+		if p.lits.fold {
+			lower = sc.d.contentLower()[start : start+length]
+		}
+		if !p.lits.in(data[start:start+length], lower) {
+			return 0, nil
+		}
+	}
+	if p.run.n > 0 && !p.run.in(data[start:start+length]) {
 		return 0, nil
 	}
+	subject := sc.d.contentRunes()[start : start+length]
 	var n uint32
 	at := 0
 	for {
@@ -210,7 +329,7 @@ func (sc *scan) runPCRE(p *pcreSub) (uint32, error) {
 		}
 		n++
 		end := m.RuneIndex + m.RuneLength
-		if !p.flags.global || end >= len(subject) {
+		if !p.flags.global || end >= len(subject) || n >= limit {
 			return n, nil
 		}
 		if end == at && m.RuneLength == 0 {

@@ -77,11 +77,11 @@ func unwrap(n *syntax.RegexNode) *syntax.RegexNode {
 }
 
 // in reports whether s holds the run.
-func (r *byteRun) in(s []rune) bool {
+func (r *byteRun) in(s []byte) bool {
 	k := 0
 	for i, c := range s {
 		switch {
-		case c > 255 || !r.set[c]:
+		case !r.set[c]:
 			k = 0
 		case k > 0 && s[i-1] == c:
 			k++

@@ -32,10 +32,10 @@ func TestRequiredRun(t *testing.T) {
 		if r.n == 0 {
 			continue
 		}
-		if !r.in([]rune(c.yes)) {
+		if !r.in([]byte(c.yes)) {
 			t.Errorf("%s: no run in %q", c.pattern, c.yes)
 		}
-		if r.in([]rune(c.no)) {
+		if r.in([]byte(c.no)) {
 			t.Errorf("%s: a run in %q", c.pattern, c.no)
 		}
 	}

@@ -26,6 +26,10 @@ import (
 // option changes, recursion, \K, callouts, conditionals, POSIX classes,
 // \Q..\E, \p), are refused, and the signature is counted as not
 // evaluated.
+//
+// The same translator writes a pattern in Go's regexp/syntax that matches
+// wherever the PCRE does (dialectWider), from which pcrelit.go reads the
+// literals every match contains; it is never run.
 
 // pcreFlags are the compile options of a PCRE subsignature.
 type pcreFlags struct {
@@ -123,23 +127,59 @@ const (
 	notWordBoundary = `(?:(?<=` + wordChars + `)(?=` + wordChars + `)|(?<!` + wordChars + `)(?!` + wordChars + `))`
 )
 
+// dialect is the syntax a pattern is rewritten into.
+type dialect uint8
+
+const (
+	// dialectRegexp2 is regexp2's, for running the pattern.
+	dialectRegexp2 dialect = iota
+	// dialectWider is Go's regexp/syntax, for a pattern that matches
+	// wherever the PCRE matches, and maybe elsewhere too: backreferences
+	// become any bytes, lookaround and assertions Go lacks match the
+	// empty string, atomic groups and possessive quantifiers backtrack,
+	// and counts over Go's limit are lowered. What it requires of every
+	// match, the PCRE requires too (pcrelit.go).
+	dialectWider
+)
+
 // pcreTranslator rewrites one pattern.
 type pcreTranslator struct {
 	s   string
 	i   int
 	f   pcreFlags
+	d   dialect
 	out strings.Builder
+	// groups holds, for each open group, where the output of a
+	// lookaround began (dialectWider drops it), or -1.
+	groups []int
 }
 
 // translatePCRE returns the regexp2 form of a PCRE2 pattern compiled with
 // flags f.
 func translatePCRE(pattern string, f pcreFlags) (string, error) {
-	t := pcreTranslator{s: pattern, f: f}
+	return translateTo(pattern, f, dialectRegexp2)
+}
+
+func translateTo(pattern string, f pcreFlags, d dialect) (string, error) {
+	t := pcreTranslator{s: pattern, f: f, d: d}
+	if d == dialectWider {
+		switch {
+		case f.dotall && f.multiline:
+			t.out.WriteString("(?sm)")
+		case f.dotall:
+			t.out.WriteString("(?s)")
+		case f.multiline:
+			t.out.WriteString("(?m)")
+		}
+	}
 	if err := t.run(); err != nil {
 		return "", fmt.Errorf("%w: /%s/: %v", errPCRESyntax, pattern, err)
 	}
 	return t.out.String(), nil
 }
+
+// anyBytes stands, in dialectWider, for what a backreference matches.
+const anyBytes = `(?s:.*)`
 
 func (t *pcreTranslator) run() error {
 	for t.i < len(t.s) {
@@ -163,12 +203,20 @@ func (t *pcreTranslator) run() error {
 			t.quantifier()
 		case c == '$':
 			t.i++
-			if t.f.dollarEnd && !t.f.multiline {
+			switch {
+			case t.f.dollarEnd && !t.f.multiline:
 				t.out.WriteString(`\z`)
-			} else {
+			case t.d == dialectWider && !t.f.multiline:
+				// Go's $ is the very end; PCRE's also before a final
+				// newline.
+				t.out.WriteString(`(?:)`)
+			default:
 				t.out.WriteByte('$')
 			}
-		case c == '.' || c == '^' || c == '|' || c == ')':
+		case c == ')':
+			t.i++
+			t.closeGroup()
+		case c == '.' || c == '^' || c == '|':
 			t.out.WriteByte(c)
 			t.i++
 		case t.f.extended && (c == ' ' || c == '\t' || c == '\n' || c == '\r' || c == '\f' || c == '\v'):
@@ -206,7 +254,7 @@ func (t *pcreTranslator) emitSet(set bset) {
 	}
 	// regexp2's own folding would also fold Latin-1 letters, which PCRE
 	// with the C locale's tables does not: sets are matched exactly.
-	if t.f.caseless {
+	if t.f.caseless && t.d == dialectRegexp2 {
 		t.out.WriteString("(?-i:")
 		defer t.out.WriteByte(')')
 	}
@@ -245,16 +293,23 @@ func (t *pcreTranslator) escape() error {
 	}
 	c := t.s[t.i+1]
 	switch c {
-	case 'b':
+	case 'b', 'B':
 		t.i += 2
-		t.out.WriteString(wordBoundary)
-		return nil
-	case 'B':
-		t.i += 2
-		t.out.WriteString(notWordBoundary)
+		switch {
+		case t.d == dialectWider:
+			t.out.WriteString(`\` + string(c)) // Go's \b is ASCII, as PCRE's in the C locale
+		case c == 'b':
+			t.out.WriteString(wordBoundary)
+		default:
+			t.out.WriteString(notWordBoundary)
+		}
 		return nil
 	case 'A', 'z', 'Z', 'G':
 		t.i += 2
+		if t.d == dialectWider && (c == 'Z' || c == 'G') {
+			t.out.WriteString(`(?:)`)
+			return nil
+		}
 		t.out.WriteByte('\\')
 		t.out.WriteByte(c)
 		return nil
@@ -264,7 +319,11 @@ func (t *pcreTranslator) escape() error {
 		for j < len(t.s) && t.s[j] >= '0' && t.s[j] <= '9' {
 			j++
 		}
-		t.out.WriteString(t.s[t.i:j])
+		if t.d == dialectWider {
+			t.out.WriteString(anyBytes)
+		} else {
+			t.out.WriteString(t.s[t.i:j])
+		}
 		t.i = j
 		return nil
 	}
@@ -456,15 +515,29 @@ func (t *pcreTranslator) group() error {
 		if end < 0 {
 			return errors.New("(?P= without ')'")
 		}
-		fmt.Fprintf(&t.out, `\k<%s>`, rest[4:end])
+		if t.d == dialectWider {
+			t.out.WriteString(anyBytes)
+		} else {
+			fmt.Fprintf(&t.out, `\k<%s>`, rest[4:end])
+		}
 		t.i += end + 1
+		return nil
 	case strings.HasPrefix(rest, "(?<="), strings.HasPrefix(rest, "(?<!"):
+		t.openLook()
 		t.out.WriteString(rest[:4])
 		t.i += 4
+		return nil
 	case strings.HasPrefix(rest, "(?<"):
 		return t.named(3)
-	case strings.HasPrefix(rest, "(?:"), strings.HasPrefix(rest, "(?="), strings.HasPrefix(rest, "(?!"),
-		strings.HasPrefix(rest, "(?>"):
+	case strings.HasPrefix(rest, "(?="), strings.HasPrefix(rest, "(?!"):
+		t.openLook()
+		t.out.WriteString(rest[:3])
+		t.i += 3
+		return nil
+	case strings.HasPrefix(rest, "(?>") && t.d == dialectWider:
+		t.out.WriteString("(?:")
+		t.i += 3
+	case strings.HasPrefix(rest, "(?:"), strings.HasPrefix(rest, "(?>"):
 		t.out.WriteString(rest[:3])
 		t.i += 3
 	case strings.HasPrefix(rest, "(?"):
@@ -474,7 +547,33 @@ func (t *pcreTranslator) group() error {
 		t.out.WriteByte('(')
 		t.i++
 	}
+	t.groups = append(t.groups, -1)
 	return nil
+}
+
+// openLook opens a lookaround group.
+func (t *pcreTranslator) openLook() {
+	t.groups = append(t.groups, t.out.Len())
+}
+
+// closeGroup writes the ')' of the innermost group; in dialectWider a
+// lookaround is replaced by the empty string.
+func (t *pcreTranslator) closeGroup() {
+	n := len(t.groups)
+	if n == 0 {
+		t.out.WriteByte(')') // unbalanced: the compiler reports it
+		return
+	}
+	start := t.groups[n-1]
+	t.groups = t.groups[:n-1]
+	if start < 0 || t.d != dialectWider {
+		t.out.WriteByte(')')
+		return
+	}
+	kept := t.out.String()[:start]
+	t.out.Reset()
+	t.out.WriteString(kept)
+	t.out.WriteString(`(?:)`)
 }
 
 // named copies the name of a named group that starts n bytes on.
@@ -489,8 +588,13 @@ func (t *pcreTranslator) named(n int) error {
 			return fmt.Errorf("group name %q", rest[:end])
 		}
 	}
-	fmt.Fprintf(&t.out, "(?<%s>", rest[:end])
+	if t.d == dialectWider {
+		fmt.Fprintf(&t.out, "(?P<%s>", rest[:end])
+	} else {
+		fmt.Fprintf(&t.out, "(?<%s>", rest[:end])
+	}
 	t.i += n + end + 1
+	t.groups = append(t.groups, -1)
 	return nil
 }
 
@@ -524,19 +628,52 @@ func (t *pcreTranslator) quantifier() {
 	start := t.i
 	if t.s[t.i] == '{' {
 		t.i = start + strings.IndexByte(t.s[start:], '}') + 1
+		if t.d == dialectWider {
+			t.out.WriteString(widerCount(t.s[start:t.i]))
+		} else {
+			t.out.WriteString(t.s[start:t.i])
+		}
 	} else {
 		t.i++
+		t.out.WriteString(t.s[start:t.i])
 	}
-	t.out.WriteString(t.s[start:t.i])
 	lazy := t.i < len(t.s) && t.s[t.i] == '?'
 	possessive := t.i < len(t.s) && t.s[t.i] == '+'
 	if lazy || possessive {
 		t.i++
 	}
 	switch {
+	case possessive && t.d == dialectWider:
+		// backtracking into it matches more, never less
 	case possessive:
 		t.out.WriteByte('+')
 	case lazy != t.f.ungreedy:
 		t.out.WriteByte('?')
 	}
+}
+
+// goMaxCount is the largest count Go's regexp/syntax takes in {n,m}.
+const goMaxCount = 1000
+
+// widerCount rewrites a count {n}, {n,} or {n,m} so that Go accepts it and
+// it allows at least what it allowed: a bound over Go's limit is lowered
+// to it, an upper one dropped.
+func widerCount(q string) string {
+	lo, hi, comma := strings.Cut(q[1:len(q)-1], ",")
+	n, _ := strconv.Atoi(lo) // out of range: the largest int
+	m := n
+	switch {
+	case comma && hi == "":
+		m = -1 // unbounded
+	case comma:
+		m, _ = strconv.Atoi(hi)
+	}
+	if n <= goMaxCount && m <= goMaxCount {
+		return q
+	}
+	n = min(n, goMaxCount)
+	if m < 0 || m > goMaxCount {
+		return fmt.Sprintf("{%d,}", n)
+	}
+	return fmt.Sprintf("{%d,%d}", n, m)
 }
