@@ -91,6 +91,15 @@ func TestPCRE(t *testing.T) {
 			miss("at EOF-21", append(append(bin("pcre-base"), "pcre-eof"...), strings.Repeat("\x00", 13)...))),
 		ldbCase("PTriggerCount", t0, "0&1", []string{base, "0>1/pcre-tc/"},
 			hit("two", bin("pcre-base pcre-base pcre-tc")), miss("one", bin("pcre-base pcre-tc"))),
+		// A literal and ".*" under s: searched as the literal's first
+		// occurrence and the rest after it (matcher/pcresplit.go).
+		pc("SplitLead", "0&1", "0", `<scr-x.*?\{[^}]*?let\s(\w+)=\1;`, "si",
+			hit("after a later lead", bin("pcre-base <SCR-X { } <scr-x\n{ let ab=ab;")),
+			miss("closed block", bin("pcre-base <scr-x { } let ab=ab;")),
+			miss("other name", bin("pcre-base <scr-x { let ab=ac;")),
+			miss("rest before the lead", bin("pcre-base { let ab=ab; <scr-x"))),
+		pcOff("SplitShift", "10,4", `split-s.*tail`, "s",
+			hit("lead within shift", at(14, "split-s tail")), miss("lead past shift", at(15, "split-s tail"))),
 		// A PCRE whose signature cannot hold is not run; a required
 		// literal missing from the content skips the search.
 		ldbCase("PHopeless", t0, "0&1&2", []string{base, hx("pcre-absent"), "0/pcre-hl\\d/"},

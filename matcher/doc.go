@@ -26,7 +26,9 @@
 // PCRE2 gives up after a backtracking count; both count that as no match.
 // A PCRE is run only when its trigger holds and its logical signature
 // can still match, and not on content that lacks a literal every match
-// contains (pcrelit.go) or a run of bytes it needs (pcrerun.go).
+// contains (pcrelit.go) or a run of bytes it needs (pcrerun.go); one that
+// starts with a literal and ".*" is searched as the literal's first
+// occurrence and the rest after it (pcresplit.go).
 //
 // Executable layout (exe.go, vinfo.go) is parsed only for content typed
 // MSEXE, ELF or Mach-O, the way ClamAV parses it for its "target info":
@@ -113,8 +115,8 @@
 // checks), run.go (run patterns), exe.go and vinfo.go (PE/ELF/Mach-O layout, version info),
 // verify.go, count.go, search.go, memo.go, view.go (verification),
 // logical.go (logical signatures, expressions, target descriptions),
-// pcre.go, pcresyntax.go, pcrelit.go and pcrerun.go (PCRE subsignatures),
-// hashset.go, hashside.go,
+// pcre.go, pcresyntax.go, pcrelit.go, pcrerun.go and pcresplit.go (PCRE
+// subsignatures), hashset.go, hashside.go,
 // digest.go, names.go, arena.go (hash sets and names), segment.go
 // (segments, Combine), stats.go (Stats, Reason), errors.go, gen.go
 // (generated signatures for benchmarks and tests).

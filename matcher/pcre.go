@@ -44,6 +44,7 @@ type pcreSub struct {
 	run      byteRun    // a run every match contains (pcrerun.go)
 	lits     *litFilter // literals one of which every match contains (pcrelit.go); nil: none known
 	atZero   bool       // the trigger holds when no subsignature matched
+	split    *leadSplit // the search split after its leading literal (pcresplit.go); nil: not split
 }
 
 // compilePCRE compiles subsignature s (index i) of a logical signature
@@ -86,6 +87,7 @@ func compilePCRE(s *sigfile.SubSig, i, nsubs int) (pcreSub, error) {
 		p.lits = litsFilter(wide)
 	}
 	opts := []regexp2.CompileOption{regexp2.OptionMaintainCaptureOrder(), ro}
+	p.split = compileSplit(s.Regex, p.flags, opts)
 	held := `\G(?:` + pat + `)`
 	if p.flags.anchored {
 		pat = held
@@ -315,6 +317,13 @@ func (sc *scan) runPCRE(p *pcreSub, limit uint32) (uint32, error) {
 		return 0, nil
 	}
 	subject := sc.d.contentRunes()[start : start+length]
+	if p.split != nil && re == p.re {
+		at := p.split.find(subject)
+		if at < 0 || (!p.flags.encompass && shift > 0 && int64(at) > shift) {
+			return 0, nil
+		}
+		return 1, nil
+	}
 	var n uint32
 	at := 0
 	for {
