@@ -87,7 +87,7 @@ uninstall:
 NFPM := github.com/goreleaser/nfpm/v2/cmd/nfpm@v2.48.0
 DEB_STAGE := .build/deb
 deb:
-	rm -rf $(DEB_STAGE)
+	rm -rf $(DEB_STAGE) $(BIN)/sigtool_*.deb
 	$(MAKE) install PREFIX=/usr SYSCONFDIR=/etc DESTDIR=$(DEB_STAGE)
 	DEB_ARCH=$$($(GO) env GOARCH) \
 	VERSION=$$($(BIN)/sigtool --version | awk '{print $$NF}') \

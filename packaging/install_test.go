@@ -313,7 +313,13 @@ func (c *container) checkService() {
 	c.run("install", "-d", "-o", "sigtool", "-g", "sigtool", "-m", "0750", "/var/lib/sigtool")
 	c.run("sh", "-lc", "setpriv --reuid=sigtool --regid=sigtool --init-groups sigtool --db /var/lib/sigtool/sigtool.db import --feed sample /srv/sample/sample.*")
 	c.run("systemctl", "start", "sigupdated")
-	for i := 0; i < 40 && !strings.Contains(c.run("sh", "-c", "journalctl -u sigupdated --no-pager || true"), "engine swapped"); i++ {
+	// The first compile takes a second on a quiet machine and far longer
+	// on a loaded CI host: wait for it with a deadline, not a count.
+	for deadline := time.Now().Add(90 * time.Second); !strings.Contains(c.run("sh", "-c", "journalctl -u sigupdated --no-pager || true"), "engine swapped"); {
+		if time.Now().After(deadline) {
+			c.t.Errorf("sigupdated swapped in no engine in 90 s:\n%s", c.run("sh", "-c", "journalctl -u sigupdated --no-pager | tail -20"))
+			return
+		}
 		time.Sleep(250 * time.Millisecond)
 	}
 	if s := strings.TrimSpace(c.run("sh", "-c", "systemctl is-active sigupdated || true")); s != "active" {

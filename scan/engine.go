@@ -102,6 +102,13 @@ func (e *Engine) ScanFile(ctx context.Context, path string) (*Result, error) {
 	return e.scanTop(ctx, path, r, st.Size(), b)
 }
 
+// smallLayer: ClamAV ignores a file or member of this many bytes or fewer
+// (cli_magic_scan and the nested scans that lead to it return at once):
+// it is not matched, hashed or opened, and nothing can be found in it.
+// Content whose container gave its type (VBA source) is matched by ClamAV
+// without that check, and so by us.
+const smallLayer = 5
+
 // layer is where content sits in the tree, and how it is to be taken.
 type layer struct {
 	// containers are the types of the layers above, outermost first.
@@ -146,6 +153,9 @@ func (e *Engine) scan(ctx context.Context, b *budget, n *Result, label string, r
 		}
 	}
 	n.Type = t
+	if size <= smallLayer && lay.typ == filetype.Any {
+		return nil
+	}
 	info := filetype.Info{Type: t, Containers: lay.containers, Normalized: lay.normalized, Rescan: lay.rescan}
 	if lay.only {
 		return e.match(ctx, b, n, r, size, depth, info)

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/sigtool/sigtool/matcher"
+	"github.com/sigtool/sigtool/sigfile"
 	"github.com/sigtool/sigtool/unpack"
 )
 
@@ -248,5 +250,50 @@ func TestScanFile(t *testing.T) {
 	}
 	if _, err := e.ScanFile(context.Background(), filepath.Join(dir, "missing")); !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("missing: err %v", err)
+	}
+}
+
+// TestSmallLayersIgnored: ClamAV ignores any file or member of 5 bytes or
+// fewer (cli_magic_scan), so neither a body signature that fits in one
+// nor the hash of one (the empty file's) is ever found there; at 6 bytes
+// both are.
+func TestSmallLayersIgnored(t *testing.T) {
+	bl := matcher.NewBuilder()
+	for _, l := range []struct {
+		kind sigfile.Kind
+		line string
+	}{
+		{sigfile.KindNDB, "Five.Body:0:*:6162636465"},                         // "abcde"
+		{sigfile.KindHDB, "d41d8cd98f00b204e9800998ecf8427e:*:Empty.Hash:73"}, // "", by any size
+		{sigfile.KindHDB, "ab56b4d92b40713acc5af89985d4b786:5:Five.Hash"},     // "abcde"
+		{sigfile.KindHDB, "e80b5017098950fc58aad83c8c14978e:6:Six.Hash"},      // "abcdef"
+	} {
+		e, err := sigfile.ParseLine(l.kind, l.line)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := bl.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m, err := bl.Build(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := New(m, DefaultOptions())
+	tests := []struct {
+		name, want string
+		data       []byte
+	}{
+		{"five", "five\n", []byte("abcde")},
+		// Text: the body signature matches raw and normalised.
+		{"six", "six Five.Body Six.Hash Five.Body\n", []byte("abcdef")},
+		{"z.zip", "z.zip [zip]\nz.zip!empty\nz.zip!five\nz.zip!six Five.Body Six.Hash Five.Body\n",
+			zipOf(t, f("empty", ""), f("five", "abcde"), f("six", "abcdef"))},
+	}
+	for _, tt := range tests {
+		if got := outline(scanBytes(t, e, tt.name, tt.data)); got != tt.want {
+			t.Errorf("%s:\n%s\nwant:\n%s", tt.name, got, tt.want)
+		}
 	}
 }

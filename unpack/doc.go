@@ -8,8 +8,9 @@
 //     embedded objects (ppt.go);
 //   - pdf.go: PDF, an object scanner over the lexer of pdfobj.go, with the
 //     stream filters of pdffilter.go (Flate without a predictor, the common
-//     case, through the pooled inflater of pdfinflate.go) and the
-//     decryption of pdfcrypt.go;
+//     case, through the pooled inflater of pdfinflate.go), the
+//     decryption of pdfcrypt.go, and ClamAV's reading of dictionary names
+//     in pdfnames.go (the images it never extracts are not yielded);
 //   - rtf.go: the OLE1 objects of RTF documents;
 //   - cab.go: Microsoft Cabinet, with LZX decompression in lzx.go;
 //   - iso.go: ISO 9660 images, recognised 32 KiB in ([IdentifyReader]);

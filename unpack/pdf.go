@@ -17,7 +17,8 @@ import (
 // embedded file "obj-N-G/<name>" when a file specification names it, and
 // JavaScript "obj-N-G.js". Streams whose first filter is an image codec
 // (DCT, JPX, JBIG2, CCITT) are not yielded: their bytes are the file's own,
-// which the scan of the PDF itself covers.
+// which the scan of the PDF itself covers. Nor are the other images ClamAV
+// does not extract (pdfnames.go): inflated pixels, which it never scans.
 
 // pdfHeadWindow is how far into a file "%PDF-" may start: viewers accept
 // junk before it, and so does ClamAV's file typing.
@@ -33,6 +34,7 @@ type pdfObject struct {
 	num, gen  int
 	dict      pdfDict
 	body      []byte // the object's text after "obj"
+	head      []byte // body up to its first "endobj", as ClamAV delimits it
 	stream    []byte // raw stream data, nil if none
 	hasStream bool
 }
@@ -61,6 +63,7 @@ func findPDFObjects(data []byte) *pdfDoc {
 		o := &pdfObject{num: num, gen: gen}
 		end := objectEnd(data, i)
 		o.body = data[i:end]
+		o.head = o.body
 		l := &pdfLexer{b: o.body}
 		l.skip()
 		if l.p+1 < len(l.b) && l.b[l.p] == '<' && l.b[l.p+1] == '<' {
@@ -291,7 +294,7 @@ func (w *walker) pdf(src io.ReaderAt, size int64) error {
 			continue
 		}
 		filters, parms := pdfList(doc.resolve(o.dict["Filter"])), pdfList(doc.resolve(o.dict["DecodeParms"]))
-		if len(filters) > 0 && isImageFilter(filters[0]) {
+		if (len(filters) > 0 && isImageFilter(filters[0])) || clamSkipsImage(o.head) {
 			continue
 		}
 		w.info.MemberCount++

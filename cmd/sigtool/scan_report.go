@@ -208,6 +208,16 @@ type fileVerdict struct {
 	Findings   []finding `json:"findings,omitempty"`
 	Error      string    `json:"error,omitempty"`
 	Skipped    string    `json:"skipped,omitempty"` // Excluded | Symbolic link | Empty file
+	// Damaged lists the damaged or truncated archives inside a file that
+	// still scanned clean or infected (as clamscan, which says nothing
+	// of them): a caller that refuses damaged files can see them here.
+	Damaged []damage `json:"damaged,omitempty"`
+}
+
+// damage is one damaged or truncated archive or member and what is wrong.
+type damage struct {
+	Path  string `json:"path"`
+	Error string `json:"error"`
 }
 
 // finding is one match inside a file: the member path and the signature.
@@ -228,6 +238,11 @@ func verdictOf(pr scan.PathResult, alertEncrypted bool) fileVerdict {
 		return v
 	}
 	r := pr.Result
+	for n := range r.All() {
+		if n.Damage != nil {
+			v.Damaged = append(v.Damaged, damage{Path: n.Path, Error: n.Damage.Error()})
+		}
+	}
 	for _, f := range r.Findings() {
 		v.Findings = append(v.Findings, finding{Path: f.Path, Signature: f.Signature})
 	}

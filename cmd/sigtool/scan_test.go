@@ -1,7 +1,10 @@
 package main
 
 import (
+	"archive/zip"
+	"bytes"
 	"encoding/json"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,6 +105,63 @@ func TestScanJSON(t *testing.T) {
 	for k, v := range want {
 		if status[k] != v {
 			t.Errorf("%s: status %q, want %q", k, status[k], v)
+		}
+	}
+}
+
+// TestScanJSONDamaged: a zip cut before its central directory scans as
+// clamscan judges it (its readable members scanned, no error), and the
+// JSON verdict names the damaged archive so that a caller can refuse it.
+func TestScanJSONDamaged(t *testing.T) {
+	db := sampleStore(t)
+	body, err := os.ReadFile(filepath.Join(runData, "files", "sample-body.bin"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	for _, c := range []struct {
+		name   string
+		member []byte
+		status string
+	}{
+		{"cut-clean.zip", bytes.Repeat([]byte("plain clean text\n"), 400), "clean"},
+		{"cut-infected.zip", body, "infected"},
+	} {
+		var buf bytes.Buffer
+		zw := zip.NewWriter(&buf)
+		w, err := zw.CreateHeader(&zip.FileHeader{Name: "member.bin", Method: zip.Store})
+		if err != nil {
+			t.Fatal(err)
+		}
+		w.Write(c.member)
+		w, _ = zw.CreateHeader(&zip.FileHeader{Name: "second.txt", Method: zip.Deflate})
+		w.Write(bytes.Repeat([]byte("second member\n"), 300))
+		zw.Close()
+		// Cut inside the second member: the first is whole, the
+		// central directory gone.
+		cut := buf.Bytes()[:len(c.member)+len("member.bin")+30+60]
+		path := filepath.Join(dir, c.name)
+		if err := os.WriteFile(path, cut, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		code, out, stderr := run(t, "--db", db, "scan", "--json", path)
+		var v struct {
+			Status  string `json:"status"`
+			Error   string `json:"error"`
+			Damaged []struct {
+				Path  string `json:"path"`
+				Error string `json:"error"`
+			} `json:"damaged"`
+		}
+		if err := json.Unmarshal([]byte(strings.TrimSpace(out)), &v); err != nil {
+			t.Fatalf("%s: not one JSON line: %q (%v)\n%s", c.name, out, err, stderr)
+		}
+		wantCode := map[string]int{"clean": 0, "infected": 1}[c.status]
+		if v.Status != c.status || code != wantCode || v.Error != "" {
+			t.Errorf("%s: status %q error %q exit %d, want %q exit %d", c.name, v.Status, v.Error, code, c.status, wantCode)
+		}
+		if len(v.Damaged) == 0 || !strings.HasPrefix(v.Damaged[0].Path, path) || v.Damaged[0].Error == "" {
+			t.Errorf("%s: damaged = %+v, want the cut archive named with its error", c.name, v.Damaged)
 		}
 	}
 }
