@@ -19,6 +19,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/sigtool/sigtool/internal/realfiles"
+
 	"github.com/sigtool/sigtool/daemonconfig"
 	"github.com/sigtool/sigtool/engine"
 	"github.com/sigtool/sigtool/sigdb"
@@ -85,10 +87,10 @@ func BenchmarkVsClamd(b *testing.B) {
 		name  string
 		files []string
 	}{
-		{"PE (libwine DLLs)", pick("/tmp/wine/x", func(p string) bool { return strings.HasSuffix(p, ".dll") }, 240)},
-		{"ELF (shared libraries)", pick("/usr/lib/x86_64-linux-gnu", isELF, 240)},
-		{"documents (PDF, HTML)", pick("/usr/share/doc", func(p string) bool { return strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".html") }, 240)},
-		{"mail (real messages)", pick("../../shared/corpus/mail", func(p string) bool { return !strings.HasSuffix(p, ".md") && !strings.HasSuffix(p, ".tsv") }, 400)},
+		{"PE (libwine DLLs)", realfiles.Evenly("/tmp/wine/x", func(p string) bool { return strings.HasSuffix(p, ".dll") }, 240)},
+		{"ELF (shared libraries)", realfiles.Evenly("/usr/lib/x86_64-linux-gnu", isELF, 240)},
+		{"documents (PDF, HTML)", realfiles.Evenly("/usr/share/doc", func(p string) bool { return strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".html") }, 240)},
+		{"mail (real messages)", realfiles.Evenly("../../shared/corpus/mail", func(p string) bool { return !strings.HasSuffix(p, ".md") && !strings.HasSuffix(p, ".tsv") }, 400)},
 	}
 	setData := make([][][]byte, len(sets))
 	setBytes := make([]int64, len(sets))
@@ -474,28 +476,6 @@ func runLoad(b *testing.B, sock string, data [][]byte, lo, hi int) loadResult {
 	wg.Wait()
 	res.wall = time.Since(t0)
 	return res
-}
-
-// pick returns up to n regular files under root, at most 20 MB each,
-// spread over the sorted list.
-func pick(root string, ok func(string) bool, n int) []string {
-	var all []string
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && ok(p) {
-			if fi, err := d.Info(); err == nil && fi.Size() > 0 && fi.Size() <= 20<<20 {
-				all = append(all, p)
-			}
-		}
-		return nil
-	})
-	if len(all) <= n {
-		return all
-	}
-	out := make([]string, 0, n)
-	for i := range n {
-		out = append(out, all[i*len(all)/n])
-	}
-	return out
 }
 
 func isELF(p string) bool {

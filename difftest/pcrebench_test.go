@@ -3,9 +3,10 @@ package difftest
 import (
 	"context"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/sigtool/sigtool/internal/realfiles"
 
 	"github.com/sigtool/sigtool/scan"
 	"github.com/sigtool/sigtool/unpack"
@@ -31,11 +32,11 @@ func BenchmarkPCREViews(b *testing.B) {
 		name  string
 		files []string
 	}{
-		{"documents", pickEvenly("/usr/share/doc", func(p string) bool {
+		{"documents", realfiles.Evenly("/usr/share/doc", func(p string) bool {
 			return strings.HasSuffix(p, ".pdf") || strings.HasSuffix(p, ".html")
 		}, 240)},
-		{"html", pickEvenly("/tmp/sigtool-docs/x", func(p string) bool { return strings.HasSuffix(p, ".html") }, 240)},
-		{"mail", pickEvenly("../../shared/corpus/mail", func(p string) bool {
+		{"html", realfiles.Evenly("/tmp/sigtool-docs/x", func(p string) bool { return strings.HasSuffix(p, ".html") }, 240)},
+		{"mail", realfiles.Evenly("../../shared/corpus/mail", func(p string) bool {
 			return !strings.HasSuffix(p, ".md") && !strings.HasSuffix(p, ".tsv")
 		}, 400)},
 	}
@@ -60,26 +61,4 @@ func BenchmarkPCREViews(b *testing.B) {
 			b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*len(data)), "us/file")
 		})
 	}
-}
-
-// pickEvenly returns up to n regular files under root that ok accepts,
-// of at most 20 MiB, spread evenly over the walk's order.
-func pickEvenly(root string, ok func(string) bool, n int) []string {
-	var all []string
-	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-		if err == nil && d.Type().IsRegular() && ok(p) {
-			if fi, err := d.Info(); err == nil && fi.Size() > 0 && fi.Size() <= 20<<20 {
-				all = append(all, p)
-			}
-		}
-		return nil
-	})
-	if len(all) <= n {
-		return all
-	}
-	out := make([]string, 0, n)
-	for i := range n {
-		out = append(out, all[i*len(all)/n])
-	}
-	return out
 }

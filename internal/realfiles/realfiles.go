@@ -258,3 +258,26 @@ func random(dir string) (Set, error) {
 	}
 	return s, nil
 }
+
+// Evenly returns up to n regular files under root that ok accepts, each
+// of 1 byte to 20 MiB, spread evenly over the walk's (lexical) order: a
+// fixed sample of a large tree, the same in every run on one machine.
+func Evenly(root string, ok func(string) bool, n int) []string {
+	var all []string
+	filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err == nil && d.Type().IsRegular() && ok(p) {
+			if fi, err := d.Info(); err == nil && fi.Size() > 0 && fi.Size() <= 20<<20 {
+				all = append(all, p)
+			}
+		}
+		return nil
+	})
+	if len(all) <= n {
+		return all
+	}
+	out := make([]string, 0, n)
+	for i := range n {
+		out = append(out, all[i*len(all)/n])
+	}
+	return out
+}
