@@ -48,12 +48,13 @@ func (s *Segment) textView() *Segment {
 			v.short = append(v.short, r)
 		}
 	}
-	v.direct = nil
-	for _, d := range s.direct {
+	var direct []directPat
+	for _, d := range s.directs.pats {
 		if keep[d.pi] {
-			v.direct = append(v.direct, d)
+			direct = append(direct, d)
 		}
 	}
+	v.directs = newDirectSet(direct)
 	v.slow, v.slowFirst = nil, nil
 	for k, pi := range s.slow {
 		if keep[pi] {

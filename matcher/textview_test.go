@@ -12,7 +12,7 @@ import (
 
 // searched reports whether the view looks for pattern pi of s at all.
 func searched(s *Segment, pi uint32) bool {
-	if s.filtered[pi] || slices.Contains(s.slow, pi) || slices.ContainsFunc(s.direct, func(d directPat) bool { return d.pi == pi }) ||
+	if s.filtered[pi] || slices.Contains(s.slow, pi) || slices.ContainsFunc(s.directs.pats, func(d directPat) bool { return d.pi == pi }) ||
 		slices.ContainsFunc(s.short, func(r uint64) bool { return uint32(r) == pi }) {
 		return true
 	}
