@@ -2,6 +2,7 @@ package filetype
 
 import (
 	"bytes"
+	"fmt"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -99,4 +100,83 @@ func BenchmarkFoundText(b *testing.B) {
 	for b.Loop() {
 		Found(bytes.NewReader(text), int64(len(text)), TextASCII)
 	}
+}
+
+// matchPlain is the straightforward search pattern.matchAt must agree
+// with: every gap length tried in turn, no byte searched for.
+func matchPlain(p *pattern, data []byte, start int) (int, bool) {
+	var place func(k, at int) (int, bool)
+	place = func(k, at int) (int, bool) {
+		if k == len(p.parts) {
+			return at, true
+		}
+		g := p.gaps[k-1]
+		for s := at + g.min; g.max < 0 || s <= at+g.max; s++ {
+			if s+len(p.parts[k]) > len(data) {
+				break
+			}
+			if partAt(p.parts[k], data, s) {
+				if end, ok := place(k+1, s+len(p.parts[k])); ok {
+					return end, true
+				}
+			}
+		}
+		return 0, false
+	}
+	if !partAt(p.parts[0], data, start) {
+		return 0, false
+	}
+	return place(1, start+len(p.parts[0]))
+}
+
+// fuzzPattern turns spec into a pattern over a small alphabet, so that
+// its parts occur in short inputs: a spec byte is a gap when its top bits
+// say so, else a byte 'a'-'d' (or "??"); the probe is its rarest byte.
+func fuzzPattern(spec []byte) (pattern, bool) {
+	var b strings.Builder
+	for i, c := range spec {
+		switch {
+		case c >= 0xf0 && i > 0:
+			b.WriteString("*")
+		case c >= 0xc0 && i > 0:
+			fmt.Fprintf(&b, "{%d-%d}", c&3, int(c&3)+int(c>>2&7))
+		case c >= 0xb0:
+			b.WriteString("??")
+		default:
+			fmt.Fprintf(&b, "%02x", 'a'+c%4)
+		}
+	}
+	p, err := parsePattern(b.String())
+	return p, err == nil
+}
+
+// FuzzPatternMatch checks the probed gap search against matchPlain, for
+// the table's patterns and for patterns made from the input.
+func FuzzPatternMatch(f *testing.F) {
+	f.Add([]byte("ab\xc5ca"), []byte("abxxcaab<Workbook"))
+	f.Add([]byte("a\xf0\xb0b\xc1c"), []byte("<?xml version=\"1.0\"?>\n<x:Workbook>"))
+	f.Add([]byte{1, 2, 0xc7, 3}, []byte("MZ"+strings.Repeat("b", 80)+"PE\x00\x00"))
+	f.Fuzz(func(t *testing.T, spec, data []byte) {
+		// The plain search is cubic and more in its gaps: inputs stay short
+		// enough for the fuzzer to run many, shorter still for the
+		// patterns made from spec, which may have several "*".
+		if len(data) > 4096 {
+			return
+		}
+		check := func(p *pattern, data []byte) {
+			for start := range len(data) + 1 {
+				gotEnd, got := p.matchAt(data, start)
+				wantEnd, want := matchPlain(p, data, start)
+				if got != want || gotEnd != wantEnd {
+					t.Fatalf("pattern %v at %d: matchAt = %d, %v; plain = %d, %v", p.parts, start, gotEnd, got, wantEnd, want)
+				}
+			}
+		}
+		for i := range typeSigs {
+			check(&typeSigs[i].pat, data)
+		}
+		if p, ok := fuzzPattern(spec); ok {
+			check(&p, data[:min(len(data), 256)])
+		}
+	})
 }

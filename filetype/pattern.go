@@ -14,9 +14,17 @@ import (
 type pattern struct {
 	parts [][]class
 	gaps  []gap // gaps[i] lies between parts[i] and parts[i+1]
-	// lead[i] is the one byte parts[i] can start with, or -1: a gap is
-	// searched for it with IndexByte rather than tried at every offset.
-	lead []int
+	// probe[i] is the rarest single byte of parts[i] and where in the part
+	// it lies: a gap is searched for it with IndexByte rather than tried
+	// at every offset. Searching for a part's first byte made the XML
+	// signatures ("{0-1024}<Workbook") stop at every '<' of a document.
+	probe []probe
+}
+
+// probe is one fixed byte of a part; off < 0 when the part has none.
+type probe struct {
+	off int
+	b   byte
 }
 
 // class is the set of bytes one pattern position accepts.
@@ -120,9 +128,34 @@ func parsePattern(s string) (pattern, error) {
 		if len(pt) == 0 {
 			return p, fmt.Errorf("empty part")
 		}
-		p.lead = append(p.lead, pt[0].single())
+		p.probe = append(p.probe, rarest(pt))
 	}
 	return p, nil
+}
+
+// commonBytes are the bytes of text and markup, most common first, as an
+// estimate (English letter frequencies, then XML's punctuation and upper
+// case); bytes not listed are taken to be rarer than any listed.
+const commonBytes = " \x00e<>t/a\"o=in:srh\nldcu-mwfgp.ybvk0123456789\r\t\xffSCADETIMPRWxjqzBFGHLNOUVKJQXYZ"
+
+// rarest picks the fixed byte of part least common in commonBytes, the
+// first such among equals.
+func rarest(part []class) probe {
+	best, rank := probe{off: -1}, len(commonBytes)+1
+	for k := range part {
+		b := part[k].single()
+		if b < 0 {
+			continue
+		}
+		r := strings.IndexByte(commonBytes, byte(b))
+		if r < 0 {
+			r = len(commonBytes)
+		}
+		if best.off < 0 || r > rank {
+			best, rank = probe{k, byte(b)}, r
+		}
+	}
+	return best
 }
 
 // hexClass reads "aa", "a?", "?a" or "??".
@@ -188,9 +221,10 @@ func (p *pattern) rest(data []byte, k, at int) (int, bool) {
 	if g.max >= 0 {
 		hi = min(hi, at+g.max)
 	}
+	pr := p.probe[k]
 	for s := at + g.min; s <= hi; s++ {
-		if b := p.lead[k]; b >= 0 {
-			j := bytes.IndexByte(data[s:hi+1], byte(b))
+		if pr.off >= 0 {
+			j := bytes.IndexByte(data[s+pr.off:hi+pr.off+1], pr.b)
 			if j < 0 {
 				break
 			}
