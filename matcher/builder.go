@@ -418,6 +418,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		return nil, err
 	}
 	m.filtered = make([]bool, len(m.pats))
+	var direct []directPat
 	for pi := range m.pats {
 		p := &m.pats[pi]
 		if (p.lsig && deadLsig[p.owner]) || (!p.lsig && deadSig[p.owner]) {
@@ -430,7 +431,7 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		switch p.mode {
 		case modeDirect:
 			st.Direct++
-			m.direct = append(m.direct, m.directPat(uint32(pi)))
+			direct = append(direct, m.directPat(uint32(pi)))
 		case modeRun:
 			st.Runs++
 			m.runs = addRun(m.runs, uint32(pi), m.c.lit[p.anchorLit], p.anchorLen)
@@ -453,6 +454,8 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 			m.filtered[pi] = true
 		}
 	}
+
+	m.directs = newDirectSet(direct)
 
 	for i := range m.lsigs {
 		l := &m.lsigs[i]

@@ -98,8 +98,10 @@
 //     and EOF offsets with few starts and a common anchor) are checked
 //     directly at the positions their offset allows (offset.go), each
 //     start first against a check window of the first part's 15 bytes
-//     kept, with the target and offset, in a dense list (directPat), so
-//     that a content does not load every such pattern; patterns
+//     kept, with the target and offset, in a dense list (directPat);
+//     the list is grouped by target and offset and, for one start
+//     position, sorted by first byte (directSet), so that a content
+//     visits only the patterns its targets and bytes allow; patterns
 //     that are one byte repeated (00000000) by a search for their runs,
 //     only while one can still change the verdict (run.go).
 //   - Hashes (hashset.go, hashside.go, digest.go, names.go, arena.go):

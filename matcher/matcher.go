@@ -267,10 +267,8 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 	if err := d.stream(ctx, dig); err != nil {
 		return Result{}, err
 	}
-	for i, s := range m.segs {
-		for k := range s.direct {
-			d.seg(i).direct(&s.direct[k])
-		}
+	for i := range m.segs {
+		d.directs(i)
 	}
 	if d.v.err != nil {
 		return Result{}, d.v.err

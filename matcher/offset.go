@@ -1,6 +1,10 @@
 package matcher
 
 import (
+	"cmp"
+	"math/bits"
+	"slices"
+
 	"github.com/sigtool/sigtool/filetype"
 	"github.com/sigtool/sigtool/sigfile"
 )
@@ -11,10 +15,9 @@ import (
 const directShift = 4096
 
 // directPat is a pattern checked directly (modeDirect) with what deciding
-// a start needs before the pattern is touched: every content of a scan
-// walks all of them (731 in ClamAV's databases), and loading each one's
-// pattern was a cache miss apiece, 10% of the scan of real documents (many
-// small members).
+// a start needs before the pattern is touched: loading each one's pattern
+// was a cache miss apiece, 10% of the scan of real documents (many small
+// members).
 type directPat struct {
 	pi     uint32
 	target uint8
@@ -32,6 +35,123 @@ func (s *Segment) directPat(pi uint32) directPat {
 		w.val2, w.mask2 = w2.val, w2.mask
 	}
 	return directPat{pi: pi, target: p.target, off: p.off, win: w}
+}
+
+// directSet is a segment's directly checked patterns, arranged so that a
+// Match call visits those its content's targets and bytes allow rather
+// than all of them (731 in ClamAV's databases, 410 of them at offset 0 of
+// any file: most calls are small members that none of them fits).
+// Patterns with one start position (no shift) and a fixed first byte are
+// grouped by target and offset, and sorted by that byte within a group: a
+// group costs one startRange and one byte read. The rest of a target's
+// patterns are in an unkeyed group, each checked as before.
+type directSet struct {
+	pats   []directPat   // by target, then group, then first byte
+	first  []byte        // pats[k]'s first byte (in keyed groups)
+	groups []directGroup // by target
+	// byTarget[t]:byTarget[t+1] are target t's groups.
+	byTarget [maxTarget + 2]uint32
+}
+
+// directGroup is pats[lo:hi] of a directSet; keyed: all start only at
+// off's one position, with a fixed first byte.
+type directGroup struct {
+	off    sigfile.Offset
+	lo, hi uint32
+	keyed  bool
+}
+
+// newDirectSet arranges list (in any order) into a directSet.
+func newDirectSet(list []directPat) directSet {
+	keyed := func(dp *directPat) bool { return dp.off.MaxShift <= 0 && byte(dp.win.mask) == 0xff }
+	pats := slices.Clone(list)
+	slices.SortStableFunc(pats, func(a, b directPat) int {
+		ka, kb := keyed(&a), keyed(&b)
+		return cmp.Or(cmp.Compare(a.target, b.target),
+			cmpBool(kb, ka), // keyed groups first
+			compareOffset(a.off, b.off, ka && kb),
+			cmp.Compare(byte(a.win.val), byte(b.win.val)))
+	})
+	ds := directSet{pats: pats, first: make([]byte, len(pats))}
+	for k := range pats {
+		dp := &pats[k]
+		ds.first[k] = byte(dp.win.val)
+		g := directGroup{off: dp.off, lo: uint32(k), hi: uint32(k + 1), keyed: keyed(dp)}
+		if n := len(ds.groups); n > 0 {
+			last := &ds.groups[n-1]
+			if pats[last.lo].target == dp.target && last.keyed == g.keyed && (!g.keyed || last.off == g.off) {
+				last.hi++
+				continue
+			}
+		}
+		ds.groups = append(ds.groups, g)
+	}
+	for t := range ds.byTarget {
+		ds.byTarget[t] = uint32(len(ds.groups))
+		if k := slices.IndexFunc(ds.groups, func(g directGroup) bool { return int(pats[g.lo].target) >= t }); k >= 0 {
+			ds.byTarget[t] = uint32(k)
+		}
+	}
+	return ds
+}
+
+// cmpBool orders false before true.
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case a:
+		return 1
+	}
+	return -1
+}
+
+// compareOffset orders offsets when byOff, else calls all equal.
+func compareOffset(a, b sigfile.Offset, byOff bool) int {
+	if !byOff {
+		return 0
+	}
+	return cmp.Or(cmp.Compare(a.Kind, b.Kind), cmp.Compare(a.Section, b.Section),
+		cmp.Compare(a.N, b.N), cmp.Compare(a.MaxShift, b.MaxShift))
+}
+
+// directs checks the directly checked patterns of the segment that the
+// content's targets and bytes allow.
+func (d *detection) directs(i int) {
+	ds := &d.m.segs[i].directs
+	var sc *scan
+	for tm := d.tmask; tm != 0; tm &= tm - 1 {
+		t := bits.TrailingZeros32(tm)
+		if t > maxTarget {
+			break
+		}
+		for _, g := range ds.groups[ds.byTarget[t]:ds.byTarget[t+1]] {
+			lo, hi := g.lo, g.hi
+			if sc == nil {
+				sc = d.seg(i)
+			}
+			if g.keyed {
+				s, _, ok := sc.startRange(g.off)
+				if !ok {
+					continue
+				}
+				// Unreadable (past the end, a read error): each is
+				// tried as it would be unkeyed.
+				if b, ok := sc.v.at(s); ok {
+					first := ds.first[lo:hi]
+					k, _ := slices.BinarySearch(first, b)
+					n := 0
+					for k+n < len(first) && first[k+n] == b {
+						n++
+					}
+					lo, hi = lo+uint32(k), lo+uint32(k+n)
+				}
+			}
+			for k := lo; k < hi; k++ {
+				sc.direct(&ds.pats[k])
+			}
+		}
+	}
 }
 
 // startRange returns the inclusive range of positions where a pattern with

@@ -27,7 +27,7 @@ type Segment struct {
 	offs     []uint16 // anchor gram offsets (pattern anchorLit/anchorLen)
 	filtered []bool   // patterns found through the filter tiers
 	short    []uint64 // 2-gram<<48 | shortRef of each short-anchored pattern
-	direct   []directPat
+	directs  directSet
 	slow     []uint32
 	// slowFirst holds, for each of slow, the bytes its match can start
 	// with: the walk over every position tests that first.
