@@ -42,8 +42,14 @@ func SplitMbox(data []byte) []MboxMessage {
 		}
 		m.MsgStart = j
 		end := nextFromLine(data, j)
-		if cl := contentLengthEnd(data, j); cl > 0 {
-			end = cl
+		// A Content-Length can only move the end to a "From " (the
+		// unescaped one in an mboxcl body, or one right after a body
+		// without a final line break): with none after j, the header
+		// parse is skipped, as it is for most single messages.
+		if end < len(data) || bytes.Contains(data[j:], fromPrefix) {
+			if cl := contentLengthEnd(data, j); cl > 0 {
+				end = cl
+			}
 		}
 		m.End = end
 		m.MsgEnd = trimSeparator(data, m.MsgStart, end)
@@ -68,7 +74,7 @@ func skipBOM(data []byte, i int) int {
 func isFromLine(data []byte, i int) bool {
 	ce, next := lineAt(data, i, len(data))
 	line := data[i:ce]
-	if !bytes.HasPrefix(line, []byte("From ")) {
+	if !bytes.HasPrefix(line, fromPrefix) {
 		return false
 	}
 	rest := trimWSP(line[5:])
@@ -85,15 +91,22 @@ func isFromLine(data []byte, i int) bool {
 	return ok && nce > next
 }
 
-// nextFromLine returns the start of the next From_ line at or after i,
-// or len(data).
+var fromPrefix = []byte("From ")
+
+// nextFromLine returns the start of the next From_ line at or after i (a
+// line start), or len(data). It looks only where "From " begins a line:
+// at i, or after a line feed or a lone carriage return (after a CR the
+// 'F' is not the LF of a CRLF).
 func nextFromLine(data []byte, i int) int {
-	for i < len(data) {
-		if isFromLine(data, i) {
-			return i
+	for p := i; p < len(data); p++ {
+		k := bytes.Index(data[p:], fromPrefix)
+		if k < 0 {
+			break
 		}
-		_, next := lineAt(data, i, len(data))
-		i = next
+		p += k
+		if (p == i || data[p-1] == '\n' || data[p-1] == '\r') && isFromLine(data, p) {
+			return p
+		}
 	}
 	return len(data)
 }

@@ -88,6 +88,11 @@ func TestSplitMbox(t *testing.T) {
 			[]string{"Content-Length: 23\n\nFrom b 2024\nSubject: x\n", "Subject: 3\n\nc\n"}, []string{"From a 2024", "From c 2024"}},
 		{"wrong content-length is ignored", "From a 2024\nContent-Length: 3\n\nbody\n\nFrom b 2024\nSubject: 2\n\nb\n",
 			[]string{"Content-Length: 3\n\nbody\n", "Subject: 2\n\nb\n"}, []string{"From a 2024", "From b 2024"}},
+		{"content-length ends at a From_ line mid-line", "From a 2024\nContent-Length: 4\n\nbodyFrom b 2024\nSubject: 2\n\nb\n",
+			[]string{"Content-Length: 4\n\nbody", "Subject: 2\n\nb\n"}, []string{"From a 2024", "From b 2024"}},
+		{"From_ after a lone CR", "From a 2024\rSubject: 1\r\rb\r\rFrom b 2024\rSubject: 2\r\rb\r",
+			[]string{"Subject: 1\r\rb\r", "Subject: 2\r\rb\r"}, []string{"From a 2024", "From b 2024"}},
+		{"no From_ line", "Subject: 1\n\nFrom me to you\n", []string{"Subject: 1\n\nFrom me to you\n"}, []string{""}},
 		{"empty", "", nil, nil},
 	}
 	for _, tt := range tests {
@@ -160,4 +165,65 @@ func TestReadMaildir(t *testing.T) {
 	if _, err := ReadMaildir(t.TempDir()); !errors.Is(err, ErrNotMaildir) {
 		t.Errorf("empty dir: err = %v, want ErrNotMaildir", err)
 	}
+}
+
+// splitMboxByLines is SplitMbox as it was before nextFromLine searched for
+// "From " and the Content-Length parse was skipped: every line tried, every
+// header parsed. FuzzSplitMbox holds the two to the same records.
+func splitMboxByLines(data []byte) []MboxMessage {
+	var out []MboxMessage
+	for i := 0; i < len(data); {
+		m := MboxMessage{Start: i}
+		j := i
+		if lineStart := skipBOM(data, i); isFromLine(data, lineStart) {
+			ce, next := lineAt(data, lineStart, len(data))
+			m.FromLine = string(data[lineStart:ce])
+			j = next
+		}
+		m.MsgStart = j
+		end := len(data)
+		for k := j; k < len(data); {
+			if isFromLine(data, k) {
+				end = k
+				break
+			}
+			_, k = lineAt(data, k, len(data))
+		}
+		if cl := contentLengthEnd(data, j); cl > 0 {
+			end = cl
+		}
+		m.End = end
+		m.MsgEnd = trimSeparator(data, m.MsgStart, end)
+		out = append(out, m)
+		i = end
+	}
+	return out
+}
+
+func FuzzSplitMbox(f *testing.F) {
+	for _, s := range []string{
+		"From a 2024\nContent-Length: 4\n\nbodyFrom b 2024\nSubject: 2\n\nb\n",
+		"From a 2024\r\nSubject: 1\r\n\r\nb1\r\n\r\nFrom b 2024\r\nSubject: 2\r\n\r\nb2\r\n",
+		"From a 2024\rSubject: 1\r\rFrom x 1\r\nX: y\r\n\nFrom b 2024\nSubject: 2\n",
+		"\ufeffFrom a 2024\nContent-Length: 23\n\nFrom b 2024\nSubject: x\n\nFrom c 2024\nSubject: 3\n\nc\n",
+		"Subject: 1\nContent-Length: 2\n\nabFrom c 2024\nS: 3\n",
+	} {
+		f.Add([]byte(s))
+	}
+	for _, name := range []string{"mimekit/mbox/content-length.mbox.txt", "mimekit/mbox/unmunged.mbox.txt", "sisimai/mailbox/mbox-0"} {
+		if data, err := os.ReadFile(filepath.Join(corpusDir, name)); err == nil {
+			f.Add(data)
+		}
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		got, want := SplitMbox(data), splitMboxByLines(data)
+		if len(got) != len(want) {
+			t.Fatalf("%d records, want %d:\n%+v\n%+v", len(got), len(want), got, want)
+		}
+		for i := range got {
+			if got[i] != want[i] {
+				t.Fatalf("record %d = %+v, want %+v", i, got[i], want[i])
+			}
+		}
+	})
 }

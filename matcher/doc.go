@@ -125,7 +125,8 @@
 // pcre.go, pcresyntax.go, pcrelit.go, pcrerun.go and pcresplit.go (PCRE
 // subsignatures), hashset.go, hashside.go,
 // digest.go, names.go, arena.go (hash sets and names), segment.go
-// (segments, Combine), stats.go (Stats, Reason), errors.go, gen.go
+// (segments, Combine), textview.go (ForNormalizedText: the patterns that
+// can match normalised text), stats.go (Stats, Reason), errors.go, gen.go
 // (generated signatures for benchmarks and tests).
 //
 // Benchmarks: bench_test.go (BenchmarkBuild, BenchmarkScan,

@@ -55,6 +55,7 @@ type daemon struct {
 	cycleFails prometheus.Counter
 
 	random func() float64
+	gc     *gcPolicy // loop
 }
 
 // cycleReport is what /healthz says about the last update cycle.
@@ -80,12 +81,9 @@ type feedFailure struct {
 // shutdownGrace bounds how long stopping waits for HTTP requests in flight.
 const shutdownGrace = 5 * time.Second
 
-// servingGCPercent is the GC target once the daemon serves (GOGC, when
-// set, wins).
-const servingGCPercent = 25
-
 func newDaemon(f *flags, cfg *daemonconfig.Config, st *store, log *slog.Logger) (*daemon, error) {
-	d := &daemon{flags: f, log: log, store: st, cfg: cfg, reg: prometheus.NewRegistry(), random: rand.Float64}
+	d := &daemon{flags: f, log: log, store: st, cfg: cfg, reg: prometheus.NewRegistry(), random: rand.Float64,
+		gc: newGCPolicy(os.Getenv)}
 	var err error
 	if d.fm, err = feeds.NewMetrics(d.reg); err != nil {
 		return nil, err
@@ -173,14 +171,6 @@ func (d *daemon) serve(ctx context.Context, sigs <-chan os.Signal) error {
 
 	// Serve what the store holds before asking the network for more.
 	d.reload(ctx) // a failure is logged and counted; the next update retries
-	if os.Getenv("GOGC") == "" {
-		// Serving holds one large matcher for hours: Go's default target
-		// lets garbage grow to its size again before a collection. 25
-		// keeps the peak of 64 clients streaming DLLs 100 MB lower at
-		// the same CPU time per scan (32.1 against 32.6 ms, in process);
-		// the first compile above ran at the default, for speed.
-		debug.SetGCPercent(servingGCPercent)
-	}
 	// Like clamd, accept scans only once the signatures are loaded.
 	waitScans, err := d.startScanService(ctx)
 	if err != nil {
@@ -237,7 +227,10 @@ func (d *daemon) reload(ctx context.Context) error {
 		return err
 	}
 	defer db.Close()
-	return d.live.Reload(ctx, db)
+	d.gc.beforeCompile()
+	err = d.live.Reload(ctx, db)
+	d.gc.afterReload(err == nil)
+	return err
 }
 
 // cycle runs one update cycle and, when a feed changed, swaps in a matcher
