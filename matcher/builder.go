@@ -468,11 +468,11 @@ func (b *Builder) BuildSegment(ctx context.Context) (*Segment, error) {
 		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok {
 			m.always = append(m.always, uint32(i))
 		}
-		if len(l.pcres) > 0 {
-			m.pcreLsigs = append(m.pcreLsigs, uint32(i))
-			for _, p := range l.pcres {
-				m.needExe = m.needExe || needsInfo(p.off)
-			}
+		if l.pcreAtZero {
+			m.pcreAtZero = append(m.pcreAtZero, uint32(i))
+		}
+		for _, p := range l.pcres {
+			m.needExe = m.needExe || needsInfo(p.off)
 		}
 	}
 	m.deadLsig = deadLsig

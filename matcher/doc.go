@@ -72,9 +72,13 @@
 //     (nibble masks, small sets, case folding, "??"). Grams are chosen by
 //     how rare they are in real files (gramfreq.bin, a byte-pair table
 //     learnt from real PE, ELF, documents and text).
-//   - The filter (filter.go, kernel*.go): the main tier probes 4-grams at
-//     stride 4 with a vector kernel over a blocked Bloom filter; the rest
-//     probe 3-grams at every byte through a bitmap (the direct kernel).
+//   - The filter (filter.go, kernel*.go, long.go): the main tier probes
+//     4-grams at stride 4 with a vector kernel over a blocked Bloom filter,
+//     and a probe that passes it must pass a second one over 8 bytes
+//     around it (the 8 bytes after the gram, the 4 before and the gram, or
+//     the gram alone, as the entry's part fixes them); the rest probe
+//     3-grams at every byte through a bitmap (the direct kernel). Both
+//     kernels append the positions that pass to the lookup batch.
 //     Passing probes are looked up in batches in an exact table, and each
 //     entry's 15-byte check window (values, masks) confirms the bytes
 //     around the gram before any per-pattern work; a main-tier window ends
@@ -111,7 +115,8 @@
 // Files: builder.go (Builder, AddLine, Build), compile.go and program.go
 // (patterns to parts of ops), anchor.go and freq.go (anchor and gram
 // choice; gramfreq.bin and gramfreq.md, from freqgen), filter.go (tiers,
-// placement, probing, batched lookups), kernel.go, kernel_amd64.go/.s,
+// placement, probing, batched lookups), long.go (the main tier's 8-byte
+// filter), kernel.go, kernel_amd64.go/.s,
 // kernel_direct*.go, kernel_other.go (probe loops), matcher.go (Matcher,
 // Detect, Match, the scan state), offset.go (offsets, targets, direct
 // checks), run.go (run patterns), exe.go and vinfo.go (PE/ELF/Mach-O layout, version info),
@@ -120,7 +125,8 @@
 // pcre.go, pcresyntax.go, pcrelit.go, pcrerun.go and pcresplit.go (PCRE
 // subsignatures), hashset.go, hashside.go,
 // digest.go, names.go, arena.go (hash sets and names), segment.go
-// (segments, Combine), stats.go (Stats, Reason), errors.go, gen.go
+// (segments, Combine), textview.go (ForNormalizedText: the patterns that
+// can match normalised text), stats.go (Stats, Reason), errors.go, gen.go
 // (generated signatures for benchmarks and tests).
 //
 // Benchmarks: bench_test.go (BenchmarkBuild, BenchmarkScan,

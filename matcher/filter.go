@@ -16,19 +16,25 @@ import (
 // the anchor part; the scan probes every S-th position, and whatever the
 // alignment of a match exactly one probe falls on one of those grams. A
 // probe tests three bits in one 32-bit word of a blocked Bloom filter
-// (kernel.go); only a passing probe looks up the exact table.
+// (kernel.go); a main-tier probe that passes is tested again over 8
+// bytes (long.go), and only then looks up the exact table.
 
 // filterBits is the filter size per entry, before rounding the word count
-// up to a power of two, and maxFilterLog caps it at 4 MB. Half of 32
+// up to a power of two, and maxFilterLog caps it at 2 MB (it was 4 MB in
+// the measurements below). Half of 32
 // bits doubled the passing probes at 100k (each a lookup that misses
 // cache: 52-59 against 57-61 ms a scan of 64 MiB); at 300k patterns 32
 // bits round up to 8 MB, and there the cap scans faster although ~0.5%
 // of probes pass instead of ~0.1%: 65-79 against 72-110 ms, five rounds
 // alternating in one process (the 8 MB filter crowds the shared L3 and
 // the 3-gram tier's bitmap; 2 MB: 76-91 ms).
+//
+// The cap is 2 MB since the main tier has a second filter of 2 MB over
+// 8 bytes (longFilter): the 4 MB of the main filter were split between
+// the two, so that the store's peak RSS did not grow.
 const (
 	filterBits   = 32
-	maxFilterLog = 20 // 1<<20 words of 4 bytes
+	maxFilterLog = 19 // 1<<19 words of 4 bytes
 )
 
 // tierSpec is one pass of the filter: a stride, a gram length, how many
@@ -82,6 +88,9 @@ type gramTier struct {
 	// enough that ~80k candidates per MB of ELF passed 7 bytes and
 	// failed in verification.
 	checks []window
+	// long, in the main tier: the second filter, over 8 bytes around
+	// the probe, that a probe passing the 4-gram filter must also pass.
+	long *longFilter
 }
 
 // tierFilter is what a tier's probes test before a lookup.
@@ -305,6 +314,9 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 		l.ents = make([]uint64, l.len.ents)
 		l.grefs = make([]uint64, l.len.grefs)
 		l.wins = make([]window, l.len.grefs)
+		if tiers[ti].q == gramLen {
+			l.long = newLongFilter(l.len.ents)
+		}
 	}
 	eachRun(runs, func(r int, buf *[]byteClass) {
 		next := slices.Clone(at[r*len(tiers) : (r+1)*len(tiers)])
@@ -314,9 +326,16 @@ func buildTiers(segs []*Segment, first []uint32) []*gramTier {
 			sp.grefs++
 			l.grefs[gi] = ref | uint64(j)
 			l.wins[gi] = gramWindow(cl, int(j), q)
+			var lk longKey
+			if l.long != nil {
+				lk = longKeyOf(cl, int(j))
+			}
 			gramVariants(cl[j:j+uint16(q)], q, func(g uint32) {
 				l.ents[sp.ents] = uint64(g)<<32 | gi
 				sp.ents++
+				if l.long != nil {
+					l.long.addEntry(lk, g)
+				}
 			})
 		})
 	})
@@ -340,6 +359,7 @@ type tierLists struct {
 	ents  []uint64
 	grefs []uint64
 	wins  []window
+	long  *longFilter // in the main tier, filled as the entries are listed
 }
 
 // place builds the tier: a counting sort of the entries by directory
@@ -368,6 +388,7 @@ func (l *tierLists) place(ts tierSpec) *gramTier {
 		t.keys[i], t.refs[i], t.checks[i] = key, l.grefs[uint32(e)], l.wins[uint32(e)]
 	}
 	t.tierFilter = t.newFilter(slices.Values(t.keys), n)
+	t.long = l.long
 	t.buildTargetFilters()
 	return t
 }
@@ -461,19 +482,21 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, d *detection) i
 		return t.probeDirect(buf, base, i, lim, f.direct, d)
 	}
 	s := t.stride
-	for {
-		var lanes uint32
-		i, lanes = active.probe(buf, i, len(buf), f.bloom, f.shift, t.gmask, s)
-		if lanes == 0 {
-			break
-		}
-		for ; lanes != 0; lanes &= lanes - 1 {
-			j := i + s*bits.TrailingZeros32(lanes)
-			if b.add(j, binary.LittleEndian.Uint32(buf[j:])&t.gmask) {
-				t.lookupBatch(buf, base, d)
+	for i+kernelReach(s) <= len(buf) {
+		var n int
+		i, n = active.probe(buf, i, len(buf), f.bloom, f.shift, t.gmask, s, b.pos[b.n:])
+		k := b.n
+		for _, j := range b.pos[b.n : b.n+n] {
+			if t.long != nil && !t.long.pass(buf, int(j)) {
+				continue
 			}
+			b.pos[k] = j
+			b.key[k] = binary.LittleEndian.Uint32(buf[j:]) & t.gmask * gramMul
+			k++
 		}
-		i += kernelLanes * s
+		if b.n = k; b.n > len(b.pos)-kernelLanes {
+			t.lookupBatch(buf, base, d)
+		}
 	}
 	for ; int64(i) < lim; i += s {
 		var g uint32
@@ -485,7 +508,7 @@ func (t *gramTier) probe(buf []byte, base, from int64, eof bool, d *detection) i
 			}
 			g &= t.gmask
 		}
-		if m := bloomBits(g); f.bloom[g*gramMul>>f.shift]&m == m {
+		if m := bloomBits(g); f.bloom[g*gramMul>>f.shift]&m == m && (t.long == nil || t.long.pass(buf, i)) {
 			if b.add(i, g) {
 				t.lookupBatch(buf, base, d)
 			}

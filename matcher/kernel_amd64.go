@@ -12,7 +12,7 @@ import "golang.org/x/sys/cpu"
 // kept.
 //
 //go:noescape
-func probeAVX2(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int, shuf *[32]byte) (int, uint32)
+func probeAVX2(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int, shuf *[32]byte, out []int32) (int, int)
 
 // shuffles[S] moves the grams at 0, S, 2S, 3S of each 16-byte half into
 // its four dwords.
@@ -29,8 +29,8 @@ var shuffles = func() (t [5][32]byte) {
 	return
 }()
 
-var avx2Kernel = kernel{"avx2", func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int) (int, uint32) {
-	return probeAVX2(buf[:end], i, end, bloom, shift, gmask, stride, &shuffles[stride])
+var avx2Kernel = kernel{"avx2", func(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int, out []int32) (int, int) {
+	return probeAVX2(buf[:end], i, end, bloom, shift, gmask, stride, &shuffles[stride], out)
 }, func(buf []byte, i, end int, bm []uint32, out []int32) (int, int) {
 	return directBMI(buf[:end], i, end, &bm[0], out)
 }}

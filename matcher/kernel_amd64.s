@@ -2,14 +2,15 @@
 
 #include "textflag.h"
 
-// func probeAVX2(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int, shuf *[32]byte) (int, uint32)
+// func probeAVX2(buf []byte, i, end int, bloom []uint32, shift, gmask uint32, stride int, shuf *[32]byte, out []int32) (int, int)
 //
 // Eight probes per round at i, i+S, ..., i+7S: the 16 bytes at i and the 16
 // at i+4S are shuffled so that each dword holds one gram, masked;
 // key = gram*0x9E3779B1 picks the word (key >> shift, by gather),
 // h = gram*0x85EBCA6B the bits h>>27, h>>22&31, h>>17&31. A lane passes
-// when its word has all three bits.
-TEXT ·probeAVX2(SB), NOSPLIT, $0-100
+// when its word has all three bits; its position is appended to out
+// (TZCNT, BLSR), and the loop goes on while out has room for a block.
+TEXT ·probeAVX2(SB), NOSPLIT, $0-128
 	MOVQ buf_base+0(FP), SI
 	MOVQ i+24(FP), CX
 	MOVQ end+32(FP), DX
@@ -20,6 +21,7 @@ TEXT ·probeAVX2(SB), NOSPLIT, $0-100
 	MOVD AX, X14
 	VPBROADCASTD X14, Y14     // gram mask
 	MOVQ stride+72(FP), R9
+	MOVQ R9, R13              // S
 	SHLQ $2, R9               // 4S: offset of the second half
 	LEAQ 16(R9), R10          // reach of a block
 	LEAQ (R9)(R9*1), R11      // 8S: advance per block
@@ -37,10 +39,16 @@ TEXT ·probeAVX2(SB), NOSPLIT, $0-100
 	MOVL $31, AX
 	MOVD AX, X10
 	VPBROADCASTD X10, Y10     // 31 in every lane
+	MOVQ out_base+88(FP), DI
+	MOVQ out_len+96(FP), R15
+	SUBQ $8, R15              // out is full when fewer slots are left
+	XORQ R14, R14             // positions appended
 
 loop:
 	LEAQ (CX)(R10*1), R8
 	CMPQ R8, DX
+	JGT  done
+	CMPQ R14, R15
 	JGT  done
 	LEAQ (SI)(CX*1), R8
 	VMOVDQU (R8), X0
@@ -72,14 +80,19 @@ loop:
 	JMP     loop
 
 found:
-	MOVQ CX, ret+88(FP)
-	MOVL AX, ret1+96(FP)
-	VZEROUPPER
-	RET
+	TZCNTL AX, R12
+	IMULQ  R13, R12
+	ADDQ   CX, R12
+	MOVL   R12, (DI)(R14*4)
+	INCQ   R14
+	BLSRL  AX, AX
+	JNZ    found
+	ADDQ   R11, CX
+	JMP    loop
 
 done:
-	MOVQ CX, ret+88(FP)
-	MOVL $0, ret1+96(FP)
+	MOVQ CX, ret+112(FP)
+	MOVQ R14, ret1+120(FP)
 	VZEROUPPER
 	RET
 

@@ -26,18 +26,14 @@ func randomFilter(r *rand.Rand, bits int, density float64) ([]uint32, uint32) {
 // filter, as a tier's probe finds them: kernel blocks, then one by one.
 func passing(k kernel, buf []byte, i, end int, f []uint32, shift, gmask uint32, stride int) []int {
 	var out []int
-	for {
-		p, lanes := k.probe(buf, i, end, f, shift, gmask, stride)
-		i = p
-		if lanes == 0 {
-			break
+	// A small buffer, so that the kernels stop for a full one too.
+	pos := make([]int32, kernelLanes+3)
+	for i+kernelReach(stride) <= end {
+		var n int
+		i, n = k.probe(buf, i, end, f, shift, gmask, stride, pos)
+		for _, p := range pos[:n] {
+			out = append(out, int(p))
 		}
-		for j := range kernelLanes {
-			if lanes>>j&1 != 0 {
-				out = append(out, p+j*stride)
-			}
-		}
-		i += kernelLanes * stride
 	}
 	for ; i+4 <= end; i += stride {
 		g := binary.LittleEndian.Uint32(buf[i:]) & gmask

@@ -274,7 +274,7 @@ func (m *Matcher) detect(ctx context.Context, d *detection, r io.ReaderAt, size 
 		return Result{}, d.v.err
 	}
 	for i, s := range m.segs {
-		if len(s.pcreLsigs) > 0 {
+		if sc := d.segs[i]; (sc != nil && sc.epoch == d.epoch) || len(s.pcreAtZero) > 0 {
 			if err := d.seg(i).runPCREs(); err != nil {
 				return Result{}, err
 			}
@@ -353,8 +353,9 @@ func (sc *scan) verdicts(res *Result) {
 		if sc.lsEpoch[li] == sc.epoch {
 			continue
 		}
-		l := &s.lsigs[li]
-		if ok, _, _ := l.expr.eval(make([]uint32, l.nsubs)); ok && sc.tdbOK(l) {
+		// No subsignature of l matched, and its expression holds then
+		// (always).
+		if l := &s.lsigs[li]; sc.tdbOK(l) {
 			sc.lsigMatched(l, res)
 		}
 	}

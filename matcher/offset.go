@@ -135,17 +135,20 @@ func (d *detection) directs(i int) {
 				if !ok {
 					continue
 				}
-				// Unreadable (past the end, a read error): each is
-				// tried as it would be unkeyed.
-				if b, ok := sc.v.at(s); ok {
-					first := ds.first[lo:hi]
-					k, _ := slices.BinarySearch(first, b)
-					n := 0
-					for k+n < len(first) && first[k+n] == b {
-						n++
-					}
-					lo, hi = lo+uint32(k), lo+uint32(k+n)
+				// No byte there (the end of the content, a read error,
+				// which Match returns): none of them can match. An empty
+				// content verified all 410 of offset 0, 43 us a call.
+				b, ok := sc.v.at(s)
+				if !ok {
+					continue
 				}
+				first := ds.first[lo:hi]
+				k, _ := slices.BinarySearch(first, b)
+				n := 0
+				for k+n < len(first) && first[k+n] == b {
+					n++
+				}
+				lo, hi = lo+uint32(k), lo+uint32(k+n)
 			}
 			for k := lo; k < hi; k++ {
 				sc.direct(&ds.pats[k])

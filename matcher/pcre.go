@@ -186,54 +186,71 @@ func (d *detection) contentRunes() []rune {
 var zeroCounts [maxSubs]uint32
 
 // runPCREs runs the PCRE subsignatures of the segment's logical signatures
-// whose target applies.
+// whose target applies. Most signatures had no match in a call, and then
+// only a trigger that holds on no match can start a PCRE: the signatures
+// walked are those counted in this call and those with such a trigger,
+// not every one with a PCRE (559 in ClamAV's databases, a cache miss
+// apiece, in every call).
 func (sc *scan) runPCREs() error {
 	s := sc.m
 	if sc.v.size > pcreMaxSize {
 		return nil
 	}
-	for _, li := range s.pcreLsigs {
-		l := &s.lsigs[li]
-		// Most signatures had no match in this call, and then only a
-		// trigger that holds on no match can start a PCRE.
-		fresh := sc.lsEpoch[li] != sc.epoch
-		if fresh && !l.pcreAtZero {
-			continue
-		}
-		// A signature whose target block fails cannot match: its PCREs
-		// need not run (Container:CL_TYPE_MAIL ones on every file, say).
-		if s.deadLsig[li] || !sc.tdbOK(l) {
-			continue
-		}
-		counts := zeroCounts[:l.nsubs]
-		if !fresh {
-			counts = sc.lsigCounts(li)
-		}
-		for i := range l.pcres {
-			p := &l.pcres[i]
-			if p.trigger != nil {
-				if ok, _, _ := p.trigger.eval(counts); !ok {
-					continue
-				}
-			}
-			// No count of this or the later PCREs can make the
-			// expression hold: their runs cannot change the verdict.
-			if !l.canHold(counts, i) {
-				break
-			}
-			limit := l.subCap[p.sub] - min(counts[p.sub], l.subCap[p.sub])
-			n, err := sc.runPCRE(p, max(limit, 1))
-			if err != nil {
+	// The range is of lsUsed as it is now: the signatures that PCREs
+	// of pcreAtZero add to it run below.
+	for _, li := range sc.lsUsed {
+		if l := &s.lsigs[li]; len(l.pcres) > 0 && !l.pcreAtZero {
+			if err := sc.runLsigPCREs(li); err != nil {
 				return err
 			}
-			if n == 0 {
+		}
+	}
+	for _, li := range s.pcreAtZero {
+		if err := sc.runLsigPCREs(li); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// runLsigPCREs runs the PCRE subsignatures of logical signature li.
+func (sc *scan) runLsigPCREs(li uint32) error {
+	s := sc.m
+	l := &s.lsigs[li]
+	// A signature whose target block fails cannot match: its PCREs
+	// need not run (Container:CL_TYPE_MAIL ones on every file, say).
+	if s.deadLsig[li] || !sc.tdbOK(l) {
+		return nil
+	}
+	fresh := sc.lsEpoch[li] != sc.epoch
+	counts := zeroCounts[:l.nsubs]
+	if !fresh {
+		counts = sc.lsigCounts(li)
+	}
+	for i := range l.pcres {
+		p := &l.pcres[i]
+		if p.trigger != nil {
+			if ok, _, _ := p.trigger.eval(counts); !ok {
 				continue
 			}
-			if fresh {
-				counts, fresh = sc.lsigCounts(li), false
-			}
-			counts[p.sub] += n
 		}
+		// No count of this or the later PCREs can make the
+		// expression hold: their runs cannot change the verdict.
+		if !l.canHold(counts, i) {
+			break
+		}
+		limit := l.subCap[p.sub] - min(counts[p.sub], l.subCap[p.sub])
+		n, err := sc.runPCRE(p, max(limit, 1))
+		if err != nil {
+			return err
+		}
+		if n == 0 {
+			continue
+		}
+		if fresh {
+			counts, fresh = sc.lsigCounts(li), false
+		}
+		counts[p.sub] += n
 	}
 	return nil
 }

@@ -34,13 +34,16 @@ type Segment struct {
 	slowFirst [][4]uint64
 	runs      []runGroup // run patterns by byte (run.go)
 	always    []uint32   // logical signatures true with no subsignature match
-	pcreLsigs []uint32   // logical signatures with PCRE subsignatures
-	hash      [3]hashSet
-	sect      [3]hashSet
-	allow     [3]hashSet
-	needExe   bool
-	stats     Stats
-	chunk     int
+	// pcreAtZero are the logical signatures with a PCRE whose trigger
+	// holds when no subsignature matched: the PCREs of the others run only
+	// in calls where one of their subsignatures matched.
+	pcreAtZero []uint32
+	hash       [3]hashSet
+	sect       [3]hashSet
+	allow      [3]hashSet
+	needExe    bool
+	stats      Stats
+	chunk      int
 }
 
 // Stats returns counts of what the segment holds.

@@ -12,7 +12,9 @@
 // that type's target and logical signatures' Container and Intermediates;
 // text (of any of ClamAV's text types) also matched in the normalised form
 // target 7 is written for (textnorm.go), up to
-// [Options.MaxScriptNormalize], unless it was found to be HTML; raw HTML
+// [Options.MaxScriptNormalize], unless it was found to be HTML (with a
+// matcher.Matcher, through its ForNormalizedText view, built on first
+// use: only the patterns that can match normalised text); raw HTML
 // matched only when its unpacker gives no normalised views of it; and the
 // content scanned again, one layer deeper, as the type a matching
 // HandlerType signature names (the matcher's Result.Rescan). A member

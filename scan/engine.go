@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"sync"
 
 	"github.com/sigtool/sigtool/filetype"
 	"github.com/sigtool/sigtool/matcher"
@@ -17,10 +18,15 @@ import (
 var ErrNotRegular = errors.New("scan: not a regular file")
 
 // Engine scans files and archives with a Detector. It holds no state
-// between scans: it is immutable and safe for concurrent use.
+// between scans (but the detector's view for normalised text, built once):
+// it is safe for concurrent use.
 type Engine struct {
 	d    Detector
 	opts Options
+	// text is the detector for normalised text (textDetector), built on
+	// first use: a scan of binaries alone never needs it.
+	textOnce sync.Once
+	text     Detector
 }
 
 // New returns an Engine using d with opts as given (a zero Limits field
@@ -296,12 +302,17 @@ func (e *Engine) open(ctx context.Context, b *budget, n *Result, label string, r
 
 // detect matches a layer's raw bytes and records what matched on n.
 func (e *Engine) detect(ctx context.Context, b *budget, n *Result, r io.ReaderAt, size int64, depth int, info filetype.Info) (matcher.Result, error) {
+	return e.detectWith(ctx, e.d, b, n, r, size, depth, info)
+}
+
+// detectWith is detect with detector d.
+func (e *Engine) detectWith(ctx context.Context, d Detector, b *budget, n *Result, r io.ReaderAt, size int64, depth int, info filetype.Info) (matcher.Result, error) {
 	var res matcher.Result
 	var err error
 	if depth == 0 && b.mapped != nil && !info.Normalized {
 		res, err = e.detectMapped(ctx, b.mapped, size, info)
 	} else {
-		res, err = e.d.Match(ctx, r, size, info)
+		res, err = d.Match(ctx, r, size, info)
 	}
 	n.Signatures = append(n.Signatures, res.Names...)
 	if err != nil {
@@ -341,7 +352,24 @@ func (e *Engine) normalizedText(ctx context.Context, b *budget, n *Result, r io.
 		return nil
 	}
 	info := filetype.Info{Type: filetype.TextASCII, Containers: lay.containers, Normalized: true}
-	return e.match(ctx, b, n, unpack.Bytes(norm), int64(len(norm)), depth, info)
+	_, err = e.detectWith(ctx, e.textDetector(), b, n, unpack.Bytes(norm), int64(len(norm)), depth, info)
+	return err
+}
+
+// textDetector returns the detector for normalised text: for a
+// matcher.Matcher, its ForNormalizedText view, which searches only for
+// the patterns that can match such text (on random data typed as text,
+// the normalised pass was a third of the scan, matching most of it).
+func (e *Engine) textDetector() Detector {
+	e.textOnce.Do(func() {
+		e.text = e.d
+		if m, ok := e.d.(*matcher.Matcher); ok {
+			if t, err := m.ForNormalizedText(context.Background()); err == nil {
+				e.text = t
+			}
+		}
+	})
+	return e.text
 }
 
 // normalizedMember matches a normalised view of n's content, given by its
