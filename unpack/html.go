@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,9 +92,7 @@ func normalizeHTML(r io.Reader, size int64, lim Limits) htmlViews {
 			v.nocomment, v.notags = nc.buf, nt.buf
 			return v
 		case html.TextToken:
-			t := z.Text()
-			nc.text(t)
-			nt.text(t)
+			textBoth(&nc, &nt, z.Text())
 		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
 			raw := z.Raw()
 			var slash string
@@ -124,35 +123,72 @@ type htmlText struct {
 }
 
 func (h *htmlText) text(s []byte) {
-	for i := 0; i < len(s); {
-		if textSpace[s[i]] {
-			if !h.afterTag && !h.lastSpace {
-				h.buf = append(h.buf, ' ')
-				h.lastSpace = true
+	// One pass over s into room made for all of it: folding and
+	// lower-casing byte by byte from tables beats the runs found, then
+	// copied, then lower-cased, that text is mostly made of.
+	buf := slices.Grow(h.buf, len(s))
+	n := len(buf)
+	buf = buf[:n+len(s)]
+	afterTag, lastSpace := h.afterTag, h.lastSpace
+	for _, c := range s {
+		if textSpace[c] {
+			if !afterTag && !lastSpace {
+				buf[n] = ' '
+				n++
+				lastSpace = true
 			}
-			i++
 			continue
 		}
-		j := i + 1
-		for j < len(s) && !textSpace[s[j]] {
-			j++
-		}
-		h.buf = appendLower(h.buf, s[i:j])
-		h.afterTag, h.lastSpace = false, false
-		i = j
+		buf[n] = asciiLower[c]
+		n++
+		afterTag, lastSpace = false, false
 	}
+	h.buf, h.afterTag, h.lastSpace = buf[:n], afterTag, lastSpace
 }
 
-// appendLower appends s to dst with ASCII letters lower-cased, as
+// textBoth writes s to both views. They differ only in how white space
+// before s's first other byte is folded (after a tag or not); from that
+// byte on, both are in the same state and write the same bytes, so
+// notags.html copies what nocomment.html got instead of folding it again.
+func textBoth(nc, nt *htmlText, s []byte) {
+	k := 0
+	for k < len(s) && textSpace[s[k]] {
+		k++
+	}
+	if k >= len(s)-1 {
+		nc.text(s)
+		nt.text(s)
+		return
+	}
+	nc.text(s[:k+1])
+	nt.text(s[:k+1])
+	mark := len(nc.buf)
+	nc.text(s[k+1:])
+	nt.buf = append(nt.buf, nc.buf[mark:]...)
+	nt.afterTag, nt.lastSpace = nc.afterTag, nc.lastSpace
+}
+
+// asciiLower maps a byte to its lower case: ASCII letters only, as
 // ClamAV's normaliser does (C's tolower, byte by byte: other bytes, UTF-8
 // or not, are kept as they are).
-func appendLower(dst, s []byte) []byte {
-	n := len(dst)
-	dst = append(dst, s...)
-	for i := n; i < len(dst); i++ {
-		if c := dst[i]; 'A' <= c && c <= 'Z' {
-			dst[i] = c + 'a' - 'A'
+var asciiLower = func() (t [256]byte) {
+	for i := range t {
+		t[i] = byte(i)
+		if 'A' <= i && i <= 'Z' {
+			t[i] = byte(i + 'a' - 'A')
 		}
+	}
+	return t
+}()
+
+// appendLower appends s to dst lower-cased (asciiLower).
+func appendLower(dst, s []byte) []byte {
+	dst = slices.Grow(dst, len(s))
+	n := len(dst)
+	dst = dst[:n+len(s)]
+	out := dst[n:]
+	for i, c := range s {
+		out[i] = asciiLower[c]
 	}
 	return dst
 }

@@ -1,6 +1,7 @@
 package unpack
 
 import (
+	"bytes"
 	"encoding/base64"
 	"strings"
 	"testing"
@@ -77,4 +78,71 @@ func TestHTMLBytesKept(t *testing.T) {
 	if want := "<a title=\"\xc9t\xc9 \xc3\x89\" href=caf\xc3\x89>caf\xc3\x89 \xc9t\xc9</a>"; members[0].data != want {
 		t.Errorf("nocomment.html %q, want %q", members[0].data, want)
 	}
+}
+
+// textByRuns is htmlText.text as it was before its one table-driven pass:
+// white space runs folded, the runs between them copied and lower-cased.
+// FuzzHTMLText holds text and textBoth to the same output.
+func textByRuns(h *htmlText, s []byte) {
+	for i := 0; i < len(s); {
+		if textSpace[s[i]] {
+			if !h.afterTag && !h.lastSpace {
+				h.buf = append(h.buf, ' ')
+				h.lastSpace = true
+			}
+			i++
+			continue
+		}
+		j := i + 1
+		for j < len(s) && !textSpace[s[j]] {
+			j++
+		}
+		for _, c := range s[i:j] {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			h.buf = append(h.buf, c)
+		}
+		h.afterTag, h.lastSpace = false, false
+		i = j
+	}
+}
+
+func FuzzHTMLText(f *testing.F) {
+	for _, s := range []string{"", " ", "Hello  World\r\n\tAGAIN\f\v", "\xc3\x89T\xc9 ZZ@[`{", "  lead", "trail  "} {
+		f.Add([]byte("<p>"), []byte(s), false, false)
+		f.Add([]byte(""), []byte(s), true, true)
+	}
+	f.Fuzz(func(t *testing.T, prefix, s []byte, afterTag, lastSpace bool) {
+		got := htmlText{buf: append([]byte(nil), prefix...), afterTag: afterTag, lastSpace: lastSpace}
+		want := got
+		want.buf = append([]byte(nil), prefix...)
+		got.text(s)
+		textByRuns(&want, s)
+		if !bytes.Equal(got.buf, want.buf) || got.afterTag != want.afterTag || got.lastSpace != want.lastSpace {
+			t.Fatalf("text(%q) after %q = %q %v %v, want %q %v %v", s, prefix, got.buf, got.afterTag, got.lastSpace, want.buf, want.afterTag, want.lastSpace)
+		}
+		nc := htmlText{buf: append([]byte(nil), prefix...), afterTag: afterTag, lastSpace: lastSpace}
+		nt := htmlText{buf: []byte("x"), lastSpace: !lastSpace}
+		wantNC, wantNT := nc, nt
+		wantNC.buf, wantNT.buf = append([]byte(nil), nc.buf...), append([]byte(nil), nt.buf...)
+		textBoth(&nc, &nt, s)
+		textByRuns(&wantNC, s)
+		textByRuns(&wantNT, s)
+		for _, v := range []struct{ got, want htmlText }{{nc, wantNC}, {nt, wantNT}} {
+			if !bytes.Equal(v.got.buf, v.want.buf) || v.got.afterTag != v.want.afterTag || v.got.lastSpace != v.want.lastSpace {
+				t.Fatalf("textBoth(%q) = %q %v %v, want %q %v %v", s, v.got.buf, v.got.afterTag, v.got.lastSpace, v.want.buf, v.want.afterTag, v.want.lastSpace)
+			}
+		}
+		wantLower := append([]byte(nil), prefix...)
+		for _, c := range s {
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			wantLower = append(wantLower, c)
+		}
+		if l := appendLower(append([]byte(nil), prefix...), s); !bytes.Equal(l, wantLower) {
+			t.Fatalf("appendLower(%q, %q) = %q, want %q", prefix, s, l, wantLower)
+		}
+	})
 }

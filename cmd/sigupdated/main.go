@@ -11,7 +11,9 @@
 // the old one kept), SIGUSR1 runs an update check now, SIGTERM and SIGINT
 // stop cleanly. The command line is root.go; the daemon is daemon.go (its
 // loop), store.go (the store, opened only while it is used), scanning.go
-// (the scan service and mail requests) and http.go.
+// (the scan service and mail requests), gcpolicy.go (the collector's pace
+// while serving: GOGC 100 under a memory limit set after each swap) and
+// http.go.
 package main
 
 import (
