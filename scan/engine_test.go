@@ -14,7 +14,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/sigtool/sigtool/matcher"
 	"github.com/sigtool/sigtool/sigfile"
 	"github.com/sigtool/sigtool/unpack"
 )
@@ -258,28 +257,12 @@ func TestScanFile(t *testing.T) {
 // nor the hash of one (the empty file's) is ever found there; at 6 bytes
 // both are.
 func TestSmallLayersIgnored(t *testing.T) {
-	bl := matcher.NewBuilder()
-	for _, l := range []struct {
-		kind sigfile.Kind
-		line string
-	}{
+	m := linesMatcher(t, []sigLine{
 		{sigfile.KindNDB, "Five.Body:0:*:6162636465"},                         // "abcde"
 		{sigfile.KindHDB, "d41d8cd98f00b204e9800998ecf8427e:*:Empty.Hash:73"}, // "", by any size
 		{sigfile.KindHDB, "ab56b4d92b40713acc5af89985d4b786:5:Five.Hash"},     // "abcde"
 		{sigfile.KindHDB, "e80b5017098950fc58aad83c8c14978e:6:Six.Hash"},      // "abcdef"
-	} {
-		e, err := sigfile.ParseLine(l.kind, l.line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := bl.Add(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := bl.Build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	e := New(m, DefaultOptions())
 	tests := []struct {
 		name, want string

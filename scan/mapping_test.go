@@ -21,9 +21,25 @@ const canMap = runtime.GOOS == "linux"
 // sigMatcher builds a real matcher from .ndb lines.
 func sigMatcher(t testing.TB, lines ...string) *matcher.Matcher {
 	t.Helper()
+	typed := make([]sigLine, len(lines))
+	for i, l := range lines {
+		typed[i] = sigLine{sigfile.KindNDB, l}
+	}
+	return linesMatcher(t, typed)
+}
+
+// sigLine is one line of a signature file of the given kind.
+type sigLine struct {
+	kind sigfile.Kind
+	line string
+}
+
+// linesMatcher builds a real matcher from lines of any signature files.
+func linesMatcher(t testing.TB, lines []sigLine) *matcher.Matcher {
+	t.Helper()
 	bl := matcher.NewBuilder()
 	for _, l := range lines {
-		e, err := sigfile.ParseLine(sigfile.KindNDB, l)
+		e, err := sigfile.ParseLine(l.kind, l.line)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -69,30 +69,14 @@ func (p plainDetector) Match(ctx context.Context, r io.ReaderAt, size int64, inf
 // matcher's ForNormalizedText view, and finds what the whole matcher
 // finds, raw and normalised.
 func TestTextDetector(t *testing.T) {
-	bl := matcher.NewBuilder()
-	for _, l := range []struct {
-		kind sigfile.Kind
-		line string
-	}{
+	m := linesMatcher(t, []sigLine{
 		{sigfile.KindNDB, "Raw.Upper:0:*:48454c4c4f"},                         // "HELLO": raw only
 		{sigfile.KindNDB, "Norm.Lower:7:*:68656c6c6f20776f726c64"},            // "hello world": normalised only
 		{sigfile.KindNDB, "Both:0:*:6576616c28"},                              // "eval("
 		{sigfile.KindNDB, "Raw.Tab:0:*:610962"},                               // "a\tb"
 		{sigfile.KindNDB, "Exe:1:*:6576616c28"},                               // never on text
 		{sigfile.KindLDB, "Mixed;Engine:51-255,Target:0;0|1;5a5a5a;7a7a7a20"}, // "ZZZ" or "zzz "
-	} {
-		e, err := sigfile.ParseLine(l.kind, l.line)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := bl.Add(e); err != nil {
-			t.Fatal(err)
-		}
-	}
-	m, err := bl.Build(context.Background())
-	if err != nil {
-		t.Fatal(err)
-	}
+	})
 	e, plain := New(m, DefaultOptions()), New(plainDetector{m}, DefaultOptions())
 	for _, tc := range []struct{ name, data, want string }{
 		{"hello", "say HELLO   World now", "hello Raw.Upper Norm.Lower\n"},
