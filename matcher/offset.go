@@ -63,7 +63,7 @@ type directGroup struct {
 
 // newDirectSet arranges list (in any order) into a directSet.
 func newDirectSet(list []directPat) directSet {
-	keyed := func(dp *directPat) bool { return dp.off.MaxShift <= 0 && byte(dp.win.mask) == 0xff }
+	keyed := func(dp *directPat) bool { return oneStart(dp.off) && byte(dp.win.mask) == 0xff }
 	pats := slices.Clone(list)
 	slices.SortStableFunc(pats, func(a, b directPat) int {
 		ka, kb := keyed(&a), keyed(&b)
@@ -93,6 +93,18 @@ func newDirectSet(list []directPat) directSet {
 		}
 	}
 	return ds
+}
+
+// oneStart reports whether startRange gives off a single position in any
+// file: no shift, and a kind that names one place. VI names each key of the
+// version information and SEx a whole section, so a pattern there may start
+// at many places even with no shift.
+func oneStart(off sigfile.Offset) bool {
+	switch off.Kind {
+	case sigfile.OffAbs, sigfile.OffEOF, sigfile.OffEP, sigfile.OffSection, sigfile.OffLastSection:
+		return off.MaxShift <= 0
+	}
+	return false
 }
 
 // cmpBool orders false before true.

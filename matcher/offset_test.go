@@ -104,3 +104,29 @@ func directData(r *rand.Rand, sigs []sigfile.BodySig) []byte {
 	}
 	return d
 }
+
+// TestOneStart: only offsets that name one position are keyed by their
+// first byte; VI (every key of the version information) and SEx (a whole
+// section) start at many positions with no shift, and keying them by the
+// first one missed a VI pattern at the second key (difftest's
+// TestVersionInfo, beside clamscan).
+func TestOneStart(t *testing.T) {
+	for _, tc := range []struct {
+		off  sigfile.Offset
+		want bool
+	}{
+		{sigfile.Offset{Kind: sigfile.OffAbs, N: 4, MaxShift: sigfile.NoShift}, true},
+		{sigfile.Offset{Kind: sigfile.OffAbs, N: 4, MaxShift: 3}, false},
+		{sigfile.Offset{Kind: sigfile.OffEOF, N: 10, MaxShift: sigfile.NoShift}, true},
+		{sigfile.Offset{Kind: sigfile.OffEP, N: 0, MaxShift: sigfile.NoShift}, true},
+		{sigfile.Offset{Kind: sigfile.OffSection, Section: 1, MaxShift: sigfile.NoShift}, true},
+		{sigfile.Offset{Kind: sigfile.OffLastSection, MaxShift: sigfile.NoShift}, true},
+		{sigfile.Offset{Kind: sigfile.OffVersionInfo, MaxShift: sigfile.NoShift}, false},
+		{sigfile.Offset{Kind: sigfile.OffSectionWhole, Section: 1, MaxShift: sigfile.NoShift}, false},
+		{sigfile.Offset{Kind: sigfile.OffAny, MaxShift: sigfile.NoShift}, false},
+	} {
+		if got := oneStart(tc.off); got != tc.want {
+			t.Errorf("oneStart(%s) = %v, want %v", tc.off, got, tc.want)
+		}
+	}
+}
