@@ -16,7 +16,7 @@ export GOFLAGS := -mod=mod
 # gcab and genisoimage: difftest's format benchmark writes CAB and ISO).
 DEB_PKGS := clamav clamav-testfiles clamdscan clamav-daemon clamav-milter python3 debootstrap systemd-container postfix p7zip-full arj gcab genisoimage
 
-.PHONY: all build run test test-short deps realfiles bench fuzz chaos lint clean install uninstall deb
+.PHONY: all build run test test-short deps realfiles bench ab fuzz chaos lint clean install uninstall deb
 
 all: build
 
@@ -162,6 +162,15 @@ bench: build deps realfiles
 	$(BENCH) -bench 'BenchmarkCompile$$' -benchtime 3x -count 3 ./engine/ 2>&1 | tee -a bench-results.txt
 	@echo '# difftest TestRealVerdicts over every file of the real-data benchmark (make test samples them)' | tee -a bench-results.txt
 	SIGTOOL_BENCH_FULL=1 $(GO) test -run '^TestRealVerdicts$$' -v -timeout 90m ./difftest/ 2>&1 | tee -a bench-results.txt
+
+# ab compares one benchmark between two commits in one run: both test
+# binaries built from git archive copies, run alternately ROUNDS times,
+# then the ratio of medians (scripts/ab.sh). Example:
+#   make ab OLD=main NEW=HEAD PKG=./scan BENCH='NormalizeText$$' ROUNDS=5
+ROUNDS ?= 3
+ab:
+	@test -n "$(OLD)" -a -n "$(NEW)" -a -n "$(PKG)" -a -n "$(BENCH)" || { echo "usage: make ab OLD=rev NEW=rev PKG=./pkg BENCH=regexp [ROUNDS=3]"; exit 2; }
+	./scripts/ab.sh '$(OLD)' '$(NEW)' '$(PKG)' '$(BENCH)' '$(ROUNDS)'
 
 # fuzz explores every fuzz test for FUZZTIME (default 30s) each.
 fuzz:

@@ -21,4 +21,8 @@
 // and scan throughput with clamscan on the same generated signatures and
 // print a markdown table; SIGTOOL_BENCH_FULL=1 adds the 300k body + 4M hash
 // case, SIGTOOL_BENCH_WRITE=1 writes the table to testdata/bench-results.md.
+// BenchmarkRealData (realdata_test.go) compares whole scans of real files
+// with clamscan's; BenchmarkRealClasses (realclasses_test.go) is its side
+// of ours alone, one sub-benchmark per class, for profiles and for
+// scripts/ab.sh's two-build comparisons.
 package difftest
