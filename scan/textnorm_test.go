@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"os"
 	"testing"
 
 	"github.com/sigtool/sigtool/unpack"
@@ -40,6 +41,9 @@ func TestNormalizeText(t *testing.T) {
 		"text":             []byte("Hello,\t\tWorld \r\n<SCRIPT>eval(X)</script>  "),
 		"drop keeps a run": []byte("a \x01 b\x80\x81c"),
 		"leading space":    []byte("  \x00 A"),
+		// Words of eight plain bytes take the word path; the cases
+		// around them the byte path, with a run of spaces across both.
+		"words": []byte("ABCDEFGHijklmnop        QRSTUVWX\t\t\t\t\t\t\t\t [@`{~\x7f]!Z \x80\x80\x80\x80\x80\x80\x80\x80 tail"),
 	}
 	for _, n := range []int{1, 100, normChunk - 1, normChunk, 3*normChunk + 7} {
 		b := make([]byte, n)
@@ -69,12 +73,45 @@ func TestNormalizeText(t *testing.T) {
 	}
 }
 
+// FuzzNormalizeText: normalizeText, in memory and through ReadAt, gives
+// what normalizeSimple gives.
+func FuzzNormalizeText(f *testing.F) {
+	f.Add([]byte("Hello,\t\tWorld \r\n<SCRIPT>eval(X)</script>  "))
+	f.Add([]byte("ABCDEFGH        @[`{\x7f\x80\x00 zzzzzzzz"))
+	f.Fuzz(func(t *testing.T, in []byte) {
+		want := normalizeSimple(in)
+		for _, r := range []io.ReaderAt{unpack.Bytes(in), bytes.NewReader(in)} {
+			got, err := normalizeText(r, int64(len(in)), nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(got, want) {
+				t.Fatalf("%T: got %q, want %q", r, got, want)
+			}
+		}
+	})
+}
+
+// BenchmarkNormalizeText: random bytes (mostly dropped, the byte path)
+// and prose (the repository's README, mostly words of plain bytes).
 func BenchmarkNormalizeText(b *testing.B) {
-	data := make([]byte, 8<<20)
-	rand.NewChaCha8([32]byte{}).Read(data)
-	b.SetBytes(int64(len(data)))
-	for b.Loop() {
-		normalizeText(unpack.Bytes(data), int64(len(data)), nil)
+	random := make([]byte, 8<<20)
+	rand.NewChaCha8([32]byte{}).Read(random)
+	readme, err := os.ReadFile("../README.md")
+	if err != nil {
+		b.Fatal(err)
+	}
+	text := bytes.Repeat(readme, 8<<20/len(readme)+1)[:8<<20]
+	for _, c := range []struct {
+		name string
+		data []byte
+	}{{"random", random}, {"text", text}} {
+		b.Run(c.name, func(b *testing.B) {
+			b.SetBytes(int64(len(c.data)))
+			for b.Loop() {
+				normalizeText(unpack.Bytes(c.data), int64(len(c.data)), nil)
+			}
+		})
 	}
 }
 
