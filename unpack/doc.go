@@ -47,7 +47,9 @@
 //   - swf.go: Flash files compressed whole (zlib or LZMA), yielded
 //     uncompressed for target 11;
 //   - html.go: HTML, yielded as its normalised views for target 3
-//     (Member.Normalized) and the content of its data: URIs;
+//     (Member.Normalized) and the content of its data: URIs; htmllex.go
+//     cuts the page into tokens in place, as x/net/html's tokenizer
+//     would (FuzzHTMLLexer keeps the two byte-identical);
 //   - unopened.go: containers recognised but not opened yet; Walk returns
 //     ErrNoUnpacker for them, so that a caller never takes their unscanned
 //     members for clean.

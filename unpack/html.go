@@ -15,10 +15,9 @@ import (
 )
 
 // HTML is taken apart as ClamAV's HTML normaliser describes its output
-// (ClamAV's signature documentation, target 3): the page is read by
-// golang.org/x/net/html's tokenizer, which reads markup as browsers do
-// (entities, unquoted and repeated attributes, unclosed tags), and
-// yielded as two normalised views of itself for target-3 signatures:
+// (ClamAV's signature documentation, target 3): the page is cut into
+// tokens as browsers read markup (entities, unquoted and repeated
+// attributes, unclosed tags; htmllex.go), and yielded as two normalised views of itself for target-3 signatures:
 //   - "nocomment.html": comments dropped, tags rewritten as
 //     <name attr="value">, everything lower-cased, white space folded to
 //     one space and dropped after a tag;
@@ -61,11 +60,27 @@ func (w *walker) html(src io.ReaderAt, size int64) error {
 	return v.err
 }
 
-// normalizeHTML tokenizes r (size bytes) once, writing both views and
+// normalizeHTML reads r (size bytes) in one pass, writing both views and
 // collecting data: URIs. The views are bounded by lim.MaxFileSize (what a
-// member may be). The tokenizer's own byte slices are read in place, not
-// copied into strings: the views are written a byte run at a time.
+// member may be).
 func normalizeHTML(r io.Reader, size int64, lim Limits) htmlViews {
+	var page []byte
+	var rerr error
+	if b, ok := r.(interface{ Bytes() []byte }); ok && int64(len(b.Bytes())) >= size {
+		page = b.Bytes()[:size]
+	} else {
+		page, rerr = io.ReadAll(r)
+	}
+	v := normalizeHTMLPage(page, lim, htmlMaxToken)
+	if v.err == nil && rerr != nil {
+		v.err = fmt.Errorf("%w: html: %v", ErrCorrupt, rerr)
+	}
+	return v
+}
+
+// normalizeHTMLPage writes both views of page, tokens of maxTok bytes or
+// more ending it (htmlLexer).
+func normalizeHTMLPage(page []byte, lim Limits, maxTok int) htmlViews {
 	var v htmlViews
 	max := lim.MaxFileSize
 	if max <= 0 {
@@ -73,31 +88,29 @@ func normalizeHTML(r io.Reader, size int64, lim Limits) htmlViews {
 	}
 	// Markup is most of a page: nocomment.html is about its size, the
 	// text a fraction of it.
-	hint := int(min(size, max, htmlMaxToken))
+	hint := int(min(int64(len(page)), max, htmlMaxToken))
 	nc := htmlText{buf: make([]byte, 0, hint+hint/8)}
 	nt := htmlText{buf: make([]byte, 0, hint/4)}
 	var attrs []htmlAttr
-	z := html.NewTokenizer(r)
-	z.SetMaxBuf(htmlMaxToken)
+	lx := htmlLexer{b: page, maxTok: maxTok}
 	for {
-		tt := z.Next()
+		t := lx.next()
 		if int64(len(nc.buf)) > max || int64(len(nt.buf)) > max {
 			break
 		}
-		switch tt {
-		case html.ErrorToken:
-			if err := z.Err(); err != io.EOF {
-				v.err = fmt.Errorf("%w: html: %v", ErrCorrupt, err)
+		switch t.kind {
+		case htmlEOF:
+			if lx.err != nil {
+				v.err = fmt.Errorf("%w: html: %v", ErrCorrupt, lx.err)
 			}
 			v.nocomment, v.notags = nc.buf, nt.buf
 			return v
-		case html.TextToken:
-			textBoth(&nc, &nt, z.Text())
-		case html.StartTagToken, html.SelfClosingTagToken, html.EndTagToken:
-			raw := z.Raw()
+		case htmlTextTok:
+			textBoth(&nc, &nt, t.text())
+		case htmlStart, htmlEnd:
 			var slash string
-			attrs, slash = parseHTMLAttrs(raw, attrs[:0])
-			nc.tag(tt == html.EndTagToken, tagName(raw), attrs, slash)
+			attrs, slash = parseHTMLAttrs(t.raw, attrs[:0])
+			nc.tag(t.kind == htmlEnd, tagName(t.raw), attrs, slash)
 			nt.space()
 			for _, a := range attrs {
 				if d, ok := dataURI(a.val); ok {
@@ -109,6 +122,20 @@ func normalizeHTML(r io.Reader, size int64, lim Limits) htmlViews {
 	}
 	v.nocomment, v.notags = nc.buf, nt.buf
 	return v
+}
+
+// text is a text token's content: NULs of raw text read as U+FFFD, the
+// character references of other text decoded. (Line ends are not
+// converted: both views fold them with the rest of the white space.)
+func (t htmlTok) text() []byte {
+	s := t.raw
+	if t.nul && bytes.IndexByte(s, 0) >= 0 {
+		s = bytes.ReplaceAll(s, []byte{0}, []byte("\ufffd"))
+	}
+	if !t.rawText {
+		s = unescapeHTML(s)
+	}
+	return s
 }
 
 // textSpace is the white space folded in text.
@@ -202,7 +229,7 @@ func (h *htmlText) space() {
 
 // htmlAttr is an attribute as written: its value entity-decoded, and
 // whether it had one and in quotes. key and val may point into the
-// tokenizer's buffer, valid until its next token.
+// page.
 type htmlAttr struct {
 	key, val       []byte
 	hasVal, quoted bool
@@ -220,7 +247,7 @@ func (h *htmlText) tag(end bool, name []byte, attrs []htmlAttr, slash string) {
 	if bytes.IndexByte(name, 0) < 0 {
 		h.buf = appendLower(h.buf, name)
 	} else {
-		// The tokenizer reads a NUL in a name as U+FFFD.
+		// A NUL in a name reads as U+FFFD (WHATWG).
 		h.buf = appendLower(h.buf, bytes.ReplaceAll(name, []byte{0}, []byte("\ufffd")))
 	}
 	for _, a := range attrs {
@@ -242,9 +269,8 @@ func (h *htmlText) tag(end bool, name []byte, attrs []htmlAttr, slash string) {
 	h.afterTag, h.lastSpace = true, false
 }
 
-// tagName is the name in a raw tag ("<a href=x>", "</a>"), as the
-// tokenizer reads it: from the first byte after "<" or "</" to white
-// space, "/" or ">". (The tokenizer's TagName copies it each time.)
+// tagName is the name in a raw tag ("<a href=x>", "</a>"): from the
+// first byte after "<" or "</" to white space, "/" or ">".
 func tagName(raw []byte) []byte {
 	i := 1
 	if i < len(raw) && raw[i] == '/' {
@@ -262,9 +288,8 @@ func isHTMLSpace(c byte) bool {
 }
 
 // parseHTMLAttrs reads the attributes of a raw tag ("<a href='x' b>")
-// into attrs, and what closes it: "/", " /" or "". The tokenizer gives
-// token boundaries; the attributes are read from the raw bytes since it
-// does not say how they were quoted.
+// into attrs, and what closes it: "/", " /" or "". htmlLexer found where
+// the tag ends; the views need how each value was quoted.
 func parseHTMLAttrs(raw []byte, attrs []htmlAttr) (_ []htmlAttr, slash string) {
 	p := 1
 	for p < len(raw) && raw[p] != '>' && !isHTMLSpace(raw[p]) && (raw[p] != '/' || p == 1) {
