@@ -17,7 +17,8 @@ import (
 // HTML is taken apart as ClamAV's HTML normaliser describes its output
 // (ClamAV's signature documentation, target 3): the page is cut into
 // tokens as browsers read markup (entities, unquoted and repeated
-// attributes, unclosed tags; htmllex.go), and yielded as two normalised views of itself for target-3 signatures:
+// attributes, unclosed tags; htmllex.go), and yielded as two normalised
+// views of itself for target-3 signatures:
 //   - "nocomment.html": comments dropped, tags rewritten as
 //     <name attr="value">, everything lower-cased, white space folded to
 //     one space and dropped after a tag;
